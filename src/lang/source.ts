@@ -1,0 +1,80 @@
+/**
+ * A piece of Nix source and the mapping from byte offsets to lines and columns, computed
+ * lazily (only error messages and `unsafeGetAttrPos` need it).
+ *
+ * `text` is the latin1 ("binary") decoding of the source bytes: one JS char per byte, so
+ * offsets and columns are byte counts, as in Nix.
+ */
+
+/** Where a source came from, printed as Nix prints it. */
+export type Origin =
+  | { readonly kind: 'file'; readonly path: string }
+  | { readonly kind: 'string' }
+  | { readonly kind: 'stdin' };
+
+export interface LineCol {
+  /** 1-based line. */
+  readonly line: number;
+  /** 1-based column, in bytes. */
+  readonly column: number;
+}
+
+export class Source {
+  readonly origin: Origin;
+  readonly text: string;
+  #lineStarts: number[] | undefined;
+
+  constructor(origin: Origin, text: string) {
+    this.origin = origin;
+    this.text = text;
+  }
+
+  /** The file path for file sources, else undefined. */
+  get path(): string | undefined {
+    return this.origin.kind === 'file' ? this.origin.path : undefined;
+  }
+
+  /** `«string»`, `«stdin»` or the file path, as in Nix's messages. */
+  get displayName(): string {
+    return this.origin.kind === 'file' ? this.origin.path : this.origin.kind === 'string' ? '«string»' : '«stdin»';
+  }
+
+  lineCol(offset: number): LineCol {
+    const starts = (this.#lineStarts ??= computeLineStarts(this.text));
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, column: offset - starts[lo]! + 1 };
+  }
+
+  /** The text of 1-based line `line`, without its newline. */
+  lineText(line: number): string {
+    const starts = (this.#lineStarts ??= computeLineStarts(this.text));
+    const s = starts[line - 1];
+    if (s === undefined) return '';
+    const e = line < starts.length ? starts[line]! - 1 : this.text.length;
+    return this.text.slice(s, e).replace(/\r$/, '');
+  }
+}
+
+function computeLineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);
+  return starts;
+}
+
+/** A position: a source and a byte offset in it. */
+export interface Pos {
+  readonly source: Source;
+  readonly offset: number;
+}
+
+/** `FILE:LINE:COL` as Nix prints a position. */
+export function formatPos(pos: Pos): string {
+  const { line, column } = pos.source.lineCol(pos.offset);
+  return `${pos.source.displayName}:${line}:${column}`;
+}
