@@ -18,7 +18,7 @@
 import { hashBytes } from '../hash/digest.ts';
 import { encodeNix32 } from '../hash/nix32.ts';
 import { HOMELESS_SHELTER, PATH_NOT_SET } from './constants.ts';
-import { hashPlaceholder } from './placeholder.ts';
+import { hashPlaceholder } from '../store/drv/output-paths.ts';
 import { structuredAttrsFiles } from './structured-attrs.ts';
 
 export interface BuilderEnvInput {

@@ -10,7 +10,7 @@
  */
 
 import { FormatError } from '../errors.ts';
-import { hashPlaceholder } from './placeholder.ts';
+import { hashPlaceholder } from '../store/drv/output-paths.ts';
 
 type Json = null | boolean | { num: string } | { str: string } | Json[] | Map<string, Json>;
 
