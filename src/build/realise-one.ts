@@ -2,9 +2,10 @@
  * Realising one derivation by building it. Nix: `LocalDerivationGoal` (tryLocalBuild,
  * startBuilder, registerOutputs), for one derivation whose inputs are already valid.
  *
- *   lock the outputs → (valid already? done) → input closure → build tree:
- *     <buildsDir>/<name>-XXXX/ build/ (the build dir)  store/ (outputs appear here)
- *                              scratch/ (/etc, /tmp)   log
+ *   lock the outputs → (valid already? done) → input closure → two temporary trees:
+ *     <build-dir>/tix-build-<name>-XXXX/  build/ (the build dir), log
+ *     <store's buildsDir>/<name>-XXXX/    the sandbox's /nix/store: outputs appear here,
+ *                                         on the store's filesystem so they move by rename
  *   → run the builder in the sandbox, log to a file → keep the log in the store
  *   → check, canonicalise, scan and hash the outputs (outputs.ts) → register them
  *     atomically → unlock and remove the tree.
@@ -14,6 +15,7 @@
  */
 
 import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Derivation } from '../store/drv/derivation.ts';
 import type { StorePath } from '../store/store-path.ts';
@@ -36,6 +38,8 @@ export interface RealiseOneOptions {
   /** Rebuild valid outputs and compare (`--check`). */
   readonly check: boolean;
   readonly cores: number;
+  /** Where build directories are made (`build-dir`; default the temp dir, as Nix). */
+  readonly buildDir?: string;
   /** `sandbox-paths`, with store paths already resolved to physical ones. */
   readonly sandboxPaths: readonly SandboxPath[];
   /** Lines of log shown when the build fails (`log-lines`). */
@@ -77,16 +81,14 @@ export async function realiseOne(o: RealiseOneOptions): Promise<RealiseOneResult
 
 async function buildIn(o: RealiseOneOptions, closure: readonly StorePath[], printed: string, alreadyValid: ReadonlySet<string>): Promise<RealiseOneResult> {
   const { store, drv } = o;
-  const top = mkdtempSync(join(store.buildsDir, `${drv.name}-`));
-  const hostBuildDir = join(top, 'build');
-  const hostStoreDir = join(top, 'store');
-  const hostScratchDir = join(top, 'scratch');
+  const buildTop = mkdtempSync(join(o.buildDir ?? tmpdir(), `tix-build-${drv.name}-`));
+  const hostBuildDir = join(buildTop, 'build');
   mkdirSync(hostBuildDir, 0o700);
-  mkdirSync(hostStoreDir);
-  chmodSync(hostStoreDir, 0o1775);
-  mkdirSync(hostScratchDir);
-  const log = new BuildLog(join(top, 'log'));
+  let hostStoreDir: string | undefined;
+  const log = new BuildLog(join(buildTop, 'log'));
   try {
+    hostStoreDir = mkdtempSync(join(store.buildsDir, `${drv.name}-`));
+    chmodSync(hostStoreDir, 0o1775);
     const buildDir = o.sandbox.buildDirFor(hostBuildDir);
     const outputPaths = new Map([...o.outputPaths].map(([name, p]) => [name, store.storeDir.printPath(p)]));
     const env = makeBuilderEnv({
@@ -114,7 +116,6 @@ async function buildIn(o: RealiseOneOptions, closure: readonly StorePath[], prin
         storeDir: store.storeDir.dir,
         hostBuildDir,
         hostStoreDir,
-        hostScratchDir,
         inputs,
         sandboxPaths: o.sandboxPaths,
         network: isFixedOutput(drv),
@@ -147,7 +148,8 @@ async function buildIn(o: RealiseOneOptions, closure: readonly StorePath[], prin
     return 'built';
   } finally {
     log.close();
-    removeTree(top);
+    removeTree(buildTop);
+    if (hostStoreDir) removeTree(hostStoreDir);
   }
 }
 

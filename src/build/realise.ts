@@ -49,6 +49,8 @@ export interface RealiseOptions {
   readonly dryRun?: boolean;
   /** `NIX_BUILD_CORES`. */
   readonly cores: number;
+  /** `build-dir`: where build directories are made (default: the temp dir). */
+  readonly buildDir?: string;
   readonly sandboxPaths: readonly SandboxPath[];
   readonly logLines?: number;
   /** This machine's system (`x86_64-linux`) and `extra-platforms`. */
@@ -286,6 +288,7 @@ class Realisation {
       inputPaths,
       check: node.check,
       cores: o.cores,
+      buildDir: o.buildDir,
       sandboxPaths: o.sandboxPaths,
       logLines: o.logLines ?? DEFAULT_LOG_LINES,
       policy: o.policy ?? NO_SIGNATURES,

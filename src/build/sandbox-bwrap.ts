@@ -5,14 +5,16 @@
  *                UTS (host name `localhost`), network (except fixed-output derivations)
  *   /            an empty tmpfs, remounted read-only once everything is in place
  *   /nix/store   a host directory of this build, writable (the builder creates its outputs
- *                there), with every path of the input closure bound read-only inside it, so
- *                the builder sees logical `/nix/store/…` paths whatever the physical store is
+ *                there), holding every path of the input closure (small ones copied, large
+ *                ones bound read-only: input-view.ts), so the builder sees logical
+ *                `/nix/store/…` paths whatever the physical store is
  *   /build       the build directory (working directory, `$NIX_BUILD_TOP`)
- *   /tmp         an empty sticky world-writable directory
+ *   /tmp         an empty sticky world-writable tmpfs (Nix: a directory of the chroot)
  *   /dev         null zero full random urandom tty, ptmx + private pts, fd/std* links, shm
  *   /proc        a fresh procfs of the PID namespace
  *   /etc         passwd, group, hosts as Nix writes them; fixed-output builds get the host's
  *                resolv.conf, services and hosts, and nsswitch.conf `hosts: files dns`
+ *                (written once per process: they are the same for every build)
  *   sandbox-paths bound read-only (default `/bin/sh` = busybox)
  *
  * Options and the environment go to bwrap through `--args` on fd 3, which keeps the exact
@@ -22,7 +24,8 @@
  */
 
 import { spawn } from 'node:child_process';
-import { accessSync, chmodSync, constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import {
   FOD_HOST_FILES,
@@ -36,6 +39,7 @@ import {
   sandboxPasswd,
 } from './constants.ts';
 import { BuildError } from './errors.ts';
+import { materialise, planInput } from './input-view.ts';
 import type { Sandbox, SandboxResult, SandboxRun } from './sandbox.ts';
 
 /** Find `bwrap` on PATH (or at `explicit`), or say how to get it. */
@@ -58,13 +62,38 @@ export function findBwrap(explicit?: string, pathEnv: string = process.env.PATH 
 export class BwrapSandbox implements Sandbox {
   readonly kind = 'bwrap' as const;
   readonly bwrap: string;
+  readonly #etcParent: string;
+  #etcDir: string | undefined;
 
-  constructor(bwrapPath?: string) {
-    this.bwrap = findBwrap(bwrapPath);
+  /** `etcParent`: where the shared `/etc` files may be created (removed at process exit). */
+  constructor(options: { bwrapPath?: string; etcParent?: string } = {}) {
+    this.bwrap = findBwrap(options.bwrapPath);
+    this.#etcParent = options.etcParent ?? tmpdir();
   }
 
   buildDirFor(): string {
     return SANDBOX_BUILD_DIR;
+  }
+
+  /** The `/etc` files of every sandbox of this process: `<dir>/plain/*` and `<dir>/fod/*`. */
+  #etc(): string {
+    if (this.#etcDir) return this.#etcDir;
+    const dir = mkdtempSync(join(this.#etcParent, 'tix-sandbox-etc-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    const files: [string, string, string][] = [
+      ['plain', 'passwd', sandboxPasswd()],
+      ['plain', 'group', SANDBOX_GROUP],
+      ['plain', 'hosts', SANDBOX_HOSTS],
+      ['fod', 'passwd', sandboxPasswd()],
+      ['fod', 'group', SANDBOX_GROUP],
+      ['fod', 'nsswitch.conf', FOD_NSSWITCH],
+    ];
+    for (const [kind, name, text] of files) {
+      mkdirSync(join(dir, kind), { recursive: true });
+      writeFileSync(join(dir, kind, name), text);
+    }
+    this.#etcDir = dir;
+    return dir;
   }
 
   /** The bwrap options (without the command), NUL-separated as `--args` reads them. */
@@ -77,24 +106,18 @@ export class BwrapSandbox implements Sandbox {
     o.push('--proc', '/proc');
     const hostDev = run.sandboxPaths.some((p) => p.target === '/dev');
     if (!hostDev) o.push('--dev', '/dev', '--perms', '1777', '--tmpfs', '/dev/shm');
-
-    const tmp = join(run.hostScratchDir, 'tmp');
-    mkdirSync(tmp);
-    chmodSync(tmp, 0o1777);
-    o.push('--bind', tmp, '/tmp');
+    o.push('--perms', '1777', '--tmpfs', '/tmp');
 
     o.push('--bind', run.hostStoreDir, run.storeDir);
-    for (const [base, physical] of run.inputs) o.push('--ro-bind', physical, `${run.storeDir}/${base}`);
+    for (const [base, physical] of run.inputs) {
+      const plan = planInput(physical);
+      if (plan.kind === 'copy') materialise(plan, physical, join(run.hostStoreDir, base));
+      else o.push('--ro-bind', physical, `${run.storeDir}/${base}`);
+    }
     o.push('--bind', run.hostBuildDir, SANDBOX_BUILD_DIR);
 
-    const etc = join(run.hostScratchDir, 'etc');
-    mkdirSync(etc);
-    const etcFiles: [string, string][] = [['passwd', sandboxPasswd()], ['group', SANDBOX_GROUP]];
-    etcFiles.push(run.network ? ['nsswitch.conf', FOD_NSSWITCH] : ['hosts', SANDBOX_HOSTS]);
-    for (const [name, text] of etcFiles) {
-      writeFileSync(join(etc, name), text);
-      o.push('--ro-bind', join(etc, name), `/etc/${name}`);
-    }
+    const etc = join(this.#etc(), run.network ? 'fod' : 'plain');
+    for (const name of run.network ? ['passwd', 'group', 'nsswitch.conf'] : ['passwd', 'group', 'hosts']) o.push('--ro-bind', join(etc, name), `/etc/${name}`);
     if (run.network) for (const f of FOD_HOST_FILES) if (existsSync(f)) o.push('--ro-bind', f, f);
 
     for (const p of run.sandboxPaths) {

@@ -23,8 +23,6 @@ export interface SandboxRun {
   readonly hostBuildDir: string;
   /** Host directory seen writable at the store directory; outputs are created here. */
   readonly hostStoreDir: string;
-  /** Host directory for files the sandbox needs of its own (`/etc` contents, `/tmp`). */
-  readonly hostScratchDir: string;
   /** The input closure: store base name → physical path, bound read-only. */
   readonly inputs: ReadonlyMap<string, string>;
   readonly sandboxPaths: readonly SandboxPath[];

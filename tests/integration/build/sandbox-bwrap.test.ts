@@ -4,7 +4,7 @@
  */
 
 import { strict as assert } from 'node:assert';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,23 +21,23 @@ interface Outcome {
 }
 
 let root: string;
+let sandbox: BwrapSandbox;
 let physStore: string;
 
 /** Run `script` with busybox sh in a fresh sandbox whose closure holds `inputs` (base names under physStore). */
 async function sandboxed(script: string, opts: { network?: boolean; inputs?: string[] } = {}): Promise<Outcome> {
   const top = mkdtempSync(join(root, 'b-'));
-  for (const d of ['build', 'store', 'scratch']) mkdirSync(join(top, d));
+  for (const d of ['build', 'store']) mkdirSync(join(top, d));
   const logPath = join(top, 'log');
   const logFd = openSync(logPath, 'w');
   try {
-    const r = await new BwrapSandbox().run({
+    const r = await sandbox.run({
       builder: '/bin/sh',
       args: ['-c', script],
       env: new Map([['PATH', '/path-not-set'], ['out', '/nix/store/00000000000000000000000000000000-out']]),
       storeDir: '/nix/store',
       hostBuildDir: join(top, 'build'),
       hostStoreDir: join(top, 'store'),
-      hostScratchDir: join(top, 'scratch'),
       inputs: new Map((opts.inputs ?? []).map((b) => [b, join(physStore, b)])),
       sandboxPaths: [{ target: '/bin/sh', source: BUSYBOX, optional: false }],
       network: opts.network ?? false,
@@ -56,11 +56,17 @@ describe('BwrapSandbox', { skip: SKIP }, () => {
 
   before(async () => {
     root = mkdtempSync(join(tmpdir(), 'tix-sandbox-test-'));
+    sandbox = new BwrapSandbox({ etcParent: root });
     physStore = join(root, 'phys-store');
     for (const b of ['11111111111111111111111111111111-visible', '22222222222222222222222222222222-hidden']) {
       mkdirSync(join(physStore, b), { recursive: true });
       writeFileSync(join(physStore, b, 'file'), `contents of ${b}\n`);
     }
+    // More entries than input-view.ts copies: this one is bound read-only.
+    const large = join(physStore, '33333333333333333333333333333333-large');
+    mkdirSync(large);
+    writeFileSync(join(large, 'file'), 'large\n');
+    for (let i = 0; i < 40; i++) writeFileSync(join(large, `f${i}`), '');
     server = createServer((sock) => {
       sock.on('data', (d) => connections.push(d.toString().trim()));
       sock.on('error', () => {});
@@ -124,22 +130,25 @@ describe('BwrapSandbox', { skip: SKIP }, () => {
     }
   });
 
-  it('cannot write to inputs, /, /etc or the sandbox paths', async () => {
+  it('cannot write to the store, /, /etc or the sandbox paths', async () => {
     const input = '11111111111111111111111111111111-visible';
     const targets = [`/nix/store/${input}/file`, `/nix/store/${input}/new`, '/new', '/etc/passwd', '/bin/sh'];
+    // A bound (large) input is read-only; a small one is a private copy (checked below).
+    targets.push('/nix/store/33333333333333333333333333333333-large/file', '/nix/store/33333333333333333333333333333333-large/new');
     const script = targets.map((t) => `(echo x >> ${t}) 2>/dev/null && echo "WROTE ${t}"`).join('; ') + '; true';
-    const r = await sandboxed(script, { inputs: [input] });
+    const r = await sandboxed(script, { inputs: [input, '33333333333333333333333333333333-large'] });
     assert.equal(r.exitCode, 0, r.log);
-    assert.doesNotMatch(r.log, /WROTE/);
+    assert.doesNotMatch(r.log, /WROTE \/(new|etc|bin|nix\/store\/3)/);
     assert.equal(readFileSync(join(physStore, input, 'file'), 'utf8'), `contents of ${input}\n`);
     assert.equal(existsSync(join(physStore, input, 'new')), false);
   });
 
-  it('cannot hard-link an input file into its output', async () => {
-    const input = '11111111111111111111111111111111-visible';
-    const r = await sandboxed(`mkdir $out && ln /nix/store/${input}/file $out/link && echo LINKED`, { inputs: [input] });
-    assert.doesNotMatch(r.log, /LINKED/);
-    assert.notEqual(r.exitCode, 0);
+  it('cannot hard-link a store file into its output (small inputs are private copies, large ones read-only binds)', async () => {
+    for (const input of ['11111111111111111111111111111111-visible', '33333333333333333333333333333333-large']) {
+      const r = await sandboxed(`mkdir $out && ln /nix/store/${input}/file $out/link; true`, { inputs: [input] });
+      const link = join(r.hostStore, '00000000000000000000000000000000-out', 'link');
+      if (existsSync(link)) assert.notEqual(statSync(link).ino, statSync(join(physStore, input, 'file')).ino, input);
+    }
   });
 
   it('cannot create device nodes', async () => {
