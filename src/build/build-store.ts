@@ -47,7 +47,9 @@ export interface BuildStore {
 
   /**
    * Move each tree to its store path and make all of them valid in one atomic batch,
-   * recording the derivation outputs; they count as built here (`ultimate`). Replaces a stale (invalid) leftover at the path.
+   * recording the derivation outputs; they count as built here (`ultimate`). Replaces a
+   * stale (invalid) leftover at the path; a tree already at its final place (unsandboxed
+   * builds on the real store) stays where it is.
    */
   addBuiltPaths(paths: readonly NewPath[], outputs: readonly BuiltOutput[]): Promise<void>;
   /**

@@ -89,6 +89,9 @@ async function buildIn(o: RealiseOneOptions, closure: readonly StorePath[], prin
   try {
     hostStoreDir = mkdtempSync(join(store.buildsDir, `${drv.name}-`));
     chmodSync(hostStoreDir, 0o1775);
+    // Without a sandbox on the real store, outputs are made in place: clear stale leftovers.
+    const actualDir = o.sandbox.inPlace ? store.realStoreDir : hostStoreDir;
+    if (o.sandbox.inPlace) for (const p of o.outputPaths.values()) if (!alreadyValid.has(p.baseName)) removeTree(join(actualDir, p.baseName));
     const buildDir = o.sandbox.buildDirFor(hostBuildDir);
     const outputPaths = new Map([...o.outputPaths].map(([name, p]) => [name, store.storeDir.printPath(p)]));
     const env = makeBuilderEnv({
@@ -137,7 +140,7 @@ async function buildIn(o: RealiseOneOptions, closure: readonly StorePath[], prin
       drv,
       outputPaths: o.outputPaths,
       closure,
-      actualDir: hostStoreDir,
+      actualDir,
       policy: o.policy,
       check: o.check,
       alreadyValid,

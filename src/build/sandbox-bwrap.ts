@@ -61,6 +61,7 @@ export function findBwrap(explicit?: string, pathEnv: string = process.env.PATH 
 
 export class BwrapSandbox implements Sandbox {
   readonly kind = 'bwrap' as const;
+  readonly inPlace = false;
   readonly bwrap: string;
   readonly #etcParent: string;
   #etcDir: string | undefined;

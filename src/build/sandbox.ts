@@ -41,6 +41,8 @@ export interface SandboxResult {
 
 export interface Sandbox {
   readonly kind: 'bwrap' | 'none';
+  /** Outputs are created in the real store directory (no sandbox, real /nix/store). */
+  readonly inPlace: boolean;
   /** Where the builder sees its build directory (`/build` in the sandbox). */
   buildDirFor(hostBuildDir: string): string;
   run(run: SandboxRun): Promise<SandboxResult>;
