@@ -7,7 +7,7 @@
  * the offending token (or byte) starts:
  *
  *   E_NAR_MAGIC        the input does not start with the NAR magic
- *   E_NAR_TOKEN        a keyword other than the grammar allows here
+ *   E_NAR_TOKEN        a keyword other than the grammar allows here (or a non-empty executable marker)
  *   E_NAR_TYPE         an unknown file type
  *   E_NAR_NAME         an entry name that is empty, `.`, `..`, or contains `/` or NUL
  *   E_NAR_UNSORTED     an entry name not greater than the previous one
@@ -263,7 +263,8 @@ export class NarParser {
     const max = maxLenFor(this.#state);
     if (len <= max) return len;
     if (this.#state === S_MAGIC) throw new NarFormatError('E_NAR_MAGIC', "bad archive: input doesn't look like a Nix archive", 0);
-    const what = this.#state === S_NAME ? 'entry name' : this.#state === S_TARGET ? 'symlink target' : this.#state === S_EXEC_VALUE ? 'executable marker value' : 'keyword';
+    if (this.#state === S_EXEC_VALUE) throw new NarFormatError('E_NAR_TOKEN', 'bad archive: executable marker has non-empty value', this.#tokStart);
+    const what = this.#state === S_NAME ? 'entry name' : this.#state === S_TARGET ? 'symlink target' : 'keyword';
     throw new NarFormatError('E_NAR_TOO_LONG', `bad archive: ${what} of ${len} bytes is longer than the limit of ${max}`, this.#tokStart);
   }
 
