@@ -26,10 +26,10 @@ export interface Progress {
   readonly total: number;
 }
 
-/** The outcome of one requested derivation. */
+/** The outcome of one requested derivation (or opaque path). */
 export interface TargetResult {
   readonly drvPath: StorePath;
-  /** Output name → path, for the requested outputs. */
+  /** Output name → path, for the requested outputs; `'' → the path` for an opaque path. */
   readonly outputs: ReadonlyMap<string, StorePath>;
   readonly ok: boolean;
 }

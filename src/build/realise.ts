@@ -28,9 +28,13 @@ import { realiseOne } from './realise-one.ts';
 import type { Sandbox, SandboxPath } from './sandbox.ts';
 import { type Job, type JobOutcome, runJobs } from './scheduler.ts';
 
+/**
+ * A derivation to realise (some or all of its outputs), or any other store path, which is
+ * made valid by substitution (`nix-store --realise` takes both).
+ */
 export interface RealiseTarget {
   readonly drvPath: StorePath;
-  /** Outputs wanted (default: all). */
+  /** Outputs wanted (default: all). Ignored for a path that is not a derivation. */
   readonly outputs?: readonly string[];
 }
 
@@ -127,7 +131,8 @@ class Realisation {
   // ---- planning ----------------------------------------------------------------------
 
   async #plan(targets: readonly RealiseTarget[]): Promise<void> {
-    let frontier = targets.map((t) => ({ path: t.drvPath, outputs: t.outputs, top: true }));
+    await this.#ensurePaths(targets.filter((t) => !t.drvPath.isDerivation).map((t) => t.drvPath));
+    let frontier = targets.filter((t) => t.drvPath.isDerivation).map((t) => ({ path: t.drvPath, outputs: t.outputs, top: true }));
     while (frontier.length > 0) {
       const nodes = await this.#loadDrvs(frontier.map((f) => f.path));
       // The outputs each derivation is newly wanted for.
@@ -340,6 +345,10 @@ class Realisation {
     for (const o of outcomes.values()) if (o.status === 'failed') errors.push(o.error);
     const failedIds = new Set([...outcomes].filter(([, o]) => o.status !== 'succeeded').map(([id]) => id));
     const res: TargetResult[] = targets.map((t) => {
+      if (!t.drvPath.isDerivation) {
+        const ok = !this.#o.dryRun && !failedIds.has(`s:${t.drvPath.baseName}`);
+        return { drvPath: t.drvPath, outputs: new Map([['', t.drvPath]]), ok };
+      }
       const node = this.#drvs.get(t.drvPath.baseName)!;
       const names = t.outputs ?? [...node.drv.outputs.keys()];
       const outputs = new Map(names.map((n) => [n, node.outputPaths.get(n)!]));

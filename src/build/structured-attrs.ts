@@ -114,8 +114,8 @@ class JsonParser {
     return v;
   }
 
-  #fail(why: string): never {
-    throw new FormatError('E_STRUCTURED_ATTRS', `cannot parse the '__json' attribute: ${why}`, { offset: this.#i, whence: '__json' });
+  #fail(why: string, offset: number = this.#i): never {
+    throw new FormatError('E_STRUCTURED_ATTRS', `cannot parse the '__json' attribute: ${why}`, { offset, whence: '__json' });
   }
 
   #ws(): void {
@@ -190,13 +190,14 @@ class JsonParser {
         out += c;
         continue;
       }
+      const at = this.#i - 1;
       const e = this.#s[this.#i++];
       const simpleEsc: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
       if (e !== undefined && e in simpleEsc) {
         out += simpleEsc[e];
         continue;
       }
-      if (e !== 'u') this.#fail('invalid escape');
+      if (e !== 'u') this.#fail('invalid escape', at);
       let cp = this.#hex4();
       if (cp >= 0xd800 && cp < 0xdc00 && this.#s.startsWith('\\u', this.#i)) {
         this.#i += 2;
