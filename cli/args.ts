@@ -25,9 +25,20 @@ export class UsageError extends Error {
   readonly code = 'E_USAGE';
 }
 
+/**
+ * Flags every command accepts, as in Nix: `--option NAME VALUE` (repeatable) and
+ * `--store DIR`. Read them with `cli/settings.ts`. A command that declares a flag of the
+ * same name keeps its own.
+ */
+export const COMMON_FLAGS: readonly FlagSpec[] = [
+  { name: 'option', arity: 2, repeatable: true },
+  { name: 'store', arity: 1 },
+];
+
 export function parseArgs(argv: readonly string[], specs: readonly FlagSpec[]): ParsedArgs {
   const byName = new Map<string, FlagSpec>();
-  for (const s of specs) {
+  const own = new Set(specs.map((s) => s.name));
+  for (const s of [...specs, ...COMMON_FLAGS.filter((c) => !own.has(c.name))]) {
     byName.set('--' + s.name, s);
     for (const a of s.aliases ?? []) byName.set(a, s);
   }
