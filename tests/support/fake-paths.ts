@@ -1,7 +1,7 @@
 /** Made-up but well-formed store paths and path infos for DB tests (no files behind them). */
 
 import { compressHash, encodeNix32, hashBytes } from '../../src/hash/index.ts';
-import type { PathInfo } from '../../src/store/path-info.ts';
+import type { PathInfo } from '../../src/store/path-info-json.ts';
 import { StorePath } from '../../src/store/store-path.ts';
 
 /** A deterministic store path named `name`, distinct for each `seed`. */

@@ -12,7 +12,7 @@
 
 import { mkdirSync } from 'node:fs';
 import { Level } from 'level';
-import type { PathInfo } from '../path-info.ts';
+import type { PathInfo } from '../path-info-json.ts';
 import { StorePath } from '../store-path.ts';
 import { Coordinator } from './coordinator.ts';
 import { type LevelDb, PathInfoTable } from './db.ts';

@@ -6,7 +6,7 @@
 
 import { parseHashPrefixed } from '../../hash/hash.ts';
 import { parseContentAddress, printContentAddress } from '../content-address.ts';
-import type { PathInfo } from '../path-info.ts';
+import type { PathInfo } from '../path-info-json.ts';
 import { StorePath } from '../store-path.ts';
 
 export interface PathRecord {

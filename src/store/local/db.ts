@@ -17,7 +17,7 @@
  */
 
 import type { Level } from 'level';
-import type { PathInfo } from '../path-info.ts';
+import type { PathInfo } from '../path-info-json.ts';
 import { StorePath } from '../store-path.ts';
 import { type DerivationOutput, decodePathInfo, encodePathInfo, type PathRecord } from './db-records.ts';
 import { StoreError } from './errors.ts';

@@ -14,7 +14,7 @@
  */
 
 import { setImmediate as yieldToEventLoop, setTimeout as sleep } from 'node:timers/promises';
-import type { PathInfo } from '../path-info.ts';
+import type { PathInfo } from '../path-info-json.ts';
 import type { StorePath } from '../store-path.ts';
 import type { DerivationOutput } from './db-records.ts';
 import { ConnectionLostError, DbClient } from './db-client.ts';

@@ -12,7 +12,7 @@
  * again to the next owner.
  */
 
-import type { PathInfo } from '../path-info.ts';
+import type { PathInfo } from '../path-info-json.ts';
 import type { StorePath } from '../store-path.ts';
 import type { DerivationOutput } from './db-records.ts';
 
