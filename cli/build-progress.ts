@@ -52,19 +52,19 @@ export async function renderRealisation(events: AsyncIterable<RealiseEvent>, opt
   throw new Error('the realisation ended without a result');
 }
 
-/** Nix: "these 3 derivations will be built:" / "these 2 paths will be fetched (…):". */
+/** Nix: "these 3 derivations will be built:" / "these 2 paths will be fetched (…):", paths sorted. */
 export function describePlan(plan: RealisePlan, storeDir: string): string {
   let s = '';
   const n = plan.toBuild.length;
   if (n > 0) {
     s += n === 1 ? 'this derivation will be built:\n' : `these ${n} derivations will be built:\n`;
-    for (const p of plan.toBuild) s += `  ${storeDir}/${p.baseName}\n`;
+    for (const b of plan.toBuild.map((p) => p.baseName).sort()) s += `  ${storeDir}/${b}\n`;
   }
   const m = plan.toSubstitute.length;
   if (m > 0) {
     const sizes = `(${mib(plan.downloadSize)} MiB download, ${mib(plan.narSize)} MiB unpacked)`;
     s += m === 1 ? `this path will be fetched ${sizes}:\n` : `these ${m} paths will be fetched ${sizes}:\n`;
-    for (const p of plan.toSubstitute) s += `  ${storeDir}/${p.baseName}\n`;
+    for (const b of plan.toSubstitute.map((p) => p.baseName).sort()) s += `  ${storeDir}/${b}\n`;
   }
   return s;
 }

@@ -28,8 +28,11 @@ export interface BuildStore {
   readonly storeDir: StoreDir;
   /** Physical directory of the store (`ROOT/nix/store` for a chroot store). */
   readonly realStoreDir: string;
-  /** A directory on the store's filesystem for build trees (outputs leave it by rename). */
-  readonly buildsDir: string;
+  /**
+   * Make a fresh empty directory on the store's filesystem for a build's outputs (they
+   * leave it by rename), tagged so that one left by a dead process can be cleaned up.
+   */
+  makeTempTree(name: string): string;
 
   queryPathInfo(path: StorePath): Promise<ValidPathInfo | undefined>;
   /** The subset of `paths` that is valid. */

@@ -9,3 +9,4 @@ export { BwrapSandbox, findBwrap } from './sandbox-bwrap.ts';
 export { NoSandbox } from './sandbox-none.ts';
 export type { Sandbox } from './sandbox.ts';
 export { logTail } from './build-log.ts';
+export { openLocalBuildStore, type LocalBuildStore, type OpenLocalBuildStoreOptions } from './local-build-store.ts';

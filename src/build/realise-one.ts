@@ -4,7 +4,7 @@
  *
  *   lock the outputs → (valid already? done) → input closure → two temporary trees:
  *     <build-dir>/tix-build-<name>-XXXX/  build/ (the build dir), log
- *     <store's buildsDir>/<name>-XXXX/    the sandbox's /nix/store: outputs appear here,
+ *     store.makeTempTree(<name>)          the sandbox's /nix/store: outputs appear here,
  *                                         on the store's filesystem so they move by rename
  *   → run the builder in the sandbox, log to a file → keep the log in the store
  *   → check, canonicalise, scan and hash the outputs (outputs.ts) → register them
@@ -87,7 +87,7 @@ async function buildIn(o: RealiseOneOptions, closure: readonly StorePath[], prin
   let hostStoreDir: string | undefined;
   const log = new BuildLog(join(buildTop, 'log'));
   try {
-    hostStoreDir = mkdtempSync(join(store.buildsDir, `${drv.name}-`));
+    hostStoreDir = store.makeTempTree(drv.name);
     chmodSync(hostStoreDir, 0o1775);
     // Without a sandbox on the real store, outputs are made in place: clear stale leftovers.
     const actualDir = o.sandbox.inPlace ? store.realStoreDir : hostStoreDir;

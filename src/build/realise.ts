@@ -167,8 +167,8 @@ class Realisation {
     const todo = [...new Map(paths.filter((p) => !this.#drvs.has(p.baseName)).map((p) => [p.baseName, p])).values()];
     if (todo.length > 0) {
       const valid = new Set((await store.queryValidPaths(todo)).map((p) => p.baseName));
-      const missing = todo.find((p) => !valid.has(p.baseName));
-      if (missing) throw new BuildError('E_BAD_DERIVATION', `path '${this.#print(missing)}' is not valid`, { storePath: this.#print(missing) });
+      const missing = todo.filter((p) => !valid.has(p.baseName));
+      if (missing.length > 0) await this.#fetchDerivations(missing);
       const drvs = await Promise.all(todo.map((p) => store.readDerivation(p)));
       todo.forEach((p, i) => {
         const drv = drvs[i]!;
@@ -185,6 +185,36 @@ class Realisation {
       });
     }
     return new Map(paths.map((p) => [p.baseName, this.#drvs.get(p.baseName)!]));
+  }
+
+  /**
+   * A `.drv` that is not valid here is fetched from the substituters right away (with its
+   * closure), since planning needs to read it. Nix does the same (a substitution goal for
+   * the derivation before the derivation goal goes on).
+   */
+  async #fetchDerivations(drvPaths: readonly StorePath[]): Promise<void> {
+    const notValid = (cause?: unknown) => {
+      const p = this.#print(drvPaths[0]!);
+      return new BuildError('E_BAD_DERIVATION', `path '${p}' is not valid`, { storePath: p, cause });
+    };
+    if (this.#o.dryRun) throw notValid();
+    await this.#ensurePaths(drvPaths).catch((e: unknown) => {
+      throw e instanceof BuildError && e.code === 'E_BAD_DERIVATION' ? notValid(e) : e;
+    });
+    // Substitute them now, references first; they are then valid, not jobs.
+    const done = new Set<string>();
+    const run = async (p: StorePath): Promise<void> => {
+      const s = this.#subs.get(p.baseName);
+      if (!s || done.has(p.baseName)) return;
+      done.add(p.baseName);
+      for (const r of s.info.references) if (!r.equals(p)) await run(r);
+      this.#q.push({ type: 'substitute-started', path: p, from: s.substituter.uri });
+      await substitutePath(this.#o.store, s, this.#o.signal);
+      this.#q.push({ type: 'substitute-succeeded', path: p });
+      this.#subs.delete(p.baseName);
+      this.#valid.add(p.baseName);
+    };
+    for (const p of drvPaths) await run(p);
   }
 
   /** Decide valid / substitute / build for newly wanted outputs; returns the nodes that now need building. */
