@@ -128,7 +128,7 @@ async function buildIn(o: RealiseOneOptions, closure: readonly StorePath[], prin
     } finally {
       if (poll) clearInterval(poll);
     }
-    emitLines(o, log, true);
+    if (o.onLogLines) emitLines(o, log, true);
     const text = log.contents();
     await store.addBuildLog(o.drvPath, text);
     if (o.signal?.aborted) throw new BuildError('E_BUILD_FAILED', `build of '${printed}' was interrupted`, { storePath: printed });
