@@ -102,8 +102,10 @@ describe('BwrapSandbox', { skip: SKIP }, () => {
 
   it('lets a fixed-output build (network: true) reach the host loopback', async () => {
     connections.length = 0;
-    const r = await sandboxed(`echo fixed-output | nc -w 2 127.0.0.1 ${port}`, { network: true });
+    const r = await sandboxed(`echo fixed-output | nc -w 5 127.0.0.1 ${port}`, { network: true });
     assert.match(r.log, /hello from the host/);
+    // The server may see the data a moment after the builder has exited.
+    for (let i = 0; i < 100 && connections.length === 0; i++) await new Promise((res) => setTimeout(res, 20));
     assert.deepEqual(connections, ['fixed-output']);
   });
 
