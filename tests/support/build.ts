@@ -85,6 +85,11 @@ export class TestStore {
     return new TestStore(root, await openLocalBuildStore({ store: root }));
   }
 
+  /** Another handle on a store some other process made (it can realise, not `add`). */
+  static openExisting(root: string): Promise<TestStore> {
+    return TestStore.open(root);
+  }
+
   /** Write a derivation into the store (as the evaluator would) and return its paths. */
   async add(spec: DrvSpec): Promise<DrvRef> {
     const { storeDir } = this.store;
@@ -139,13 +144,19 @@ export class TestStore {
   }
 
   /** Realise with test settings; returns every event and the result. */
-  async realise(targets: readonly (DrvRef | RealiseTarget)[], settings: Partial<BuildSettings> = {}, extra: Partial<RealiseOptions> = {}): Promise<{ events: RealiseEvent[]; result: RealiseResult; warnings: string[] }> {
+  async realise(
+    targets: readonly (DrvRef | RealiseTarget)[],
+    settings: Partial<BuildSettings> = {},
+    extra: Partial<RealiseOptions> = {},
+    onEvent?: (e: RealiseEvent) => void,
+  ): Promise<{ events: RealiseEvent[]; result: RealiseResult; warnings: string[] }> {
     const warnings: string[] = [];
     const session = await openBuildSession(testSettings(settings), this.store, { warn: (m) => warnings.push(m), cpuCount: 2 });
     const events: RealiseEvent[] = [];
     let result: RealiseResult | undefined;
     for await (const ev of realise(targets.map((t) => ('drvPath' in t && 'out' in t ? { drvPath: t.drvPath } : (t as RealiseTarget))), { ...session, ...extra })) {
       events.push(ev);
+      onEvent?.(ev);
       if (ev.type === 'done') result = ev.result;
       if (ev.type === 'warning') warnings.push(ev.message);
     }
