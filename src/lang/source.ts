@@ -51,19 +51,37 @@ export class Source {
     return { line: lo + 1, column: offset - starts[lo]! + 1 };
   }
 
-  /** The text of 1-based line `line`, without its newline. */
+  /** The text of 1-based line `line`, without its line break. */
   lineText(line: number): string {
     const starts = (this.#lineStarts ??= computeLineStarts(this.text));
     const s = starts[line - 1];
     if (s === undefined) return '';
-    const e = line < starts.length ? starts[line]! - 1 : this.text.length;
-    return this.text.slice(s, e).replace(/\r$/, '');
+    let e = s;
+    const text = this.text;
+    while (e < text.length && text.charCodeAt(e) !== 10 && text.charCodeAt(e) !== 13) e++;
+    return text.slice(s, e);
+  }
+
+  /** Number of lines (a text ending in a line break has an empty last line). */
+  get lineCount(): number {
+    return (this.#lineStarts ??= computeLineStarts(this.text)).length;
   }
 }
 
+/**
+ * Line starts as Nix counts lines (Pos::LinesIterator): `\r\n`, a lone `\r` and `\n` each end
+ * a line, so positions in files with old Mac or Windows line endings match Nix's.
+ */
 function computeLineStarts(text: string): number[] {
   const starts = [0];
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10) starts.push(i + 1);
+    else if (c === 13) {
+      if (text.charCodeAt(i + 1) === 10) i++;
+      starts.push(i + 1);
+    }
+  }
   return starts;
 }
 
