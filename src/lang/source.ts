@@ -34,9 +34,13 @@ export class Source {
     return this.origin.kind === 'file' ? this.origin.path : undefined;
   }
 
-  /** `«string»`, `«stdin»` or the file path, as in Nix's messages. */
+  /**
+   * `«string»`, `«stdin»` or the file path, as in Nix's messages — as a byte string (the
+   * guillemets are their UTF-8 bytes), like everything derived from source text: messages
+   * are byte strings, written out with the `latin1` encoding.
+   */
   get displayName(): string {
-    return this.origin.kind === 'file' ? this.origin.path : this.origin.kind === 'string' ? '«string»' : '«stdin»';
+    return this.origin.kind === 'file' ? this.origin.path : this.origin.kind === 'string' ? '\xc2\xabstring\xc2\xbb' : '\xc2\xabstdin\xc2\xbb';
   }
 
   lineCol(offset: number): LineCol {

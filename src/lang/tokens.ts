@@ -73,10 +73,10 @@ export const N_TERMINALS = 62;
 /** Not a bison token: the lexer failed here; the token's value is the NixSyntaxError to throw. */
 export const T_LEX_ERROR = 255;
 
-/** Bison's names of the terminals, as printed in "unexpected X, expecting Y". */
+/** Bison's names of the terminals, as printed in "unexpected X, expecting Y" (byte strings: `…` is UTF-8). */
 export const TOKEN_NAMES: readonly string[] = [
   'end of file', 'error', 'invalid token', 'identifier', 'string', 'indented string', 'integer',
-  'floating-point literal', 'path', "'~/…' path", "'<…>' path", 'end of path', 'URI', "'if'", "'then'",
+  'floating-point literal', 'path', "'~/\xe2\x80\xa6' path", "'<\xe2\x80\xa6>' path", 'end of path', 'URI', "'if'", "'then'",
   "'else'", "'assert'", "'with'", "'let'", "'in'", "'rec'", "'inherit'", "'=='", "'!='", "'<='", "'>='",
   "'//'", "'++'", "'&&'", "'||'", "'->'", "'or'", "'<|'", "'|>'", "'${'", 'start of an indented string',
   'end of an indented string', "'...'", 'start of REPL bindings', "'<'", "'>'", 'NOT', "'+'", "'-'", "'*'",
