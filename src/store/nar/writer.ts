@@ -278,7 +278,8 @@ export class NarWriter {
       return;
     }
     this.#pendingRead = undefined;
-    const n = node.size === 0 ? 0 : node.readAll!(this.#buf, this.#pos);
+    // Even an empty file is opened, so that an unreadable one fails as it does in Nix.
+    const n = node.readAll!(this.#buf, this.#pos);
     if (n !== node.size) throw this.#sizeChanged(node.size, n);
     this.#pos += n;
     this.#endRegular(node.size);
