@@ -18,7 +18,7 @@
 import { closeSync, constants, fstatSync, fchmodSync, mkdirSync, openSync, symlinkSync, writeSync } from 'node:fs';
 import { InvalidValueError } from '../../errors.ts';
 import { checkEntryName } from '../nar/wire.ts';
-import type { NarSink } from '../nar/reader.ts';
+import type { NarSink } from '../nar/sink.ts';
 import type { FsPath } from './fs-source.ts';
 
 const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;

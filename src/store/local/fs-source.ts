@@ -23,6 +23,8 @@ export interface FsSourceOptions {
   readonly reuseBuffers?: boolean;
   /** Size of one read of a large file; default 1 MiB. */
   readonly readSize?: number;
+  /** Reads of a large file kept in flight ahead of the caller; default 1. */
+  readonly readAhead?: number;
 }
 
 /** A path as Node's fs accepts it: a string, or bytes when a name is not valid UTF-8. */
@@ -148,9 +150,10 @@ function readAt(fd: number, buf: Uint8Array, len: number, position: number): Pro
   return new Promise((resolve, reject) => readCb(fd, buf, 0, len, position, (err, n) => (err ? reject(err) : resolve(n))));
 }
 
-/** A large file in chunks, with the next read already in flight while the caller uses the current chunk. */
+/** A large file in chunks, with the next reads already in flight while the caller uses the current chunk. */
 async function* readLarge(path: FsPath, size: number, options: FsSourceOptions): AsyncGenerator<Uint8Array> {
   const readSize = options.readSize ?? 1 << 20;
+  const ahead = Math.max(1, options.readAhead ?? 1);
   const reuse = options.reuseBuffers ?? false;
   let fd: number;
   try {
@@ -158,33 +161,30 @@ async function* readLarge(path: FsPath, size: number, options: FsSourceOptions):
   } catch (e) {
     return sysError(e, 'opening file', path);
   }
-  const spare = reuse ? [new Uint8Array(readSize), new Uint8Array(readSize)] : [];
-  const take = (): Uint8Array => (reuse ? spare[(turn++) & 1]! : new Uint8Array(readSize));
+  // With reuse, `ahead` buffers are being filled and one is with the caller.
+  const ring = reuse ? Array.from({ length: ahead + 1 }, () => new Uint8Array(readSize)) : [];
   let turn = 0;
   let pos = 0;
-  let pending: { buf: Uint8Array; done: Promise<number> } | undefined;
+  const pending: { buf: Uint8Array; done: Promise<number> }[] = [];
   const issue = (): void => {
-    if (pos >= size) {
-      pending = undefined;
-      return;
-    }
-    const buf = take();
+    if (pos >= size) return;
+    const buf = reuse ? ring[turn++ % ring.length]! : new Uint8Array(readSize);
     const len = Math.min(readSize, size - pos);
-    pending = { buf, done: readAt(fd, buf, len, pos) };
+    pending.push({ buf, done: readAt(fd, buf, len, pos) });
     pos += len;
   };
   try {
-    issue();
-    while (pending) {
-      const { buf, done } = pending;
+    for (let i = 0; i < ahead; i++) issue();
+    while (pending.length > 0) {
+      const { buf, done } = pending.shift()!;
       const n = await done.catch((e: unknown) => sysError(e, 'reading file', path));
       if (n === 0) return; // the file shrank; the writer reports the size change
       issue();
       yield n === buf.length ? buf : buf.subarray(0, n);
     }
   } finally {
-    // A read may still be in flight when the consumer stops early; let it finish before closing.
-    if (pending) await pending.done.catch(() => 0);
+    // Reads may still be in flight when the consumer stops early; let them finish before closing.
+    await Promise.allSettled(pending.map((p) => p.done));
     closeSync(fd);
   }
 }

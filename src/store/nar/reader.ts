@@ -22,32 +22,8 @@
  */
 
 import { fromUtf8 } from '../../util/bytes.ts';
+import type { NarSink } from './sink.ts';
 import { type NarLimits, MAX_NAME_LEN, MAX_TAG_LEN, MAX_TARGET_LEN, NarFormatError, TOKENS, checkEntryName, getU64, narLimits, padLen } from './wire.ts';
-
-/**
- * Receives the objects of a NAR in order. Names and targets are views that are valid only
- * during the call; `name` is undefined for the root object. Methods may throw to abort.
- */
-export interface NarSink {
-  /** A directory starts; its entries follow, then `endDirectory()`. */
-  directory(name: Uint8Array | undefined): void;
-  endDirectory(): void;
-  /** A regular file starts; `size` bytes follow through `contents()`, then `endRegular()`. `offset` is where its contents start in the NAR. */
-  regular(name: Uint8Array | undefined, executable: boolean, size: number, offset: number): void;
-  contents(chunk: Uint8Array): void;
-  endRegular(): void;
-  symlink(name: Uint8Array | undefined, target: Uint8Array): void;
-}
-
-/** A sink that ignores everything: parsing into it validates a NAR. */
-export const nullSink: NarSink = {
-  directory() {},
-  endDirectory() {},
-  regular() {},
-  contents() {},
-  endRegular() {},
-  symlink() {},
-};
 
 export interface NarReaderOptions {
   readonly limits?: Partial<NarLimits>;
