@@ -23,7 +23,7 @@ export interface FsSourceOptions {
   readonly reuseBuffers?: boolean;
   /** Size of one read of a large file; default 1 MiB. */
   readonly readSize?: number;
-  /** Reads of a large file kept in flight ahead of the caller; default 1. */
+  /** Reads of a large file kept in flight ahead of the caller; default 2. */
   readonly readAhead?: number;
 }
 
@@ -153,7 +153,7 @@ function readAt(fd: number, buf: Uint8Array, len: number, position: number): Pro
 /** A large file in chunks, with the next reads already in flight while the caller uses the current chunk. */
 async function* readLarge(path: FsPath, size: number, options: FsSourceOptions): AsyncGenerator<Uint8Array> {
   const readSize = options.readSize ?? 1 << 20;
-  const ahead = Math.max(1, options.readAhead ?? 1);
+  const ahead = Math.max(1, options.readAhead ?? 2);
   const reuse = options.reuseBuffers ?? false;
   let fd: number;
   try {
