@@ -16,3 +16,4 @@ export { describeProblem, type VerifyEvent, type VerifyOptions, type VerifyProbl
 export { closureSize, sortedPaths, topoSortPaths } from './closure.ts';
 export { buildLogPath } from './log-store.ts';
 export { CANONICAL_MTIME, canonicalisePath } from './canonicalise.ts';
+export * from './sys-error.ts';
