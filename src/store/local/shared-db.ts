@@ -297,7 +297,7 @@ export class SharedStoreDb implements StoreDb {
     this.#unlisten?.();
     const b = this.#backend;
     this.#backend = undefined;
-    if (b?.kind === 'remote') b.client.close();
+    if (b?.kind === 'remote') await b.client.close();
     if (b?.kind === 'local') {
       await b.session.end();
       if (--b.entry.refs === 0) {
