@@ -106,7 +106,21 @@ export class DbClient {
     return done.finally(() => this.#updateRef());
   }
 
-  close(): void {
+  /**
+   * End the session and hang up. Waits (at most `timeoutMs`) for the owner to confirm that
+   * the session's locks and temp roots are released; a lost owner releases them anyway.
+   */
+  async close(timeoutMs = 5000): Promise<void> {
+    if (!this.#lost) {
+      const id = this.#next++;
+      const answered = new Promise<unknown>((resolve, reject) => this.#pending.set(id, { resolve, reject }));
+      this.#socket.write(encodeFrame({ i: id, bye: true }));
+      this.#socket.ref();
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+      await Promise.race([answered.catch(() => undefined), timeout]);
+      clearTimeout(timer);
+    }
     this.#socket.end();
     this.#socket.destroy();
   }

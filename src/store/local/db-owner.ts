@@ -16,7 +16,7 @@ import type { PathInfo } from '../path-info-json.ts';
 import { StorePath } from '../store-path.ts';
 import { Coordinator } from './coordinator.ts';
 import { type LevelDb, PathInfoTable } from './db.ts';
-import { type DerivationOutput, decodePathInfo } from './db-records.ts';
+import { type DrvOutputMapping, decodePathInfo } from './db-records.ts';
 import type { InvalidateResult, LockOptions, StoreDb, StoreDbEvent } from './store-db.ts';
 
 export interface DbOwnerOptions {
@@ -149,7 +149,7 @@ export class OwnerSession implements Omit<StoreDb, 'events' | 'close'> {
     return (await this.#owner.paths.listRecords(after, limit)).map(decodePathInfo);
   }
 
-  async registerValidPaths(infos: readonly PathInfo[], outputs: readonly DerivationOutput[] = []): Promise<void> {
+  async registerValidPaths(infos: readonly PathInfo[], outputs: readonly DrvOutputMapping[] = []): Promise<void> {
     await this.#owner.paths.registerValidPaths(infos, outputs);
     if (infos.length > 0) this.#owner.emit({ type: 'registered', paths: infos.map((i) => i.path) });
   }

@@ -53,7 +53,7 @@ export function decodePathInfo(r: PathRecord): PathInfo {
 }
 
 /** One `drv!output → path` mapping of a derivation (Nix: the DerivationOutputs table). */
-export interface DerivationOutput {
+export interface DrvOutputMapping {
   readonly drv: StorePath;
   readonly output: string;
   readonly path: StorePath;

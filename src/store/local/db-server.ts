@@ -84,6 +84,14 @@ export class DbServer {
           cancels.get(id)?.abort(new StoreError('E_ABORTED', 'cancelled by the client'));
           continue;
         }
+        if (f.bye) {
+          // A closing handle: release its locks and temp roots before answering, so
+          // whatever the client does next already sees them gone.
+          const ending = session.end().then(() => send({ i: id, r: true }));
+          this.#inflight.add(ending);
+          void ending.finally(() => this.#inflight.delete(ending));
+          continue;
+        }
         const method = f.m as string;
         if (!METHODS.has(method)) {
           send({ i: id, e: { code: 'E_DB_METHOD', message: `unknown store DB method '${method}'` } });

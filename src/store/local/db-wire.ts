@@ -5,6 +5,8 @@
  *   hello    = {"hello": 1, "holder": "<pid>.<start>.<nonce>"}         client → owner, first
  *   request  = {"i": id, "m": method, "a": [args...]}                   client → owner
  *   cancel   = {"i": id, "cancel": true}                                 client → owner
+ *   bye      = {"i": id, "bye": true}     end the session, answered once its locks and
+ *                                        temp roots are released; then the client hangs up
  *   response = {"i": id, "r": result} | {"i": id, "e": {code, message, storePath?}}
  *   event    = {"ev": StoreDbEvent}                                      owner → client
  *

@@ -19,7 +19,7 @@
 import type { Level } from 'level';
 import type { PathInfo } from '../path-info-json.ts';
 import { StorePath } from '../store-path.ts';
-import { type DerivationOutput, decodePathInfo, encodePathInfo, type PathRecord } from './db-records.ts';
+import { type DrvOutputMapping, decodePathInfo, encodePathInfo, type PathRecord } from './db-records.ts';
 import { StoreError } from './errors.ts';
 import type { InvalidateResult } from './store-db.ts';
 
@@ -117,7 +117,7 @@ export class PathInfoTable {
     return values.map((v) => JSON.parse(v) as PathRecord);
   }
 
-  registerValidPaths(infos: readonly PathInfo[], outputs: readonly DerivationOutput[] = []): Promise<string[]> {
+  registerValidPaths(infos: readonly PathInfo[], outputs: readonly DrvOutputMapping[] = []): Promise<string[]> {
     return this.#serial(async () => {
       const records = infos.map(encodePathInfo);
       const inBatch = new Set(records.map((r) => r.path));

@@ -16,7 +16,7 @@
 import { setImmediate as yieldToEventLoop, setTimeout as sleep } from 'node:timers/promises';
 import type { PathInfo } from '../path-info-json.ts';
 import type { StorePath } from '../store-path.ts';
-import type { DerivationOutput } from './db-records.ts';
+import type { DrvOutputMapping } from './db-records.ts';
 import { ConnectionLostError, DbClient } from './db-client.ts';
 import { DbOwner, type OwnerSession } from './db-owner.ts';
 import { DbServer } from './db-server.ts';
@@ -236,7 +236,7 @@ export class SharedStoreDb implements StoreDb {
   listPathInfos(after: string | undefined, limit: number): Promise<PathInfo[]> {
     return this.#call('listPathInfos', [after, limit]);
   }
-  registerValidPaths(infos: readonly PathInfo[], outputs: readonly DerivationOutput[] = []): Promise<void> {
+  registerValidPaths(infos: readonly PathInfo[], outputs: readonly DrvOutputMapping[] = []): Promise<void> {
     return this.#call('registerValidPaths', [infos, outputs]);
   }
   addSignatures(path: StorePath, sigs: readonly string[]): Promise<void> {
@@ -297,7 +297,7 @@ export class SharedStoreDb implements StoreDb {
     this.#unlisten?.();
     const b = this.#backend;
     this.#backend = undefined;
-    if (b?.kind === 'remote') b.client.close();
+    if (b?.kind === 'remote') await b.client.close();
     if (b?.kind === 'local') {
       await b.session.end();
       if (--b.entry.refs === 0) {

@@ -14,7 +14,7 @@
 
 import type { PathInfo } from '../path-info-json.ts';
 import type { StorePath } from '../store-path.ts';
-import type { DerivationOutput } from './db-records.ts';
+import type { DrvOutputMapping } from './db-records.ts';
 
 export interface PathInfoDb {
   queryPathInfo(path: StorePath): Promise<PathInfo | undefined>;
@@ -38,7 +38,7 @@ export interface PathInfoDb {
    * given derivation outputs. Every reference must be valid already or be in `infos`
    * (the closure invariant); otherwise nothing is written.
    */
-  registerValidPaths(infos: readonly PathInfo[], outputs?: readonly DerivationOutput[]): Promise<void>;
+  registerValidPaths(infos: readonly PathInfo[], outputs?: readonly DrvOutputMapping[]): Promise<void>;
   /** Add signatures to a valid path. */
   addSignatures(path: StorePath, sigs: readonly string[]): Promise<void>;
   /**
