@@ -1,0 +1,114 @@
+/**
+ * EvalHost: the only way the evaluator reaches the world (files, environment, clock, store,
+ * output). lang/ is pure; src/glue/ implements this over node:fs and the store formats.
+ *
+ * All paths and file contents are latin1 byte strings (one JS char per byte), like every
+ * string inside the evaluator. Calls are synchronous: evaluation is.
+ *
+ * Errors: a host method that fails throws a `HostError` carrying upstream's message text
+ * (e.g. "path '/x' does not exist"); the evaluator adds its traces around it.
+ */
+
+export type FileType = 'regular' | 'directory' | 'symlink' | 'unknown';
+
+/** How a path is added to the store (upstream `ContentAddressMethod` for sources). */
+export type IngestionMethod = 'nar' | 'flat' | 'text';
+
+export interface AddToStoreRequest {
+  /** What to add: a path on disk (with an optional filter) or literal contents. */
+  readonly source: { readonly kind: 'path'; readonly path: string; readonly filter?: (path: string, type: FileType) => boolean } | { readonly kind: 'text'; readonly contents: string };
+  /** The store path name. */
+  readonly name: string;
+  readonly method: IngestionMethod;
+  /** Hash algorithm for `flat`/`nar` fixed-output paths (default sha256). */
+  readonly hashAlgo?: 'md5' | 'sha1' | 'sha256' | 'sha512';
+  /** Store paths the text refers to (`text` method only). */
+  readonly references?: readonly string[];
+  /** Expected hash (`builtins.path { sha256 = ...; }`): lowercase base16 of the NAR/flat hash. */
+  readonly expectedHash?: string;
+}
+
+export interface AddToStoreResult {
+  /** Absolute store path. */
+  readonly path: string;
+  /** Base16 digest of the content hash (NAR hash for `nar`), for `builtins.path` checks. */
+  readonly hash?: string;
+}
+
+/** A derivation as the evaluator builds it (upstream `Derivation`), ready to be hashed and written. */
+export interface DerivationInput {
+  readonly name: string;
+  /** Output name → { path (absolute, or '' when still to be computed), hashAlgo, hash } as in the ATerm. */
+  readonly outputs: ReadonlyMap<string, { path: string; hashAlgo: string; hash: string }>;
+  /** Input derivation path → output names. */
+  readonly inputDrvs: ReadonlyMap<string, readonly string[]>;
+  readonly inputSrcs: readonly string[];
+  readonly platform: string;
+  readonly builder: string;
+  readonly args: readonly string[];
+  readonly env: ReadonlyMap<string, string>;
+}
+
+export interface DerivationResult {
+  /** Absolute path of the `.drv`. */
+  readonly drvPath: string;
+  /** Output name → absolute output path. */
+  readonly outputs: ReadonlyMap<string, string>;
+}
+
+export interface EvalHost {
+  // --- Filesystem (read-only) -------------------------------------------------------------
+  /** Contents of a regular file (following symlinks). */
+  readFile(path: string): string;
+  /** Type of `path` without following a final symlink, or undefined when it does not exist. */
+  lstat(path: string): FileType | undefined;
+  /** Entries of a directory with their types (not following symlinks), unsorted. */
+  readDir(path: string): [string, FileType][];
+  /** Target of a symlink. */
+  readLink(path: string): string;
+
+  // --- Environment ------------------------------------------------------------------------
+  getEnv(name: string): string | undefined;
+  /** Seconds since the epoch, read once per evaluation (`builtins.currentTime`). */
+  currentTime(): number;
+  readonly currentSystem: string;
+  readonly storeDir: string;
+  /** Search path entries from -I and NIX_PATH / nix-path, in order (`prefix=path` or `path`). */
+  readonly nixPath: readonly string[];
+  /** Where `~` points (for `~/` path literals the parser already expanded; used by fetchers). */
+  readonly home?: string;
+
+  // --- Output -----------------------------------------------------------------------------
+  /** A complete diagnostic line for stderr (`trace: …`, `warning: …`), without the newline. */
+  log(line: string): void;
+
+  // --- Store ------------------------------------------------------------------------------
+  /** Compute (and, when the host can write, add) a store path for a source or text. */
+  addToStore(req: AddToStoreRequest): AddToStoreResult;
+  /** Hash and (when possible) write a derivation; returns its path and output paths. */
+  writeDerivation(drv: DerivationInput): DerivationResult;
+  /** Whether a store path is valid in the host's store (for `builtins.storePath`). */
+  isValidPath?(path: string): boolean;
+  /** Hash a file or string for `hashFile` (base16 digest). */
+  hashFile?(algo: string, path: string): string;
+
+  // --- Fetchers ---------------------------------------------------------------------------
+  fetch?(kind: 'url' | 'tarball' | 'git' | 'tree', args: ReadonlyMap<string, unknown>): FetchResult;
+}
+
+export interface FetchResult {
+  /** Absolute store path. */
+  readonly storePath: string;
+  /** Extra attributes fetchers return (rev, shortRev, lastModified, narHash…). */
+  readonly attrs?: ReadonlyMap<string, string | number | boolean>;
+}
+
+/** A failure reported by the host, with a message in upstream's words. */
+export class HostError extends Error {
+  override readonly name = 'HostError';
+  readonly code: string;
+  constructor(message: string, code = 'E_HOST') {
+    super(message);
+    this.code = code;
+  }
+}
