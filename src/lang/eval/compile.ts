@@ -28,7 +28,7 @@ import { Attrs, NixFloat, NixPath, Shape, type LambdaInfo, type Value } from '..
 import { UndefinedVarError } from './errors.ts';
 import type { PathElem, SelectInfo } from './select.ts';
 import { RUNTIME } from './runtime.ts';
-import { showExpr } from './show-expr.ts';
+import { showExpr } from '../print/parse-print.ts';
 
 interface Binding {
   readonly js: string;

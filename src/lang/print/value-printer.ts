@@ -8,7 +8,8 @@
 
 import { formatPos } from '../source.ts';
 import { Attrs, Lambda, NixFloat, NixPath, NixStr, PrimOp, PrimOpApp, Thunk, type Value } from '../value/value.ts';
-import { elided, formatFloat, printAttributeName, printLiteralString } from './literal.ts';
+import { formatFloat } from './float.ts';
+import { elided, printAttributeName, printLiteralString } from './literal.ts';
 
 export interface PrintOptions {
   readonly maxDepth: number;
