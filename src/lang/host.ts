@@ -35,24 +35,37 @@ export interface AddToStoreResult {
   readonly hash?: string;
 }
 
-/** A derivation as the evaluator builds it (upstream `Derivation`), ready to be hashed and written. */
-export interface DerivationInput {
+/** How the outputs of a derivation are addressed (upstream `DerivationOutput` kinds). */
+export type OutputSpec =
+  | { readonly kind: 'inputAddressed' }
+  | { readonly kind: 'fixed'; readonly method: 'flat' | 'nar' | 'text' | 'git'; readonly hashAlgo: string | undefined; readonly hash: string }
+  | { readonly kind: 'floating'; readonly method: 'flat' | 'nar' | 'text' | 'git'; readonly hashAlgo: string }
+  | { readonly kind: 'impure'; readonly method: 'flat' | 'nar' | 'text' | 'git'; readonly hashAlgo: string };
+
+/**
+ * A derivation as `derivationStrict` collects it. The host turns the string context into
+ * inputs (expanding `=…drv` closures), fills in output paths (input-addressed via
+ * hashDerivationModulo, or fixed-output), computes the `.drv` path and writes it when it can.
+ */
+export interface DerivationRequest {
   readonly name: string;
-  /** Output name → { path (absolute, or '' when still to be computed), hashAlgo, hash } as in the ATerm. */
-  readonly outputs: ReadonlyMap<string, { path: string; hashAlgo: string; hash: string }>;
-  /** Input derivation path → output names. */
-  readonly inputDrvs: ReadonlyMap<string, readonly string[]>;
-  readonly inputSrcs: readonly string[];
-  readonly platform: string;
   readonly builder: string;
+  readonly platform: string;
   readonly args: readonly string[];
+  /** Environment, including an entry per output ("" to be filled, or a placeholder for floating CA outputs). */
   readonly env: ReadonlyMap<string, string>;
+  /** `__structuredAttrs`: the JSON object text, when set. */
+  readonly structuredAttrs?: string;
+  readonly outputs: readonly string[];
+  readonly spec: OutputSpec;
+  /** The collected string context, in upstream's encoding. */
+  readonly context: readonly string[];
 }
 
 export interface DerivationResult {
   /** Absolute path of the `.drv`. */
   readonly drvPath: string;
-  /** Output name → absolute output path. */
+  /** Output name → absolute output path (a placeholder for floating CA outputs). */
   readonly outputs: ReadonlyMap<string, string>;
 }
 
@@ -62,6 +75,8 @@ export interface EvalHost {
   readFile(path: string): string;
   /** Type of `path` without following a final symlink, or undefined when it does not exist. */
   lstat(path: string): FileType | undefined;
+  /** Type of `path` following symlinks, or undefined when it (or its target) does not exist. */
+  stat(path: string): FileType | undefined;
   /** Entries of a directory with their types (not following symlinks), unsorted. */
   readDir(path: string): [string, FileType][];
   /** Target of a symlink. */
@@ -86,7 +101,7 @@ export interface EvalHost {
   /** Compute (and, when the host can write, add) a store path for a source or text. */
   addToStore(req: AddToStoreRequest): AddToStoreResult;
   /** Hash and (when possible) write a derivation; returns its path and output paths. */
-  writeDerivation(drv: DerivationInput): DerivationResult;
+  writeDerivation(drv: DerivationRequest): DerivationResult;
   /** Whether a store path is valid in the host's store (for `builtins.storePath`). */
   isValidPath?(path: string): boolean;
   /** Hash a file or string for `hashFile` (base16 digest). */

@@ -12,7 +12,7 @@
 
 import type { ParsedFile } from '../ast.ts';
 import type { EvalHost } from '../host.ts';
-import type { Pos, Source } from '../source.ts';
+import type { Pos } from '../source.ts';
 import type { Attrs, Value } from '../value/value.ts';
 import { StackOverflowError } from './errors.ts';
 
@@ -48,8 +48,8 @@ export function defaultSettings(): EvalSettings {
 export interface EvalState {
   readonly settings: EvalSettings;
   readonly host: EvalHost;
-  /** Parse (and scope-resolve) a source; provided by the evaluator entry point. */
-  readonly parse: (source: Source) => ParsedFile;
+  /** Read, parse and scope-resolve a file (with `scopedImport`'s extra names, if any). */
+  readonly parseFile: (path: string, extraScope?: readonly string[]) => ParsedFile;
   /** Compile and evaluate a parsed file in the base environment (or with extra `scopedImport` scope). */
   readonly evalParsed: (file: ParsedFile, scope?: Attrs) => Value;
   /** `import` results by resolved path (upstream fileEvalCache). */
