@@ -22,6 +22,7 @@ import {
   Evaluator,
   HostError,
   NixSyntaxError,
+  NixUsageError,
   parse,
   processExpr,
   renderEvalError,
@@ -172,6 +173,7 @@ function latin1(s: string): string {
 
 function renderError(e: unknown, showTrace: boolean): string | undefined {
   if (e instanceof NixSyntaxError) return e.render();
+  if (e instanceof NixUsageError) return renderEvalError(e, showTrace) + "Try 'nix-instantiate --help' for more information.\n";
   if (e instanceof EvalError) return renderEvalError(e, showTrace);
   if (e instanceof HostError) return `error: ${e.message}\n`;
   return undefined;

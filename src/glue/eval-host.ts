@@ -51,6 +51,7 @@ export class NodeEvalHost implements EvalHost {
   readonly currentSystem: string;
   readonly nixPath: readonly string[];
   readonly home: string | undefined;
+  readonly cwd: string;
   readonly #store: StoreDir;
   readonly #env: Readonly<Record<string, string | undefined>>;
   readonly #log: (line: string) => void;
@@ -68,6 +69,7 @@ export class NodeEvalHost implements EvalHost {
     this.currentSystem = opts.system ?? defaultSystem();
     this.nixPath = opts.nixPath;
     this.home = this.#env['HOME'];
+    this.cwd = Buffer.from(process.cwd(), 'utf8').toString('latin1');
     this.#log = opts.log ?? ((line) => writeSync(2, Buffer.from(line + '\n', 'latin1')));
     this.#hashLookup = makeDrvHashLookup((p) => this.#readDerivation(p), this.#store);
   }
@@ -112,6 +114,36 @@ export class NodeEvalHost implements EvalHost {
 
   readLink(path: string): string {
     return readlinkSync(fsPath(path), { encoding: 'buffer' }).toString('latin1');
+  }
+
+  resolveSymlinks(path: string, ancestorsOnly = false): string {
+    let todo = path.split('/').filter((c) => c !== '' && c !== '.');
+    let done: string[] = [];
+    let hops = 0;
+    while (todo.length > 0) {
+      const c = todo.shift()!;
+      if (c === '..') {
+        done.pop();
+        continue;
+      }
+      done.push(c);
+      if (ancestorsOnly && todo.length === 0) break;
+      const cur = '/' + done.join('/');
+      let isLink = false;
+      try {
+        isLink = lstatSync(fsPath(cur)).isSymbolicLink();
+      } catch {
+        // the rest does not exist: keep it as it is
+        return '/' + [...done, ...todo].join('/');
+      }
+      if (!isLink) continue;
+      if (++hops > 1024) throw new HostError(`infinite symlink recursion in path '${path}'`);
+      const target = this.readLink(cur);
+      done.pop();
+      if (target.startsWith('/')) done = [];
+      todo = [...target.split('/').filter((x) => x !== '' && x !== '.'), ...todo];
+    }
+    return '/' + done.join('/');
   }
 
   getEnv(name: string): string | undefined {

@@ -8,6 +8,7 @@
 import type { ParsedFile } from './ast.ts';
 import { createBaseEnv } from './builtins/index.ts';
 import { DERIVATION_WRAPPER, DERIVATION_WRAPPER_PATH } from './builtins/derivation-wrapper.ts';
+import { COREPKGS } from './builtins/corepkgs.ts';
 import { compile } from './eval/compile.ts';
 import { EvalError, StackOverflowError } from './eval/errors.ts';
 import { setInternalPosCheck } from './eval/select.ts';
@@ -27,7 +28,7 @@ export interface EvaluatorOptions {
 }
 
 /** Sources the evaluator provides itself (upstream's internal and corepkgs files). */
-const INTERNAL_FILES = new Map<string, string>([[DERIVATION_WRAPPER_PATH, DERIVATION_WRAPPER]]);
+const INTERNAL_FILES = new Map<string, string>([[DERIVATION_WRAPPER_PATH, DERIVATION_WRAPPER], ...COREPKGS]);
 
 export class Evaluator {
   readonly state: EvalState;

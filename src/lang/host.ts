@@ -81,6 +81,11 @@ export interface EvalHost {
   readDir(path: string): [string, FileType][];
   /** Target of a symlink. */
   readLink(path: string): string;
+  /**
+   * `path` with every symlink in it resolved, as far as the path exists (upstream
+   * `SourcePath::resolveSymlinks(Full)`); `ancestors` leaves the last component alone.
+   */
+  resolveSymlinks(path: string, ancestorsOnly?: boolean): string;
 
   // --- Environment ------------------------------------------------------------------------
   getEnv(name: string): string | undefined;
@@ -90,6 +95,8 @@ export interface EvalHost {
   readonly storeDir: string;
   /** Search path entries from -I and NIX_PATH / nix-path, in order (`prefix=path` or `path`). */
   readonly nixPath: readonly string[];
+  /** The working directory (relative search path entries are resolved against it). */
+  readonly cwd: string;
   /** Where `~` points (for `~/` path literals the parser already expanded; used by fetchers). */
   readonly home?: string;
 

@@ -9,8 +9,9 @@ import { NixTypeError } from '../eval/errors.ts';
 import { forceAttrs, forceFunction, forceList, forceStringNoCtx } from '../eval/force.ts';
 import { mkPosValue } from '../eval/position.ts';
 import type { Pos } from '../source.ts';
-import { AttrsBuilder, removeAttrs, withValues } from '../value/attrs.ts';
-import { Attrs, Lambda, PrimOp, PrimOpApp, Shape, Thunk, force, type Value } from '../value/value.ts';
+import { AttrsBuilder, removeAttrs } from '../value/attrs.ts';
+import { AppThunk, Attrs, Lambda, PrimOp, PrimOpApp, Shape, force, type Value } from '../value/value.ts';
+import { determinePos } from '../eval/deep.ts';
 import { getAttrOrThrow } from './control.ts';
 import { prim, type BuiltinSpec } from './registry.ts';
 
@@ -77,9 +78,10 @@ function mapAttrs(_pos: unknown, f: Value, s: Value): Value {
   for (let i = 0; i < keys.length; i++) {
     const name = keys[i]!;
     const v = a.vals[i]!;
-    vals[i] = new Thunk(() => call2(f, name, v, undefined));
+    // mapAttrs does not evaluate f, so its applications have no position (as upstream).
+    vals[i] = new AppThunk(undefined, (pos) => call2(f, name, v, pos));
   }
-  return withValues(a, vals);
+  return new Attrs(a.shape.withoutPositions(), vals);
 }
 
 function zipAttrsWith(_pos: unknown, f: Value, l: Value): Value {
@@ -96,7 +98,8 @@ function zipAttrsWith(_pos: unknown, f: Value, l: Value): Value {
     }
   }
   const b = new AttrsBuilder();
-  for (const [k, vs] of groups) b.add(k, new Thunk(() => call2(f, k, vs, undefined)));
+  const fpos = determinePos(force(f));
+  for (const [k, vs] of groups) b.add(k, new AppThunk(fpos, (pos) => call2(f, k, vs, pos)));
   return b.finish();
 }
 

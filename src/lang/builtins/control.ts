@@ -69,8 +69,8 @@ function genericClosure(_pos: unknown, arg: Value): Value {
       while (lo < hi) {
         const mid = (lo + hi) >> 1;
         const other = keys[mid]!.k;
-        if (lessThan(other, key, undefined, '')) lo = mid + 1;
-        else if (lessThan(key, other, undefined, '')) hi = mid;
+        if (lessThan(key, other, undefined, '')) hi = mid;
+        else if (lessThan(other, key, undefined, '')) lo = mid + 1;
         else {
           found = true;
           break;

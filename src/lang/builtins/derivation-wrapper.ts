@@ -10,7 +10,7 @@
  * text below keeps that block on exactly those lines.
  */
 
-export const DERIVATION_WRAPPER_PATH = '«nix-internal»/derivation-internal.nix';
+export const DERIVATION_WRAPPER_PATH = '\xc2\xabnix-internal\xc2\xbb/derivation-internal.nix';
 
 export const DERIVATION_WRAPPER = `# derivation: the user-facing wrapper of the derivationStrict primop.
 #

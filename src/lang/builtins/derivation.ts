@@ -19,7 +19,8 @@ import { toJSON } from '../print/json.ts';
 import { formatPos, type Pos } from '../source.ts';
 import { AttrsBuilder } from '../value/attrs.ts';
 import { Attrs, NixStr, force, strOf, type Value } from '../value/value.ts';
-import { formatLogLine, getAttrOrThrow } from './control.ts';
+import { getAttrOrThrow } from './control.ts';
+import { renderEvalError } from '../eval/render-error.ts';
 import { io } from './fs.ts';
 import { prim, type BuiltinSpec } from './registry.ts';
 import { hashPlaceholder } from './string.ts';
@@ -43,11 +44,10 @@ function parseMethod(s: string, drvName: string): Method {
   return m;
 }
 
+/** A warning with the attribute's position and the derivation as a trace (upstream `warnAttr`). */
 function warnAttr(msg: string, pos: Pos | undefined, drvName: string): void {
-  let text = formatLogLine('warning: ', msg);
-  text += `\n         … while evaluating derivation '${drvName}'`;
-  void pos;
-  S().host.log(text);
+  const w = new EvalError(msg, pos).addTrace(undefined, `while evaluating derivation '${drvName}'`);
+  S().host.log(renderEvalError(w, true, 'warning').replace(/\n$/, ''));
 }
 
 function derivationStrictInternal(drvName: string, attrs: Attrs): Value {
@@ -203,12 +203,12 @@ function derivationStrict(_pos: unknown, a: Value): Value {
     return derivationStrictInternal(drvName, attrs);
   } catch (e) {
     if (e instanceof EvalError) {
-      e.addTrace(undefined, `while evaluating derivation '${drvName}'\n  whose name attribute is located at ${namePos ? formatPos(namePos) : '«none»:0'}`, true);
+      e.addTrace(undefined, `while evaluating derivation '${drvName}'\n  whose name attribute is located at ${namePos ? formatPos(namePos) : '\xc2\xabnone\xc2\xbb:0'}`, true);
     }
     throw e;
   }
 }
 
 export const derivationBuiltins: BuiltinSpec[] = [
-  prim('derivationStrict', 1, 'Instantiate a derivation: { drvPath, <output> = path… } (the strict core of `derivation`).', derivationStrict),
+  prim('derivationStrict', 1, 'Instantiate a derivation: { drvPath, <output> = path\xe2\x80\xa6 } (the strict core of `derivation`).', derivationStrict),
 ];

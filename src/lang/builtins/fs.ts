@@ -18,6 +18,7 @@ import { AttrsBuilder } from '../value/attrs.ts';
 import { NixPath, NixStr, Thunk, ctxOf, force, mkStr, strOf, type Value } from '../value/value.ts';
 import { getAttrOrThrow } from './control.ts';
 import { prim, type BuiltinSpec } from './registry.ts';
+import { COREPKGS, COREPKGS_PREFIX } from './corepkgs.ts';
 import { bytesOf, parseAlgo } from './string.ts';
 
 /** Run a host call, turning its failures into evaluation errors. */
@@ -30,8 +31,13 @@ export function io<T>(f: () => T): T {
   }
 }
 
-/** Upstream `realisePath`: a path value or absolute path string (context realised — read-only here). */
-export function realisePath(v: Value): string {
+/**
+ * Upstream `realisePath`: a path value or absolute path string (context realised — read-only
+ * here), with symlinks resolved unless `resolve` is false.
+ */
+export function realisePath(v: Value, resolve = true): string {
+  const internal = realiseInternal(v);
+  if (internal !== undefined) return internal;
   const ctx = new Set<string>();
   const p = coerceToPath(undefined, v, ctx, 'while realising the context of a path');
   for (const c of ctx) {
@@ -43,11 +49,18 @@ export function realisePath(v: Value): string {
       );
     }
   }
-  return p;
+  return resolve ? io(() => S().host.resolveSymlinks(p)) : p;
+}
+
+/** `<nix/…>` paths are served by the evaluator itself. */
+function realiseInternal(v: Value): string | undefined {
+  const f = force(v);
+  return f instanceof NixPath && COREPKGS.has(f.path) ? f.path : undefined;
 }
 
 /** Upstream `resolveExprPath`: follow a symlink chain, then a directory means its default.nix. */
 export function resolveExprPath(path: string): string {
+  if (COREPKGS.has(path)) return path;
   const host = S().host;
   for (let i = 0; i < 1024; i++) {
     const t = io(() => host.lstat(path));
@@ -79,7 +92,7 @@ export function importFile(path: string): Value {
 }
 
 function scopedImport(scopeV: Value, pathV: Value): Value {
-  const path = realisePath(pathV);
+  const path = realisePath(pathV, false);
   const scope = forceAttrs(scopeV, undefined, 'while evaluating the first argument passed to builtins.scopedImport');
   const st = S();
   const file = st.parseFile(resolveExprPath(path), scope.keys);
@@ -113,9 +126,9 @@ function pathExists(_pos: unknown, p: Value): Value {
   const v = force(p);
   const sv = typeof v === 'string' ? v : v instanceof NixStr ? v.s : undefined;
   const mustBeDir = sv !== undefined && (sv.endsWith('/') || sv.endsWith('/.'));
-  const path = realisePath(v);
+  const path = realisePath(v, false);
   const host = S().host;
-  const t = io(() => (mustBeDir ? host.stat(path) : host.lstat(path)));
+  const t = io(() => (mustBeDir ? host.stat(path) : host.lstat(host.resolveSymlinks(path, true))));
   return t !== undefined && (!mustBeDir || t === 'directory');
 }
 
@@ -146,13 +159,12 @@ function findFile(_pos: unknown, sp: Value, name: Value): Value {
     else if (p.startsWith(prefix + '/')) suffix = p.slice(prefix.length + 1);
     else continue;
     if (path.includes('://') || path.startsWith('channel:') || path.startsWith('flake:')) continue;
-    if (!path.startsWith('/')) continue;
-    const base = canonPath(path, '/');
+    const base = canonPath(path, host.cwd);
     if (io(() => host.stat(base)) === undefined) continue;
     const full = suffix === '' ? base : canonPath(suffix, base);
     if (io(() => host.stat(full)) !== undefined) return new NixPath(full);
   }
-  if (p.startsWith('nix/')) return new NixPath('/__corepkgs__/' + p.slice(4));
+  if (p.startsWith('nix/')) return new NixPath(COREPKGS_PREFIX + p.slice(4));
   throw new ThrownError(`file '${p}' was not found in the Nix search path (add it using $NIX_PATH or -I)`);
 }
 
@@ -221,12 +233,12 @@ function builtinPath(_pos: unknown, a: Value): Value {
 }
 
 export const fsBuiltins: BuiltinSpec[] = [
-  prim('import', 1, 'Evaluate the Nix file at a path (a directory means its default.nix).', (_pos, p: Value) => importFile(realisePath(p))),
+  prim('import', 1, 'Evaluate the Nix file at a path (a directory means its default.nix).', (_pos, p: Value) => importFile(realisePath(p, false))),
   prim('scopedImport', 2, 'Import a file with extra variables in scope.', (_pos, s: Value, p: Value) => scopedImport(s, p)),
   prim('__readFile', 1, 'The contents of a file.', readFile),
   prim('__readDir', 1, 'The entries of a directory: name → "regular" | "directory" | "symlink" | "unknown".', readDir),
   prim('__readFileType', 1, 'The type of a file: "regular", "directory", "symlink" or "unknown".', (_pos, p: Value) => {
-    const path = realisePath(p);
+    const path = realisePath(p, false);
     const t = io(() => S().host.lstat(path));
     if (t === undefined) throw new EvalIOError(`path '${path}' does not exist`);
     return fileTypeNames[t];

@@ -7,6 +7,7 @@
  */
 
 import type { EvalState } from '../eval/state.ts';
+import { symbolRank } from '../eval/symbols.ts';
 import { AttrsBuilder } from '../value/attrs.ts';
 import { PrimOp, Thunk, type Value } from '../value/value.ts';
 import { arithBuiltins } from './arith.ts';
@@ -54,6 +55,8 @@ export function createBaseEnv(st: EvalState, evalDerivationWrapper: () => Value)
   const env = st.baseEnv;
   const b = new AttrsBuilder();
   const add = (name: string, v: Value): void => {
+    symbolRank(name);
+    symbolRank(name.startsWith('__') ? name.slice(2) : name);
     env.set(name, v);
     b.add(name.startsWith('__') ? name.slice(2) : name, v);
   };

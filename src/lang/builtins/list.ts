@@ -10,7 +10,8 @@ import { eqValues, lessThan } from '../eval/equal.ts';
 import { EvalError } from '../eval/errors.ts';
 import { forceBool, forceFunction, forceInt, forceList, forceStringNoCtx } from '../eval/force.ts';
 import { AttrsBuilder } from '../value/attrs.ts';
-import { PrimOp, Thunk, force, type Value } from '../value/value.ts';
+import { AppThunk, PrimOp, Thunk, force, type Value } from '../value/value.ts';
+import { determinePos } from '../eval/deep.ts';
 import { prim, type BuiltinSpec } from './registry.ts';
 
 function forceElem(list: Value[], i: number): Value {
@@ -23,9 +24,10 @@ function map(_pos: unknown, f: Value, l: Value): Value {
   if (list.length === 0) return list;
   const fn = forceFunction(f, undefined, 'while evaluating the first argument passed to builtins.map');
   const out = new Array<Value>(list.length);
+  const fpos = determinePos(fn);
   for (let i = 0; i < list.length; i++) {
     const x = list[i]!;
-    out[i] = new Thunk(() => call1(fn, x, undefined));
+    out[i] = new AppThunk(fpos, (pos) => call1(fn, x, pos));
   }
   return out;
 }
@@ -56,7 +58,8 @@ function genList(_pos: unknown, f: Value, n: Value): Value {
   if (len < 0 || typeof len === 'bigint') throw new EvalError(`cannot create list of size ${len}`);
   const fn = forceFunction(f, undefined, 'while evaluating the first argument passed to builtins.genList');
   const out = new Array<Value>(len);
-  for (let i = 0; i < len; i++) out[i] = new Thunk(() => call1(fn, i, undefined));
+  const fpos = determinePos(fn);
+  for (let i = 0; i < len; i++) out[i] = new AppThunk(fpos, (pos) => call1(fn, i, pos));
   return out;
 }
 
@@ -140,7 +143,7 @@ function concatMap(_pos: unknown, f: Value, l: Value): Value {
   const list = forceList(l, undefined, 'while evaluating the second argument passed to builtins.concatMap');
   const out: Value[] = [];
   for (const x of list) {
-    const r = forceList(call1(fn, x, undefined), undefined, 'while evaluating the return value of the function passed to builtins.concatMap');
+    const r = forceList(call1(fn, x, undefined), determinePos(fn), 'while evaluating the return value of the function passed to builtins.concatMap');
     for (const y of r) out.push(y);
   }
   return out;

@@ -6,7 +6,7 @@
  */
 
 import { coerceToString } from '../eval/coerce.ts';
-import { EvalError } from '../eval/errors.ts';
+import { EvalError, NixUsageError } from '../eval/errors.ts';
 import { forceAttrs, forceInt, forceList, forceString, forceStringNoCtx } from '../eval/force.ts';
 import { hashBytes } from '../../hash/digest.ts';
 import { isHashAlgo, type HashAlgo } from '../../hash/algo.ts';
@@ -14,6 +14,7 @@ import { parseHash, parseHashFormat, type HashFormat } from '../../hash/hash.ts'
 import { encodeNix32 } from '../../hash/nix32.ts';
 import { NixPath, NixStr, ctxOf, force, mkStr, strOf, type Value } from '../value/value.ts';
 import { getAttrOrThrow } from './control.ts';
+import { S } from '../eval/state.ts';
 import { prim, type BuiltinSpec } from './registry.ts';
 
 /** Bytes of a latin1 byte string. */
@@ -98,8 +99,9 @@ function dirOf(_pos: unknown, a: Value): Value {
   return mkStr(i < 0 ? '.' : i === 0 ? '/' : s.slice(0, i), ctx);
 }
 
+/** Upstream `parseHashAlgo`: a usage error for an unknown name. */
 export function parseAlgo(name: string): HashAlgo {
-  if (!isHashAlgo(name)) throw new EvalError(`unknown hash algorithm '${name}'`);
+  if (!isHashAlgo(name)) throw new NixUsageError(`unknown hash algorithm '${name}', expect 'blake3', 'md5', 'sha1', 'sha256', or 'sha512'`);
   return name;
 }
 
@@ -120,6 +122,7 @@ function convertHash(_pos: unknown, a: Value): Value {
   }
   const fmtName = forceStringNoCtx(getAttrOrThrow(args, 'toHashFormat', "while locating the attribute 'toHashFormat'"), undefined, "while evaluating the attribute 'toHashFormat'");
   let fmt: HashFormat;
+  if (fmtName === 'base32') S().host.log('warning: "base32" is a deprecated alias for hash format "nix32".');
   try {
     fmt = fmtName === 'base32' ? 'nix32' : parseHashFormat(fmtName);
   } catch {

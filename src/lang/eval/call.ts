@@ -10,7 +10,7 @@
 import type { Pos } from '../source.ts';
 import { printErrorValue } from '../print/value-printer.ts';
 import { Attrs, Lambda, PrimOp, PrimOpApp, Thunk, showType, type Value } from '../value/value.ts';
-import { NixTypeError } from './errors.ts';
+import { EvalError, NixTypeError } from './errors.ts';
 import { forceAttrs, tr } from './force.ts';
 import { enter, leave, showTrace } from './state.ts';
 
@@ -37,6 +37,11 @@ export function callLambda(f: Lambda, arg: Value, pos: Pos | undefined): Value {
   try {
     return f.fn(arg, attrs!, pos);
   } catch (e) {
+    // Argument errors happen before upstream's body try block: no "while calling" frame.
+    if (e instanceof EvalError && e.skipCallTrace) {
+      e.skipCallTrace = false;
+      throw e;
+    }
     tr(e, info.pos, `while calling ${lambdaLabel(f)}`);
     if (pos) tr(e, pos, 'from call site');
     throw e;

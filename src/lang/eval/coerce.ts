@@ -20,26 +20,23 @@ function usingOrEvaluating(v: Value): string {
   return v instanceof Thunk && !v.isDone ? 'evaluating' : 'using';
 }
 
-/** Whether the last `peel` went through a `__toString` (toJSON's quirk depends on it). */
-export let peeledThroughToString = false;
-
 /**
- * Follow `__toString` and `outPath` until the value is not a set that has them
- * (upstream `peelToStringOutPath`). With `check`, a `__toString` must end in a string or path.
+ * Follow `__toString` and `outPath` until the value is not a set that has them, then call
+ * `cb` with it (upstream `peelToStringOutPath`): `cb` runs *inside* the peeling, so its
+ * errors get the "while using the `outPath` attribute" frames. With `check`, a `__toString`
+ * must end in a string or path.
  */
-export function peel(pos: Pos | undefined, v: Value, check = false): Value {
-  peeledThroughToString = false;
-  return peelRec(pos, v, check, false);
+export function peel<R>(pos: Pos | undefined, v: Value, check: boolean, cb: (peeled: Value, cameThroughToString: boolean) => R): R {
+  return peelRec(pos, v, check, false, cb);
 }
 
-function peelRec(pos: Pos | undefined, v: Value, check: boolean, came: boolean): Value {
+function peelRec<R>(pos: Pos | undefined, v: Value, check: boolean, came: boolean, cb: (peeled: Value, came: boolean) => R): R {
   if (v instanceof Thunk) v = v.force(pos);
   if (!(v instanceof Attrs)) {
     if (check && came && typeof v !== 'string' && !(v instanceof NixStr) && !(v instanceof NixPath)) {
       throw new NixTypeError(`\`__toString\` should return a string, but got ${showType(v)}: ${printErrorValue(v)}`, pos);
     }
-    peeledThroughToString = came;
-    return v;
+    return cb(v, came);
   }
   let i = v.shape.find('__toString');
   if (i >= 0) {
@@ -52,7 +49,7 @@ function peelRec(pos: Pos | undefined, v: Value, check: boolean, came: boolean):
     }
     try {
       enter(pos);
-      const out = peelRec(fpos, r, check, true);
+      const out = peelRec(fpos, r, check, true, cb);
       leave();
       return out;
     } catch (e) {
@@ -66,7 +63,7 @@ function peelRec(pos: Pos | undefined, v: Value, check: boolean, came: boolean):
     try {
       const forced = v.forceAt(i, ppos);
       enter(pos);
-      const out = peelRec(ppos, forced, check, came);
+      const out = peelRec(ppos, forced, check, came, cb);
       leave();
       return out;
     } catch (e) {
@@ -74,8 +71,7 @@ function peelRec(pos: Pos | undefined, v: Value, check: boolean, came: boolean):
     }
   }
   if (check && came) throw new NixTypeError(`\`__toString\` must return a string, but got ${showType(v)}: ${printErrorValue(v)}`, pos);
-  peeledThroughToString = came;
-  return v;
+  return cb(v, came);
 }
 
 function cannotCoerce(v: Value, pos: Pos | undefined, errorCtx: string): EvalError {
@@ -119,9 +115,10 @@ function coerceForced(pos: Pos | undefined, v: Value, ctx: Set<string>, errorCtx
     return canonicalPath(v);
   }
   if (v instanceof Attrs) {
-    const peeled = peel(pos, v);
-    if (peeled instanceof Attrs) throw cannotCoerce(peeled, pos, errorCtx);
-    return coerceToString(pos, peeled, ctx, errorCtx, coerceMore, copyToStore, true);
+    return peel(pos, v, false, (peeled) => {
+      if (peeled instanceof Attrs) throw cannotCoerce(peeled, pos, errorCtx);
+      return coerceToString(pos, peeled, ctx, errorCtx, coerceMore, copyToStore, true);
+    });
   }
   if (coerceMore) {
     if (v === true) return '1';
@@ -163,11 +160,12 @@ export function copyPathToStore(ctx: Set<string>, path: string): string {
 
 /** Upstream `coerceToPath`: a path value, or a string that is an absolute path. Returns the canonical path. */
 export function coerceToPath(pos: Pos | undefined, v: Value, ctx: Set<string>, errorCtx: string): string {
-  const p = peel(pos, v);
-  if (p instanceof NixPath) return canonicalPath(p);
-  const s = coerceToString(pos, p, ctx, errorCtx, false, false, true);
-  if (s === '' || s[0] !== '/') throw new EvalError(`string '${s}' doesn't represent an absolute path`).addTrace(pos, errorCtx);
-  return canonPathString(s);
+  return peel(pos, v, false, (p) => {
+    if (p instanceof NixPath) return canonicalPath(p);
+    const s = coerceToString(pos, p, ctx, errorCtx, false, false, true);
+    if (s === '' || s[0] !== '/') throw new EvalError(`string '${s}' doesn't represent an absolute path`).addTrace(pos, errorCtx);
+    return canonPathString(s);
+  });
 }
 
 /** Collapse `//`, `.` and `..` in an absolute path (upstream `CanonPath`). */

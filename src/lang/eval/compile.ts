@@ -29,6 +29,7 @@ import { UndefinedVarError } from './errors.ts';
 import type { PathElem, SelectInfo } from './select.ts';
 import { RUNTIME } from './runtime.ts';
 import { showExpr } from '../print/parse-print.ts';
+import { internAll } from './symbols.ts';
 
 interface Binding {
   readonly js: string;
@@ -40,6 +41,8 @@ interface Binding {
 }
 
 interface Group {
+  /** Function nesting depth of the code that initialises the group (only that code can see unset bindings). */
+  readonly depth: number;
   /** Bindings [0, assigned) are initialised. */
   assigned: number;
   /** `rec` with `__overrides`: every same-group variable must stay a thunk. */
@@ -64,6 +67,8 @@ class Compiler {
   readonly opts: CompileOptions;
   lines: string[] = [];
   n = 0;
+  /** Nesting of JS functions being compiled (closures run later than the code around them). */
+  depth = 0;
   readonly consts: unknown[] = [];
   readonly constIds = new Map<unknown, string>();
   readonly posIds = new Map<number, string>();
@@ -117,7 +122,9 @@ class Compiler {
 
   /** `() => { …; return X; }` evaluating e to WHNF. */
   closure(e: Expr, sc: Scope | null): string {
+    this.depth++;
     const b = this.block(() => this.ev(e, sc));
+    this.depth--;
     return `() => {\n${b.code}\nreturn ${b.result};\n}`;
   }
 
@@ -177,7 +184,7 @@ class Compiler {
         const r = this.resolve(e.name, sc, e.pos);
         if (r.kind === 'lex') {
           const g = r.b.group;
-          if (g !== undefined && (g.allThunks || r.b.index >= g.assigned)) return `new T(() => force(${r.b.js}, ${this.pos(e.pos)}))`;
+          if (g !== undefined && g.depth === this.depth && (g.allThunks || r.b.index >= g.assigned)) return `new T(() => force(${r.b.js}, ${this.pos(e.pos)}))`;
           return r.b.js;
         }
         if (r.kind === 'base') return r.js;
@@ -431,6 +438,8 @@ class Compiler {
 
   lambda(e: ExprLambda, sc: Scope | null): string {
     const formals = e.formals;
+    if (e.arg !== undefined) internAll([e.arg]);
+    if (formals) internAll(formals.formals.map((f) => f.name));
     const info: LambdaInfo = {
       name: e.name,
       pos: this.posObj(e.pos),
@@ -444,11 +453,21 @@ class Compiler {
     const scope: Scope = { kind: 'lex', names, parent: sc };
     const argJs = this.id('a');
     if (e.arg !== undefined) names.set(e.arg, { js: argJs, group: undefined, index: 0, assignable: true });
+    this.depth++;
+    try {
+      return this.lambdaBody(e, scope, names, argJs, infoJs);
+    } finally {
+      this.depth--;
+    }
+  }
+
+  lambdaBody(e: ExprLambda, scope: Scope, names: Map<string, Binding>, argJs: string, infoJs: string): string {
+    const formals = e.formals;
     if (formals === undefined) {
       const body = this.block(() => this.ev(e.body, scope));
       return `new Lambda((${argJs}) => {\n${body.code}\nreturn ${body.result};\n}, ${infoJs})`;
     }
-    const group: Group = { assigned: 0, allThunks: false };
+    const group: Group = { depth: this.depth, assigned: 0, allThunks: false };
     const js = formals.formals.map((f, i) => {
       const b: Binding = { js: this.id('f'), group, index: i, assignable: true };
       names.set(f.name, b);
@@ -477,9 +496,10 @@ class Compiler {
 
   /** Declare the bindings of a let / rec set; returns the JS names in attrs order. */
   bindGroup(a: ExprAttrs, outer: Scope | null): { scope: Scope; js: Map<string, string> } {
+    internAll(a.attrs.keys());
     const names = new Map<string, Binding>();
     const scope: Scope = { kind: 'lex', names, parent: outer };
-    const group: Group = { assigned: 0, allThunks: a.recursive && a.attrs.has('__overrides') };
+    const group: Group = { depth: this.depth, assigned: 0, allThunks: a.recursive && a.attrs.has('__overrides') };
     const js = new Map<string, string>();
     let i = 0;
     for (const [name] of a.attrs) {
@@ -522,6 +542,7 @@ class Compiler {
   }
 
   attrs(a: ExprAttrs, sc: Scope | null): string {
+    internAll(a.attrs.keys());
     const sorted = [...a.attrs.keys()].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
     const shape = new Shape(
       sorted,

@@ -5,12 +5,17 @@
  */
 
 import type { Pos } from '../source.ts';
-import { Attrs, Lambda, Thunk, type Value } from '../value/value.ts';
+import { AppThunk, Attrs, Lambda, Thunk, type Value } from '../value/value.ts';
 import { tr } from './force.ts';
+import { symbolOrder } from './symbols.ts';
 import { enter, leave } from './state.ts';
 
 /** Upstream `Value::determinePos`: a set's or lambda's own position. */
 export function determinePos(v: Value, fallback?: Pos): Pos | undefined {
+  if (v instanceof Thunk) {
+    if (v.isDone) v = v.force();
+    else return v instanceof AppThunk ? (v.fpos ?? fallback) : fallback;
+  }
   if (v instanceof Attrs) return v.pos ?? fallback;
   if (v instanceof Lambda) return v.info.pos;
   return fallback;
@@ -31,7 +36,7 @@ export function forceValueDeep(v: Value): Value {
     if (x instanceof Attrs) {
       if (x !== slot) seen.add(x);
       const keys = x.keys;
-      for (let i = 0; i < keys.length; i++) {
+      for (const i of symbolOrder(keys)) {
         try {
           rec(x.vals[i]!);
         } catch (e) {

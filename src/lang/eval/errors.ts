@@ -44,6 +44,19 @@ export class EvalError extends Error implements TixError {
     this.pos = pos;
     return this;
   }
+
+  /** Set by a lambda's argument checks: the enclosing call adds no "while calling" trace for it. */
+  skipCallTrace = false;
+
+  /** A fresh instance with the same class, message, position, traces and suggestions. */
+  clone(): this {
+    const c = Object.create(Object.getPrototypeOf(this)) as this;
+    Object.assign(c, this);
+    (c as { traces: Trace[] }).traces = [...this.traces];
+    Object.defineProperty(c, 'message', { value: this.message, writable: true, configurable: true });
+    Object.defineProperty(c, 'stack', { value: this.stack, writable: true, configurable: true });
+    return c;
+  }
 }
 
 /** Type errors: "expected a set but found a list: [ 1 2 ]". */
@@ -86,7 +99,7 @@ export class InfiniteRecursionError extends EvalError {
   override readonly code: string = 'E_EVAL_INFINITE_RECURSION';
   /** The blackholed thunk (identity only), to mark where the cycle was entered. */
   readonly thunk: object;
-  #marked = false;
+  marked = false;
 
   constructor(thunk: object, pos: Pos | undefined) {
     super('infinite recursion encountered', pos);
@@ -95,8 +108,8 @@ export class InfiniteRecursionError extends EvalError {
 
   /** Called by the first force of the blackholed thunk as the error passes through it. */
   markEntry(): void {
-    if (this.#marked) return;
-    this.#marked = true;
+    if (this.marked) return;
+    this.marked = true;
     this.addTrace(undefined, 'entering the infinite recursion', true);
   }
 }
@@ -108,6 +121,15 @@ export class StackOverflowError extends EvalError {
   constructor(pos?: Pos, message = 'stack overflow; max-call-depth exceeded') {
     super(message, pos);
   }
+}
+
+/**
+ * A bad argument Nix reports as a usage error (e.g. an unknown hash algorithm): the command
+ * adds "Try 'nix-instantiate --help' for more information." after it.
+ */
+export class NixUsageError extends EvalError {
+  override readonly name: string = 'NixUsageError';
+  override readonly code: string = 'E_EVAL_USAGE';
 }
 
 /** Errors from the world (files, store, fetchers) surfaced during evaluation. */

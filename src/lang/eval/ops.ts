@@ -186,6 +186,7 @@ function fnLabel(f: Lambda['info']): string {
 export function missingArgument(info: Lambda['info'], name: string, callPos: Pos | undefined): EvalError {
   const e = new NixTypeError(`function '${fnLabel(info)}' called without required argument '${name}'`, info.pos);
   if (callPos) e.addTrace(callPos, 'from call site');
+  e.skipCallTrace = true;
   return e;
 }
 
@@ -195,6 +196,7 @@ export function unexpectedArgument(info: Lambda['info'], args: Attrs, callPos: P
   const e = new NixTypeError(`function '${fnLabel(info)}' called with unexpected argument '${name}'`, info.pos);
   if (callPos) e.addTrace(callPos, 'from call site');
   e.suggestions = bestMatches(info.formals!, name);
+  e.skipCallTrace = true;
   return e;
 }
 

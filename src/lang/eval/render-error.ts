@@ -42,7 +42,7 @@ export function renderEvalError(e: EvalError, showTrace: boolean, level = 'error
     let count = 0;
     let truncate = false;
     const printTrace = (t: Trace): void => {
-      out += `\n… ${t.msg}\n`;
+      out += `\n\xe2\x80\xa6 ${t.msg}\n`;
       if (t.pos !== undefined) {
         out += posText('  ', t.pos);
         count++;

@@ -51,7 +51,7 @@ export class DynAttrs {
     const i = this.base.shape.find(name);
     if (i >= 0 || this.seen.has(name)) {
       const prev = i >= 0 ? this.base.shape.pos[i] : this.seen.get(name);
-      throw new EvalError(`dynamic attribute '${name}' already defined at ${prev ? formatPos(prev) : '«none»:0'}`, pos);
+      throw new EvalError(`dynamic attribute '${name}' already defined at ${prev ? formatPos(prev) : '\xc2\xabnone\xc2\xbb:0'}`, pos);
     }
     if (isLambda && v instanceof Lambda) v.info.name = name;
     this.seen.set(name, pos);

@@ -24,7 +24,7 @@ export function printAmbiguous(v: Value, maxDepth: number, ctx?: Set<string>): s
     if (x instanceof Thunk) {
       if (x.isDone) x = x.force();
       else {
-        parts.push(x.isBlackhole ? '«potential infinite recursion»' : '<CODE>');
+        parts.push(x.isBlackhole ? '\xc2\xabpotential infinite recursion\xc2\xbb' : '<CODE>');
         return;
       }
     }
@@ -47,7 +47,7 @@ export function printAmbiguous(v: Value, maxDepth: number, ctx?: Set<string>): s
     } else if (x instanceof NixFloat) parts.push(formatFloat(x.v));
     else if (x instanceof NixPath) parts.push(canonicalPath(x));
     else if (x instanceof Attrs) {
-      if (x.size > 0 && seen.has(x)) parts.push('«repeated»');
+      if (x.size > 0 && seen.has(x)) parts.push('\xc2\xabrepeated\xc2\xbb');
       else {
         seen.add(x);
         parts.push('{ ');
@@ -59,7 +59,7 @@ export function printAmbiguous(v: Value, maxDepth: number, ctx?: Set<string>): s
         parts.push('}');
       }
     } else if (Array.isArray(x)) {
-      if (x.length > 0 && seen.has(slot as object)) parts.push('«repeated»');
+      if (x.length > 0 && seen.has(slot as object)) parts.push('\xc2\xabrepeated\xc2\xbb');
       else {
         seen.add(slot as object);
         parts.push('[ ');

@@ -5,7 +5,7 @@
  * `__toString`); functions are an error; strings must be valid UTF-8.
  */
 
-import { copyPathToStore, canonicalPath, peel, peeledThroughToString } from '../eval/coerce.ts';
+import { copyPathToStore, canonicalPath, peel } from '../eval/coerce.ts';
 import { EvalError, NixTypeError } from '../eval/errors.ts';
 import { determinePos } from '../eval/deep.ts';
 import { tr } from '../eval/force.ts';
@@ -102,9 +102,9 @@ export function toJSON(v: Value, strict: boolean, pos: Pos | undefined, ctx: Set
     }
     out = '[' + parts.join(',') + ']';
   } else if (v instanceof Attrs) {
-    const p = peel(pos, v, true);
-    if (!(p instanceof Attrs)) out = toJSON(p, strict, pos, ctx, copyToStore && !peeledThroughToString);
-    else {
+    out = peel(pos, v, true, (p, cameThroughToString) => {
+      // Quirk kept from upstream: a path returned by __toString is not copied to the store.
+      if (!(p instanceof Attrs)) return toJSON(p, strict, pos, ctx, copyToStore && !cameThroughToString);
       const parts: string[] = [];
       for (let i = 0; i < p.size; i++) {
         const k = p.keys[i]!;
@@ -114,8 +114,8 @@ export function toJSON(v: Value, strict: boolean, pos: Pos | undefined, ctx: Set
           throw tr(e, p.shape.pos[i], `while evaluating attribute '${k}'`);
         }
       }
-      out = '{' + parts.join(',') + '}';
-    }
+      return '{' + parts.join(',') + '}';
+    });
   } else {
     throw new NixTypeError(`cannot convert ${showType(v)} to JSON`, determinePos(v, pos));
   }

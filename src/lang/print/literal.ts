@@ -53,7 +53,7 @@ export function printIdentifier(s: string): string {
 
 /** `«N bytes elided»` etc. (upstream printElided + pluralize). */
 export function elided(n: number, single: string, plural: string): string {
-  return `«${n} ${n === 1 ? single : plural} elided»`;
+  return `\xc2\xab${n} ${n === 1 ? single : plural} elided\xc2\xbb`;
 }
 
 /** Upstream `printAttributeName` (isVarName), used by the diagnostic printer: quoted unless a plain identifier. */

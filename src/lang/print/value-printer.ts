@@ -53,7 +53,7 @@ class Printer {
     if (v instanceof Thunk) {
       if (v.isDone) v = v.force();
       else {
-        this.out += v.isBlackhole ? '«potential infinite recursion»' : '«thunk»';
+        this.out += v.isBlackhole ? '\xc2\xabpotential infinite recursion\xc2\xbb' : '\xc2\xabthunk\xc2\xbb';
         return;
       }
     }
@@ -77,16 +77,16 @@ class Printer {
     else if (v instanceof Attrs) this.printAttrs(v, depth);
     else if (v instanceof Lambda) {
       const name = v.info.name;
-      this.out += `«lambda${name !== undefined ? ' ' + name : ''} @ ${formatPos(v.info.pos)}»`;
-    } else if (v instanceof PrimOp) this.out += `«primop ${v.name}»`;
-    else if (v instanceof PrimOpApp) this.out += `«partially applied primop ${v.op.name}»`;
-    else this.out += '«unknown»';
+      this.out += `\xc2\xablambda${name !== undefined ? ' ' + name : ''} @ ${formatPos(v.info.pos)}\xc2\xbb`;
+    } else if (v instanceof PrimOp) this.out += `\xc2\xabprimop ${v.name}\xc2\xbb`;
+    else if (v instanceof PrimOpApp) this.out += `\xc2\xabpartially applied primop ${v.op.name}\xc2\xbb`;
+    else this.out += '\xc2\xabunknown\xc2\xbb';
   }
 
   printAttrs(v: Attrs, depth: number): void {
     const id = v.size === 0 ? EMPTY_ATTRS_IDENTITY : v;
     if (this.seen.has(id)) {
-      this.out += '«repeated»';
+      this.out += '\xc2\xabrepeated\xc2\xbb';
       return;
     }
     this.seen.add(id);
@@ -118,7 +118,7 @@ class Printer {
   printList(v: Value[], depth: number, slot: object): void {
     if (v.length > 0) {
       if (this.seen.has(slot)) {
-        this.out += '«repeated»';
+        this.out += '\xc2\xabrepeated\xc2\xbb';
         return;
       }
       this.seen.add(slot);

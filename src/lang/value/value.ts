@@ -20,7 +20,7 @@
 
 import type { Pos } from '../source.ts';
 import type { ExprLambda } from '../ast.ts';
-import { InfiniteRecursionError } from '../eval/errors.ts';
+import { EvalError, InfiniteRecursionError } from '../eval/errors.ts';
 
 export type Value =
   | null
@@ -163,6 +163,13 @@ export class Shape {
   get size(): number {
     return this.keys.length;
   }
+
+  #noPos: Shape | undefined;
+
+  /** The same names without positions (results of builtins such as mapAttrs). */
+  withoutPositions(): Shape {
+    return (this.#noPos ??= new Shape(this.keys, new Array<Pos | undefined>(this.keys.length).fill(undefined)));
+  }
 }
 
 export const EMPTY_SHAPE = new Shape([], []);
@@ -227,29 +234,25 @@ const enum_FAILED = 3;
 
 /**
  * A suspended computation. Forcing blackholes it (re-entry is infinite recursion), then
- * stores the result; a failure is memoised and rethrown on every later force, as upstream
- * does since Nix 2.34 (tryeval-failed-thunk-reeval).
+ * stores the result; a failure is memoised, and every later force throws a fresh copy of
+ * that error (so traces added on the way out of one force do not leak into the next), as
+ * upstream does since Nix 2.34 (tryeval-failed-thunk-reeval, memoised-error-trace-not-mutated).
+ *
+ * The computation receives the position the thunk is forced at: compiled thunks ignore
+ * it, function applications made by builtins (`AppThunk`) use it as the call site, like
+ * upstream's `tApp` values.
  */
 export class Thunk {
   /** The computation, or undefined once started. */
-  fn: (() => Value) | undefined;
+  fn: ((pos: Pos | undefined) => Value) | undefined;
   /** The value when DONE, the error when FAILED. */
   v: unknown;
   st: number;
 
-  constructor(fn: () => Value) {
+  constructor(fn: (pos: Pos | undefined) => Value) {
     this.fn = fn;
     this.v = undefined;
     this.st = enum_PENDING;
-  }
-
-  /** A thunk that is already evaluated (used where an API wants a thunk). */
-  static of(v: Value): Thunk {
-    const t = new Thunk(undefined as unknown as () => Value);
-    t.fn = undefined;
-    t.v = v;
-    t.st = enum_DONE;
-    return t;
   }
 
   force(pos?: Pos): Value {
@@ -259,12 +262,12 @@ export class Thunk {
 
   private slow(pos: Pos | undefined): Value {
     if (this.st === enum_BLACKHOLE) throw new InfiniteRecursionError(this, pos);
-    if (this.st === enum_FAILED) throw this.v;
+    if (this.st === enum_FAILED) throw cloneError(this.v);
     const fn = this.fn!;
     this.st = enum_BLACKHOLE;
     this.fn = undefined;
     try {
-      const v = fn();
+      const v = fn(pos);
       this.v = v;
       this.st = enum_DONE;
       return v;
@@ -287,6 +290,24 @@ export class Thunk {
   get isFailed(): boolean {
     return this.st === enum_FAILED;
   }
+}
+
+/**
+ * `f a` made lazily by a builtin (map, genList, mapAttrs…): upstream's `tApp`. `fpos` is the
+ * application's position (upstream `determinePos`: the function's, when it is an evaluated
+ * lambda), used as the call site when the value is forced deeply.
+ */
+export class AppThunk extends Thunk {
+  readonly fpos: Pos | undefined;
+  constructor(fpos: Pos | undefined, compute: (pos: Pos | undefined) => Value) {
+    super(compute);
+    this.fpos = fpos;
+  }
+}
+
+/** A copy of a memoised error to rethrow (evaluation errors are cloned with their traces). */
+function cloneError(e: unknown): unknown {
+  return e instanceof EvalError ? e.clone() : e;
 }
 
 /** Force a value to weak head normal form. */
