@@ -4,7 +4,7 @@ import { lessThan } from '../eval/equal.ts';
 import { EvalError } from '../eval/errors.ts';
 import { forceFloat, forceInt } from '../eval/force.ts';
 import { div, mul, sub } from '../eval/ops.ts';
-import { formatFloat } from '../print/float.ts';
+import { formatFloatNix as formatFloat } from '../lib/float-format.ts';
 import * as int from '../value/int.ts';
 import { NixFloat, force, type Value } from '../value/value.ts';
 import { prim, type BuiltinSpec } from './registry.ts';

@@ -11,7 +11,7 @@ import { StackOverflowError } from '../eval/errors.ts';
 import { canonicalPath } from '../eval/coerce.ts';
 import { determinePos } from '../eval/deep.ts';
 import { Attrs, Lambda, NixFloat, NixPath, NixStr, PrimOp, PrimOpApp, Thunk, type Value } from '../value/value.ts';
-import { formatFloat } from './float.ts';
+import { formatFloatNix as formatFloat } from '../lib/float-format.ts';
 import { printIdentifier, printLiteralString } from './literal.ts';
 
 export function printAmbiguous(v: Value, maxDepth: number, ctx?: Set<string>): string {

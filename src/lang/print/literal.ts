@@ -68,18 +68,5 @@ export function printAttributeName(s: string): string {
   return s;
 }
 
-/** `std::to_string(double)`: `%f` with 6 decimals (`toString 1.5` is "1.500000"). */
-export function floatToString(x: number): string {
-  if (Number.isNaN(x)) return signBit(x) ? '-nan' : 'nan';
-  if (!Number.isFinite(x)) return x < 0 ? '-inf' : 'inf';
-  if (Math.abs(x) < 1e21) return x.toFixed(6);
-  return BigInt(x).toString() + '.000000';
-}
-
-const f64 = new Float64Array(1);
-const u8 = new Uint8Array(f64.buffer);
-
-function signBit(x: number): boolean {
-  f64[0] = x;
-  return (u8[7]! & 0x80) !== 0;
-}
+/** `std::to_string(double)`: `%f` (`toString 1.5` is "1.500000"). */
+export { formatFloatFixed as floatToString } from '../lib/float-format.ts';

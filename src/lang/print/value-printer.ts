@@ -8,7 +8,7 @@
 
 import { formatPos } from '../source.ts';
 import { Attrs, Lambda, NixFloat, NixPath, NixStr, PrimOp, PrimOpApp, Thunk, type Value } from '../value/value.ts';
-import { formatFloat } from './float.ts';
+import { formatFloatNix as formatFloat } from '../lib/float-format.ts';
 import { elided, printAttributeName, printLiteralString } from './literal.ts';
 
 export interface PrintOptions {

@@ -8,7 +8,7 @@ import { isDerivation } from '../eval/equal.ts';
 import { enter, leave } from '../eval/state.ts';
 import type { Pos } from '../source.ts';
 import { Attrs, Lambda, NixFloat, NixPath, NixStr, Thunk, type Value } from '../value/value.ts';
-import { formatFloat } from './float.ts';
+import { formatFloatNix as formatFloat } from '../lib/float-format.ts';
 import { canonicalPath } from '../eval/coerce.ts';
 
 function escapeAttr(s: string): string {
