@@ -183,6 +183,8 @@ export function parsePath(p: Parser): Expr {
   }
   // The lexer's INPATH states yield STR, `${` and PATH_END; a first `${` is certain here.
   const parts: Part[] = [{ pos, e: first }];
+  // The grammar wants a `${` first (`STR ${` or `${`): `/+//x` lexes as PATH STR PATH_END and is an error.
+  if (p.kind() === T.T_STR && p.peek(1) !== T.T_DOLLAR_CURLY) p.syntaxError();
   for (;;) {
     const k = p.kind();
     if (k === T.T_STR) {

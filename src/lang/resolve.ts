@@ -75,7 +75,14 @@ export function resolve(file: ParsedFile, options: ResolveOptions): void {
   let base = baseScopes.get(options.baseEnv);
   if (!base) baseScopes.set(options.baseEnv, (base = scopeOf(options.baseEnv, undefined)));
   const top = options.extraScope ? scopeOf(options.extraScope, base) : base;
-  new Resolver(file).expr(file.root, top);
+  try {
+    new Resolver(file).expr(file.root, top);
+  } catch (e) {
+    if (e instanceof RangeError && /call stack/i.test(e.message)) {
+      throw new NixSyntaxError('E_NIX_TOO_DEEP', 'stack overflow; expression nested too deeply', file.source, 0);
+    }
+    throw e;
+  }
 }
 
 class Resolver {
