@@ -1,30 +1,68 @@
 /**
- * `tix instantiate`: nix-instantiate. So far `--parse` (print the parsed expression as
- * upstream's `Expr::show` does) of files, `-` (stdin) or `-E` expressions. The flag table
- * already lists nix-instantiate's other flags so that the evaluation modes can be added by
- * implementing them, not by re-plumbing the parsing.
+ * `tix instantiate`: nix-instantiate. Parses files, `-` (stdin) or `-E` expressions; with
+ * `--parse` prints them as upstream's `Expr::show` does; with `--eval` evaluates and prints
+ * the value (`--strict`, `--json`, `--xml` [`--no-location`], `--raw`); otherwise
+ * instantiates the derivations and prints their `.drv` paths. `-A`, `--arg`, `--argstr`,
+ * `-I`/NIX_PATH, `--show-trace`, `--option NAME VALUE` and settings given as flags
+ * (`--max-call-depth 100`) work as in Nix; settings are also read from nix.conf/NIX_CONFIG.
+ * stdout gets exactly what Nix prints; errors go to stderr in Nix's layout, exit 1.
  */
 
-import { lstatSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { lstatSync, readFileSync, readlinkSync, statSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { flagBool, flagList, flagPairs, flagString, parseArgs, type FlagSpec, type ParsedArgs } from '../args.ts';
 import { EXIT_FAILURE } from '../exit-codes.ts';
 import { writeStderr, writeStdout } from '../output.ts';
-import { BASE_ENV_NAMES, canonPath, NixSyntaxError, parse, resolve, showExpr, Source, type ParsedFile } from '../../src/lang/index.ts';
+import {
+  AttrsBuilder,
+  BASE_ENV_NAMES,
+  canonPath,
+  defaultSettings,
+  EvalError,
+  Evaluator,
+  HostError,
+  NixSyntaxError,
+  NixUsageError,
+  parse,
+  processExpr,
+  renderEvalError,
+  resolve,
+  showExpr,
+  Source,
+  Thunk,
+  type EvalSettings,
+  type ParsedFile,
+} from '../../src/lang/index.ts';
+import { loadNixConfig, NodeEvalHost, parseNixPath, type NixConfig } from '../../src/glue/index.ts';
 
-export const summary = 'evaluate or parse Nix expressions (nix-instantiate)';
+export const summary = 'evaluate or instantiate Nix expressions (nix-instantiate)';
 
 export const help = `Usage: tix instantiate [FLAGS] [FILE... | - | -E EXPR...]
 
+  --eval                  evaluate and print the value instead of instantiating
+  --strict                evaluate the value deeply (with --eval)
+  --json | --xml | --raw  print the value as JSON, XML or a raw string
+  --no-location           omit source positions from --xml output
   --parse                 print the parsed expression (upstream's format) and stop
   -E, --expr              the arguments are expressions, not files
   -                       read an expression from standard input
-  --extra-experimental-features F   enable experimental features (pipe-operators)
+  -A, --attr PATH         select an attribute (repeatable)
+  --arg NAME EXPR         pass NAME = EXPR to a top-level function
+  --argstr NAME STRING    pass NAME = "STRING" to a top-level function
+  -I, --include PATH      add to the search path (before NIX_PATH)
+  --show-trace            show the full evaluation trace on errors
+  --read-write-mode       (accepted) write derivations even with --eval
+  --add-root PATH         (accepted) GC root for instantiated derivations
+  --option NAME VALUE     set a Nix setting (max-call-depth, pure-eval, …)
+  --max-call-depth N, --pure-eval, --extra-experimental-features F, …   settings as flags
 
 Files default to ./default.nix; a directory means its default.nix. Errors are printed as
 Nix prints them, with a non-zero exit.`;
 
-/** nix-instantiate's flags; behaviour is looked up by name in main(). */
+/** Nix settings accepted as flags (`--NAME VALUE`, or `--NAME` / `--no-NAME` for booleans). */
+const BOOL_SETTINGS = ['pure-eval', 'restrict-eval', 'show-trace', 'trace-verbose', 'abort-on-warn', 'allow-import-from-derivation', 'impure'];
+const VALUE_SETTINGS = ['max-call-depth', 'experimental-features', 'extra-experimental-features', 'nix-path', 'extra-nix-path', 'system', 'store', 'eval-store', 'eval-system'];
+
 export const FLAGS: readonly FlagSpec[] = [
   { name: 'parse', aliases: ['--parse-only'] },
   { name: 'expr', aliases: ['-E'] },
@@ -38,62 +76,78 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: 'arg', arity: 2, repeatable: true },
   { name: 'argstr', arity: 2, repeatable: true },
   { name: 'include', aliases: ['-I'], arity: 1, repeatable: true },
-  { name: 'show-trace' },
   { name: 'read-write-mode' },
   { name: 'add-root', arity: 1 },
   { name: 'indirect' },
   { name: 'dry-run' },
   { name: 'find-file' },
-  { name: 'pure-eval' },
-  { name: 'impure' },
-  { name: 'experimental-features', arity: 1 },
-  { name: 'extra-experimental-features', arity: 1, repeatable: true },
+  { name: 'repair' },
   { name: 'option', arity: 2, repeatable: true },
+  ...BOOL_SETTINGS.flatMap((n) => [{ name: n }, { name: `no-${n}` }]),
+  ...VALUE_SETTINGS.map((n) => ({ name: n, arity: 1 as const, repeatable: true })),
 ];
 
-export async function main(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, FLAGS);
-  if (!flagBool(args, 'parse')) {
-    writeStderr('error: tix instantiate: only --parse is implemented so far\n');
-    return EXIT_FAILURE;
-  }
-  const features = experimentalFeatures(args);
-  const cwd = process.cwd();
-  const home = process.env.HOME ?? '';
-  const options = { home, pureEval: flagBool(args, 'pure-eval'), pipeOperators: features.has('pipe-operators') };
-  const inputs: (() => { source: Source; basePath: string })[] = [];
-  const fromArgs = flagBool(args, 'expr');
-  const positionals = args.positionals.filter((a) => a !== '-');
-  if (args.positionals.includes('-')) inputs.push(() => ({ source: new Source({ kind: 'stdin' }, readFileSync(0).toString('latin1')), basePath: cwd }));
-  if (fromArgs) {
-    for (const text of positionals) inputs.push(() => ({ source: new Source({ kind: 'string' }, Buffer.from(text).toString('latin1')), basePath: cwd }));
-  } else {
-    const files = positionals.length || args.positionals.includes('-') ? positionals : ['./default.nix'];
-    for (const f of files) {
-      inputs.push(() => {
-        const path = resolveExprPath(canonPath(f, cwd));
-        return { source: new Source({ kind: 'file', path }, readFileSync(path).toString('latin1')), basePath: dirname(path) };
-      });
-    }
-  }
-  try {
-    for (const input of inputs) {
-      const { source, basePath } = input();
-      const file: ParsedFile = parse(source, { ...options, basePath, warn: (m) => writeStderr(Buffer.from(`warning: ${m}\n`, 'latin1')) });
-      resolve(file, { baseEnv: BASE_ENV_NAMES });
-      writeStdout(Buffer.from(showExpr(file.root) + '\n', 'latin1'));
-    }
-  } catch (e) {
-    if (e instanceof NixSyntaxError) {
-      writeStderr(Buffer.from(e.render(), 'latin1'));
-      return EXIT_FAILURE;
-    }
-    throw e;
-  }
-  return 0;
+function truthy(v: string): boolean {
+  return v === 'true' || v === '1' || v === 'yes';
 }
 
-/** upstream's resolveExprPath: follow symlinks of the file itself, then a directory means its default.nix. */
+/** Settings from nix.conf/NIX_CONFIG, then `--option`, then setting flags (later wins). */
+function collectSettings(args: ParsedArgs, conf: NixConfig): { settings: EvalSettings; nixPathSetting: string[] | undefined; system: string | undefined } {
+  const s = defaultSettings();
+  let nixPathSetting: string[] | undefined;
+  let system: string | undefined;
+  const set = (name: string, value: string): void => {
+    switch (name) {
+      case 'show-trace':
+        s.showTrace = truthy(value);
+        break;
+      case 'max-call-depth':
+        s.maxCallDepth = Number(value);
+        break;
+      case 'pure-eval':
+        s.pureEval = truthy(value);
+        break;
+      case 'impure':
+        s.pureEval = !truthy(value);
+        break;
+      case 'restrict-eval':
+        s.restrictEval = truthy(value);
+        break;
+      case 'trace-verbose':
+        s.traceVerbose = truthy(value);
+        break;
+      case 'abort-on-warn':
+        s.abortOnWarn = truthy(value);
+        break;
+      case 'experimental-features':
+        s.experimentalFeatures = new Set(value.split(/\s+/).filter(Boolean));
+        break;
+      case 'extra-experimental-features':
+        for (const f of value.split(/\s+/).filter(Boolean)) s.experimentalFeatures.add(f);
+        break;
+      case 'nix-path':
+        nixPathSetting = value.split(/\s+/).filter(Boolean);
+        break;
+      case 'extra-nix-path':
+        nixPathSetting = [...(nixPathSetting ?? []), ...value.split(/\s+/).filter(Boolean)];
+        break;
+      case 'system':
+      case 'eval-system':
+        system = value;
+        break;
+    }
+  };
+  for (const [k, v] of conf) set(k, v);
+  for (const [k, v] of flagPairs(args, 'option')) set(k, v);
+  for (const n of BOOL_SETTINGS) {
+    if (flagBool(args, n)) set(n, 'true');
+    if (flagBool(args, `no-${n}`)) set(n, 'false');
+  }
+  for (const n of VALUE_SETTINGS) for (const v of flagList(args, n)) set(n, v);
+  return { settings: s, nixPathSetting, system };
+}
+
+/** Upstream's resolveExprPath: follow symlinks of the file itself, then a directory means its default.nix. */
 function resolveExprPath(path: string): string {
   for (let i = 0; i < 1024; i++) {
     let st;
@@ -113,20 +167,111 @@ function resolveExprPath(path: string): string {
   return path;
 }
 
-/** `experimental-features` from NIX_CONFIG and the flags (`extra-` ones add to the list). */
-function experimentalFeatures(args: ParsedArgs): Set<string> {
-  let base: string[] = [];
-  const extra: string[] = [];
-  for (const line of (process.env.NIX_CONFIG ?? '').split('\n')) {
-    const m = /^\s*(extra-)?experimental-features\s*=\s*(.*)$/.exec(line);
-    if (m) (m[1] ? extra : (base = [])).push(...m[2]!.split(/\s+/).filter(Boolean));
+function latin1(s: string): string {
+  return Buffer.from(s, 'utf8').toString('latin1');
+}
+
+function renderError(e: unknown, showTrace: boolean): string | undefined {
+  if (e instanceof NixSyntaxError) return e.render();
+  if (e instanceof NixUsageError) return renderEvalError(e, showTrace) + "Try 'nix-instantiate --help' for more information.\n";
+  if (e instanceof EvalError) return renderEvalError(e, showTrace);
+  if (e instanceof HostError) return `error: ${e.message}\n`;
+  return undefined;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, FLAGS);
+  const env = process.env;
+  const { settings, nixPathSetting, system } = collectSettings(args, loadNixConfig(env));
+  const cwd = process.cwd();
+  const fromArgs = flagBool(args, 'expr');
+  const positionals = args.positionals.filter((a) => a !== '-');
+  const readStdin = args.positionals.includes('-');
+
+  if (flagBool(args, 'parse')) return parseOnly(args, settings, positionals, fromArgs, readStdin, cwd);
+
+  const nixPath = [...flagList(args, 'include'), ...(env['NIX_PATH'] !== undefined ? parseNixPath(env['NIX_PATH']) : (nixPathSetting ?? []))];
+  const evalOnly = flagBool(args, 'eval');
+  settings.readOnly = evalOnly && !flagBool(args, 'read-write-mode');
+  const host = new NodeEvalHost({ nixPath: nixPath.map(latin1), system, log: (line) => writeSync(2, Buffer.from(line + '\n', 'latin1')) });
+  const ev = new Evaluator({
+    host,
+    settings,
+    dumpJs: env['TIX_DUMP_JS'] ? (path, js) => writeSync(2, `// ${path}\n${js}\n`) : undefined,
+  });
+
+  const output = flagBool(args, 'json') ? 'json' : flagBool(args, 'xml') ? 'xml' : flagBool(args, 'raw') ? 'raw' : 'plain';
+  try {
+    const auto = new AttrsBuilder();
+    for (const [name, text] of flagPairs(args, 'arg')) {
+      const file = ev.parseString(latin1(text), cwd);
+      auto.add(latin1(name), new Thunk(() => ev.evalParsed(file)));
+    }
+    for (const [name, value] of flagPairs(args, 'argstr')) auto.add(latin1(name), latin1(value));
+    const autoArgs = auto.finish();
+    const inputs: (() => ParsedFile)[] = [];
+    if (readStdin) inputs.push(() => ev.parseString(readFileSync(0).toString('latin1'), cwd, 'stdin'));
+    if (fromArgs) for (const text of positionals) inputs.push(() => ev.parseString(latin1(text), cwd));
+    else {
+      const files = positionals.length > 0 || readStdin ? positionals : ['./default.nix'];
+      for (const f of files) inputs.push(() => ev.parseFile(resolveExprPath(canonPath(latin1(f), cwd))));
+    }
+    const opts = {
+      attrPaths: flagList(args, 'attr').map(latin1),
+      autoArgs,
+      evalOnly,
+      strict: flagBool(args, 'strict'),
+      output,
+      location: !flagBool(args, 'no-location'),
+    } as const;
+    for (const input of inputs) {
+      const file = ev.run(input);
+      const out = processExpr(ev, file, opts);
+      writeStdout(Buffer.from(out, 'latin1'));
+      if (!evalOnly && out !== '' && flagString(args, 'add-root') === undefined) {
+        writeStderr("warning: you did not specify '--add-root'; the result might be removed by the garbage collector\n");
+      }
+    }
+  } catch (e) {
+    const text = renderError(e, settings.showTrace);
+    if (text === undefined) throw e;
+    writeStderr(Buffer.from(text, 'latin1'));
+    if (env['TIX_DEBUG'] && e instanceof Error && e.stack) writeStderr(e.stack + '\n');
+    return EXIT_FAILURE;
   }
-  const set = flagString(args, 'experimental-features');
-  if (set !== undefined) base = set.split(/\s+/).filter(Boolean);
-  for (const v of flagList(args, 'extra-experimental-features')) extra.push(...v.split(/\s+/).filter(Boolean));
-  for (const [name, value] of flagPairs(args, 'option')) {
-    if (name === 'experimental-features') base = value.split(/\s+/).filter(Boolean);
-    if (name === 'extra-experimental-features') extra.push(...value.split(/\s+/).filter(Boolean));
+  return 0;
+}
+
+function parseOnly(args: ParsedArgs, settings: EvalSettings, positionals: string[], fromArgs: boolean, readStdin: boolean, cwd: string): number {
+  const home = process.env['HOME'] ?? '';
+  const options = { home, pureEval: settings.pureEval, pipeOperators: settings.experimentalFeatures.has('pipe-operators') };
+  const inputs: (() => { source: Source; basePath: string })[] = [];
+  if (readStdin) inputs.push(() => ({ source: new Source({ kind: 'stdin' }, readFileSync(0).toString('latin1')), basePath: cwd }));
+  if (fromArgs) {
+    for (const text of positionals) inputs.push(() => ({ source: new Source({ kind: 'string' }, latin1(text)), basePath: cwd }));
+  } else {
+    const files = positionals.length || readStdin ? positionals : ['./default.nix'];
+    for (const f of files) {
+      inputs.push(() => {
+        const path = resolveExprPath(canonPath(f, cwd));
+        return { source: new Source({ kind: 'file', path }, readFileSync(path).toString('latin1')), basePath: dirname(path) };
+      });
+    }
   }
-  return new Set([...base, ...extra]);
+  void args;
+  try {
+    for (const input of inputs) {
+      const { source, basePath } = input();
+      const file: ParsedFile = parse(source, { ...options, basePath, warn: (m) => writeStderr(Buffer.from(`warning: ${m}\n`, 'latin1')) });
+      resolve(file, { baseEnv: BASE_ENV_NAMES });
+      writeStdout(Buffer.from(showExpr(file.root) + '\n', 'latin1'));
+    }
+  } catch (e) {
+    if (e instanceof NixSyntaxError) {
+      writeStderr(Buffer.from(e.render(), 'latin1'));
+      return EXIT_FAILURE;
+    }
+    throw e;
+  }
+  return 0;
 }

@@ -11,11 +11,15 @@ export function isReservedKeyword(s: string): boolean {
   return RESERVED.has(s);
 }
 
-/** `"…"` with `"`, `\`, newline, CR, tab and `${` escaped. */
-export function printLiteralString(s: string): string {
+/**
+ * `"…"` with `"`, `\`, newline, CR, tab and `${` escaped. With `maxLength` (the diagnostic
+ * printer's limit), bytes beyond it are replaced by `" «N bytes elided»`.
+ */
+export function printLiteralString(s: string, maxLength = Infinity): string {
   let out = '"';
   let from = 0;
   for (let i = 0; i < s.length; i++) {
+    if (i >= maxLength) return out + s.slice(from, i) + '" ' + elided(s.length - i, 'byte', 'bytes');
     const c = s.charCodeAt(i);
     let esc: string | undefined;
     if (c === 34) esc = '\\"';
@@ -46,3 +50,23 @@ export function printIdentifier(s: string): string {
   }
   return s;
 }
+
+/** `«N bytes elided»` etc. (upstream printElided + pluralize). */
+export function elided(n: number, single: string, plural: string): string {
+  return `\xc2\xab${n} ${n === 1 ? single : plural} elided\xc2\xbb`;
+}
+
+/** Upstream `printAttributeName` (isVarName), used by the diagnostic printer: quoted unless a plain identifier. */
+export function printAttributeName(s: string): string {
+  if (s === '' || RESERVED.has(s)) return printLiteralString(s);
+  const c0 = s.charCodeAt(0);
+  if ((c0 >= 48 && c0 <= 57) || c0 === 45 || c0 === 39) return printLiteralString(s);
+  for (let i = 0; i < s.length; i++) {
+    const d = s.charCodeAt(i);
+    if (!((d >= 97 && d <= 122) || (d >= 65 && d <= 90) || (d >= 48 && d <= 57) || d === 95 || d === 39 || d === 45)) return printLiteralString(s);
+  }
+  return s;
+}
+
+/** `std::to_string(double)`: `%f` (`toString 1.5` is "1.500000"). */
+export { formatFloatFixed as floatToString } from '../lib/float-format.ts';

@@ -1,0 +1,176 @@
+/**
+ * String builtins: `toString`, `substring`, `stringLength`, `concatStringsSep`,
+ * `replaceStrings` (a replacement is forced only when its pattern matches, as upstream
+ * does since 2.9), `hashString`, `convertHash`, `baseNameOf`, `dirOf`, `placeholder`.
+ * Strings are byte strings; lengths and offsets count bytes.
+ */
+
+import { coerceToString } from '../eval/coerce.ts';
+import { EvalError, NixUsageError } from '../eval/errors.ts';
+import { forceAttrs, forceInt, forceList, forceString, forceStringNoCtx } from '../eval/force.ts';
+import { hashBytes } from '../../hash/digest.ts';
+import { isHashAlgo, type HashAlgo } from '../../hash/algo.ts';
+import { parseHash, parseHashFormat, type HashFormat } from '../../hash/hash.ts';
+import { encodeNix32 } from '../../hash/nix32.ts';
+import { NixPath, NixStr, ctxOf, force, mkStr, strOf, type Value } from '../value/value.ts';
+import { getAttrOrThrow } from './control.ts';
+import { S } from '../eval/state.ts';
+import { prim, type BuiltinSpec } from './registry.ts';
+
+/** Bytes of a latin1 byte string. */
+export function bytesOf(s: string): Uint8Array {
+  return Buffer.from(s, 'latin1');
+}
+
+function substring(_pos: unknown, st: Value, ln: Value, s: Value): Value {
+  const start = forceInt(st, undefined, 'while evaluating the first argument (the start offset) passed to builtins.substring');
+  if (start < 0) throw new EvalError("negative start position in 'substring'");
+  const len = forceInt(ln, undefined, 'while evaluating the second argument (the substring length) passed to builtins.substring');
+  if (len === 0) {
+    const v = force(s);
+    if (typeof v === 'string') return '';
+    if (v instanceof NixStr) return new NixStr('', v.ctx);
+  }
+  const ctx = new Set<string>();
+  const str = coerceToString(undefined, s, ctx, 'while evaluating the third argument (the string) passed to builtins.substring');
+  const b = Number(start);
+  const out = b >= str.length ? '' : len < 0 ? str.slice(b) : str.slice(b, b + Number(len));
+  return mkStr(out, ctx);
+}
+
+function replaceStrings(_pos: unknown, f: Value, t: Value, s: Value): Value {
+  const fromL = forceList(f, undefined, 'while evaluating the first argument passed to builtins.replaceStrings');
+  const toL = forceList(t, undefined, 'while evaluating the second argument passed to builtins.replaceStrings');
+  if (fromL.length !== toL.length) throw new EvalError("'from' and 'to' arguments passed to builtins.replaceStrings have different lengths");
+  const from = fromL.map((x) => strOf(forceString(x, undefined, 'while evaluating one of the strings to replace passed to builtins.replaceStrings')));
+  const cache = new Map<number, string>();
+  const sv = forceString(s, undefined, 'while evaluating the third argument passed to builtins.replaceStrings');
+  const str = strOf(sv);
+  const ctx = new Set(ctxOf(sv));
+  let res = '';
+  for (let p = 0; p <= str.length; ) {
+    let found = false;
+    for (let j = 0; j < from.length; j++) {
+      const pat = from[j]!;
+      if (!str.startsWith(pat, p)) continue;
+      found = true;
+      let rep = cache.get(j);
+      if (rep === undefined) {
+        const tv = forceString(toL[j]!, undefined, 'while evaluating one of the replacement strings passed to builtins.replaceStrings');
+        rep = strOf(tv);
+        for (const c of ctxOf(tv)) ctx.add(c);
+        cache.set(j, rep);
+      }
+      res += rep;
+      if (pat === '') {
+        if (p < str.length) res += str[p];
+        p++;
+      } else p += pat.length;
+      break;
+    }
+    if (!found) {
+      if (p < str.length) res += str[p];
+      p++;
+    }
+  }
+  return mkStr(res, ctx);
+}
+
+/** Upstream's `legacyBaseNameOf`: one trailing slash is ignored. */
+function baseName(path: string): string {
+  if (path === '') return '';
+  let last = path.length - 1;
+  if (path[last] === '/' && last > 0) last--;
+  const pos = path.lastIndexOf('/', last);
+  return path.slice(pos + 1, last + 1);
+}
+
+function dirOf(_pos: unknown, a: Value): Value {
+  const v = force(a);
+  if (v instanceof NixPath) {
+    const p = v.path.length > 1 && v.path.endsWith('/') ? v.path.slice(0, -1) : v.path;
+    if (p === '/') return new NixPath('/');
+    const i = p.lastIndexOf('/');
+    return new NixPath(i <= 0 ? '/' : p.slice(0, i));
+  }
+  const ctx = new Set<string>();
+  const s = coerceToString(undefined, v, ctx, "while evaluating the first argument passed to 'builtins.dirOf'", false, false);
+  const i = s.lastIndexOf('/');
+  return mkStr(i < 0 ? '.' : i === 0 ? '/' : s.slice(0, i), ctx);
+}
+
+/** Upstream `parseHashAlgo`: a usage error for an unknown name. */
+export function parseAlgo(name: string): HashAlgo {
+  if (!isHashAlgo(name)) throw new NixUsageError(`unknown hash algorithm '${name}', expect 'blake3', 'md5', 'sha1', 'sha256', or 'sha512'`);
+  return name;
+}
+
+/** Upstream `hashPlaceholder(output)`: "/" + nix32(sha256("nix-output:" + output)). */
+export function hashPlaceholder(output: string): string {
+  return '/' + encodeNix32(hashBytes('sha256', bytesOf('nix-output:' + output)).bytes);
+}
+
+function convertHash(_pos: unknown, a: Value): Value {
+  const args = forceAttrs(a, undefined, 'while evaluating the first argument passed to builtins.convertHash');
+  const hash = forceStringNoCtx(getAttrOrThrow(args, 'hash', "while locating the attribute 'hash'"), undefined, "while evaluating the attribute 'hash'");
+  const algoV = args.get('hashAlgo');
+  let algo: HashAlgo | undefined;
+  if (algoV !== undefined) {
+    const name = forceStringNoCtx(algoV, undefined, "while evaluating the attribute 'hashAlgo'");
+    if (!isHashAlgo(name)) throw new EvalError(`unknown hash algorithm '${name}', expect 'blake3', 'md5', 'sha1', 'sha256', or 'sha512'`);
+    algo = name;
+  }
+  const fmtName = forceStringNoCtx(getAttrOrThrow(args, 'toHashFormat', "while locating the attribute 'toHashFormat'"), undefined, "while evaluating the attribute 'toHashFormat'");
+  let fmt: HashFormat;
+  if (fmtName === 'base32') S().host.log('warning: "base32" is a deprecated alias for hash format "nix32".');
+  try {
+    fmt = fmtName === 'base32' ? 'nix32' : parseHashFormat(fmtName);
+  } catch {
+    throw new EvalError(`unknown hash format '${fmtName}', expect 'base16', 'base32', 'nix32', 'base64', or 'sri'`);
+  }
+  let h;
+  try {
+    h = parseHash(hash, algo);
+  } catch (e) {
+    throw new EvalError((e as Error).message);
+  }
+  return h.toString(fmt, fmt === 'sri');
+}
+
+export const stringBuiltins: BuiltinSpec[] = [
+  prim('toString', 1, 'Convert a value to a string (paths are not copied to the store).', (_pos, a: Value) => {
+    const ctx = new Set<string>();
+    const s = coerceToString(undefined, a, ctx, 'while evaluating the first argument passed to builtins.toString', true, false);
+    return mkStr(s, ctx);
+  }),
+  prim('__substring', 3, 'The bytes of a string from a start offset, up to a length.', substring),
+  prim('__stringLength', 1, 'The length of a string in bytes.', (_pos, a: Value) => coerceToString(undefined, a, new Set(), 'while evaluating the argument passed to builtins.stringLength').length),
+  prim('__concatStringsSep', 2, 'Join a list of strings with a separator.', (_pos, sp: Value, l: Value) => {
+    const sepV = forceString(sp, undefined, 'while evaluating the first argument (the separator string) passed to builtins.concatStringsSep');
+    const ctx = new Set(ctxOf(sepV));
+    const sep = strOf(sepV);
+    const list = forceList(l, undefined, 'while evaluating the second argument (the list of strings to concat) passed to builtins.concatStringsSep');
+    let out = '';
+    for (let i = 0; i < list.length; i++) {
+      if (i > 0) out += sep;
+      out += coerceToString(undefined, list[i]!, ctx, 'while evaluating one element of the list of strings to concat passed to builtins.concatStringsSep');
+    }
+    return mkStr(out, ctx);
+  }),
+  prim('__replaceStrings', 3, 'Replace every occurrence of the `from` strings by the matching `to` strings.', replaceStrings),
+  prim('__hashString', 2, 'The base-16 hash of a string.', (_pos, t: Value, s: Value) => {
+    const algo = parseAlgo(forceStringNoCtx(t, undefined, 'while evaluating the first argument passed to builtins.hashString'));
+    const str = strOf(forceString(s, undefined, 'while evaluating the second argument passed to builtins.hashString'));
+    return hashBytes(algo, bytesOf(str)).toString('base16', false);
+  }),
+  prim('__convertHash', 1, 'Convert a hash between base16, nix32, base64 and SRI.', convertHash),
+  prim('baseNameOf', 1, 'The last component of a path or string.', (_pos, a: Value) => {
+    const ctx = new Set<string>();
+    const s = coerceToString(undefined, a, ctx, 'while evaluating the first argument passed to builtins.baseNameOf', false, false);
+    return mkStr(baseName(s), ctx);
+  }),
+  prim('dirOf', 1, 'Everything before the last slash of a path or string.', dirOf),
+  prim('placeholder', 1, 'The placeholder string for a derivation output, replaced at build time.', (_pos, o: Value) =>
+    hashPlaceholder(forceStringNoCtx(o, undefined, 'while evaluating the first argument passed to builtins.placeholder')),
+  ),
+];

@@ -1,0 +1,134 @@
+/**
+ * Building attribute sets: from unsorted entries (listToAttrs, dynamic attributes,
+ * builtins), `//` (a merge of two sorted name lists, like upstream's), and removal.
+ * Names are compared as byte strings, the order `builtins.attrNames` returns.
+ */
+
+import type { Pos } from '../source.ts';
+import { Attrs, EMPTY_ATTRS, EMPTY_SHAPE, Shape, type Value } from './value.ts';
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Accumulates attributes in any order; later `set`s of a name win. */
+export class AttrsBuilder {
+  readonly names: string[] = [];
+  readonly vals: Value[] = [];
+  readonly poss: (Pos | undefined)[] = [];
+
+  add(name: string, v: Value, pos?: Pos): this {
+    this.names.push(name);
+    this.vals.push(v);
+    this.poss.push(pos);
+    return this;
+  }
+
+  get length(): number {
+    return this.names.length;
+  }
+
+  /** Build the set. With duplicate names, the first occurrence wins (as listToAttrs does). */
+  finish(pos?: Pos): Attrs {
+    const n = this.names.length;
+    if (n === 0) return pos === undefined ? EMPTY_ATTRS : new Attrs(EMPTY_SHAPE, [], pos);
+    const idx = Array.from({ length: n }, (_, i) => i);
+    const names = this.names;
+    // Stable sort keeps the first definition of a duplicate name first.
+    idx.sort((a, b) => cmp(names[a]!, names[b]!));
+    const keys: string[] = [];
+    const vals: Value[] = [];
+    const poss: (Pos | undefined)[] = [];
+    let last: string | undefined;
+    for (const i of idx) {
+      const k = names[i]!;
+      if (k === last) continue;
+      last = k;
+      keys.push(k);
+      vals.push(this.vals[i]!);
+      poss.push(this.poss[i]);
+    }
+    return new Attrs(new Shape(keys, poss), vals, pos);
+  }
+}
+
+/** A set from names that are already sorted and unique. */
+export function attrsSorted(keys: readonly string[], vals: Value[], poss?: readonly (Pos | undefined)[]): Attrs {
+  return new Attrs(new Shape(keys, poss ?? new Array<Pos | undefined>(keys.length).fill(undefined)), vals);
+}
+
+/** A set from a plain list of [name, value] pairs in any order. */
+export function attrsFrom(entries: Iterable<readonly [string, Value]>): Attrs {
+  const b = new AttrsBuilder();
+  for (const [k, v] of entries) b.add(k, v);
+  return b.finish();
+}
+
+/** `a // b`: names of both, values of `b` winning. */
+export function update(a: Attrs, b: Attrs): Attrs {
+  if (a.size === 0) return b;
+  if (b.size === 0) return a;
+  const ka = a.keys;
+  const kb = b.keys;
+  const pa = a.shape.pos;
+  const pb = b.shape.pos;
+  const keys: string[] = [];
+  const vals: Value[] = [];
+  const poss: (Pos | undefined)[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < ka.length && j < kb.length) {
+    const x = ka[i]!;
+    const y = kb[j]!;
+    if (x === y) {
+      keys.push(y);
+      vals.push(b.vals[j]!);
+      poss.push(pb[j]);
+      i++;
+      j++;
+    } else if (x < y) {
+      keys.push(x);
+      vals.push(a.vals[i]!);
+      poss.push(pa[i]);
+      i++;
+    } else {
+      keys.push(y);
+      vals.push(b.vals[j]!);
+      poss.push(pb[j]);
+      j++;
+    }
+  }
+  for (; i < ka.length; i++) {
+    keys.push(ka[i]!);
+    vals.push(a.vals[i]!);
+    poss.push(pa[i]);
+  }
+  for (; j < kb.length; j++) {
+    keys.push(kb[j]!);
+    vals.push(b.vals[j]!);
+    poss.push(pb[j]);
+  }
+  // Upstream's result keeps the position of neither operand's set expression.
+  return new Attrs(new Shape(keys, poss), vals, b.pos ?? a.pos);
+}
+
+/** `a` without the given names. */
+export function removeAttrs(a: Attrs, names: ReadonlySet<string>): Attrs {
+  const keys: string[] = [];
+  const vals: Value[] = [];
+  const poss: (Pos | undefined)[] = [];
+  const ka = a.keys;
+  for (let i = 0; i < ka.length; i++) {
+    if (names.has(ka[i]!)) continue;
+    keys.push(ka[i]!);
+    vals.push(a.vals[i]!);
+    poss.push(a.shape.pos[i]);
+  }
+  if (keys.length === ka.length) return a;
+  return new Attrs(new Shape(keys, poss), vals, a.pos);
+}
+
+/** A set with the same names (and positions) as `a` and new values. */
+export function withValues(a: Attrs, vals: Value[]): Attrs {
+  return new Attrs(a.shape, vals, a.pos);
+}
