@@ -16,7 +16,10 @@ import type { RealiseTarget } from '../../src/build/index.ts';
 import { flagBool, flagList, flagPairs, flagString, parseArgs, UsageError } from '../args.ts';
 import { renderRealisation } from '../build-progress.ts';
 import { buildFlags, parseTarget, runRealisation } from '../build-run.ts';
-import { writeStdout } from '../output.ts';
+import { writeStderr, writeStdout } from '../output.ts';
+import { EXIT_FAILURE } from '../exit-codes.ts';
+import { instantiateToStore, parseNixPath, renderNixError } from '../../src/glue/index.ts';
+import { resolveStoreLayout } from '../../src/store/local/index.ts';
 import { commandSettings } from '../settings.ts';
 
 export const summary = 'build a Nix expression or a store derivation and link ./result (nix-build)';
@@ -49,12 +52,40 @@ const FLAGS = [
   { name: 'argstr', arity: 2 as const, repeatable: true },
   { name: 'out-link', aliases: ['-o'], arity: 1 as const },
   { name: 'no-out-link' },
+  { name: 'include', aliases: ['-I'], arity: 1 as const, repeatable: true },
+  { name: 'show-trace' },
 ];
 
 export async function main(argv: string[]): Promise<number> {
   const args = parseArgs(argv, FLAGS);
   if (args.positionals.length > 1 && !flagBool(args, 'expr')) throw new UsageError('tix build: at most one FILE');
   const settings = commandSettings(args);
+  const evaluating = flagBool(args, 'expr') || !(args.positionals[0] ?? '').endsWith('.drv');
+  let evaluated: string[] = [];
+  if (evaluating) {
+    try {
+      evaluated = (await instantiateToStore(
+        {
+          file: args.positionals[0],
+          exprs: flagBool(args, 'expr') ? args.positionals : undefined,
+          attrPaths: flagList(args, 'attr'),
+          args: flagPairs(args, 'arg'),
+          argstrs: flagPairs(args, 'argstr'),
+          cwd: process.cwd(),
+          nixPath: [...flagList(args, 'include'), ...(process.env['NIX_PATH'] !== undefined ? parseNixPath(process.env['NIX_PATH']) : settings.nixPath)],
+          system: settings.system,
+          settings: { showTrace: flagBool(args, 'show-trace') },
+        },
+        resolveStoreLayout(settings.store),
+        { fsync: settings.fsyncMetadata },
+      )).map((d) => `${d.drvPath}!${d.outputName}`);
+    } catch (e) {
+      const text = renderNixError(e, flagBool(args, 'show-trace'), 'nix-build');
+      if (text === undefined) throw e;
+      writeStderr(Buffer.from(text, 'latin1'));
+      return EXIT_FAILURE;
+    }
+  }
   const { result, store, storeDir } = await runRealisation(
     settings,
     args,
@@ -64,7 +95,7 @@ export async function main(argv: string[]): Promise<number> {
         if (flagList(args, 'attr').length > 0) throw new UsageError('tix build: -A cannot select from a store derivation');
         return [parseTarget(file, s.storeDir)];
       }
-      return evaluateTargets();
+      return evaluated.map((t) => parseTarget(t, s.storeDir));
     },
     renderRealisation,
   );
@@ -95,11 +126,6 @@ export async function main(argv: string[]): Promise<number> {
  * The derivations an expression yields (`nix-instantiate` + output selection). The
  * evaluator plugs in here; until it does, only `.drv` paths can be built.
  */
-function evaluateTargets(): RealiseTarget[] {
-  void flagPairs;
-  throw new UsageError('tix build: evaluating Nix expressions is not available yet; pass a store derivation (.drv) to build');
-}
-
 /** Point `link` at `target`, replacing a previous symlink atomically (never a real file). */
 function replaceSymlink(target: string, link: string): void {
   try {
