@@ -90,7 +90,10 @@ const NO_LIMIT = Number.MAX_SAFE_INTEGER;
 export function defaultSettings(ctx: SettingsContext): Settings {
   return {
     store: 'auto',
-    substituters: ['https://cache.nixos.org/'],
+    // Nix's default is cache.nixos.org; tix's users build on LANs and air-gapped networks, so
+    // the public cache is opt-in (`substituters = https://cache.nixos.org/`) and the P2P
+    // network of a running node is used without configuration.
+    substituters: [],
     trustedSubstituters: [],
     trustedPublicKeys: [CACHE_NIXOS_ORG_KEY],
     secretKeyFiles: [],

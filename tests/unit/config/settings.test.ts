@@ -13,9 +13,9 @@ function apply(...entries: ReturnType<typeof entry>[]) {
 }
 
 describe('defaultSettings()', () => {
-  it("has Nix's defaults", () => {
+  it("has Nix's defaults, except no public substituter", () => {
     const s = defaultSettings(ctx);
-    assert.deepEqual(s.substituters, ['https://cache.nixos.org/']);
+    assert.deepEqual(s.substituters, []);
     assert.deepEqual(s.trustedPublicKeys, [CACHE_NIXOS_ORG_KEY]);
     assert.equal(s.requireSigs, true);
     assert.equal(s.sandbox, 'true');
