@@ -1,0 +1,103 @@
+/**
+ * Build overhead, side by side with CppNix: a chain of N derivations (each depends on the
+ * previous one) and a fan of M leaves under one root, every builder a trivial busybox
+ * `sh -c`, built from the same expression by
+ *
+ *   nix-build --option sandbox true (busybox as /bin/sh, no substituters, local?root store)
+ *   tix build (default sandbox: bubblewrap, busybox as /bin/sh, --store DIR)
+ *
+ * with the same --max-jobs, each run in a fresh empty store so everything is evaluated,
+ * written and built. Prints the wall time, the per-derivation overhead and the ratio.
+ * Usage: npm run bench:build [-- --chain 100] [--fan 500] [--runs 3] [--jobs 2]
+ */
+
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const tixBin = join(root, 'bin', 'tix');
+
+function arg(name: string, dflt: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
+}
+const CHAIN = arg('chain', 100);
+const FAN = arg('fan', 500);
+const RUNS = arg('runs', 3);
+const JOBS = arg('jobs', 2);
+
+const EXPR = `
+{ shape, n }:
+let
+  mk = name: script: derivation { inherit name; system = builtins.currentSystem; builder = "/bin/sh"; args = [ "-c" script ]; };
+  chain = builtins.foldl' (prev: i: mk "chain-\${toString i}" "echo \${toString i} \${prev} > $out") "" (builtins.genList (i: i) n);
+  leaves = builtins.genList (i: mk "leaf-\${toString i}" "echo \${toString i} > $out") n;
+  fan = mk "fan-root" "echo \${builtins.concatStringsSep " " (map toString leaves)} > $out";
+in if shape == "chain" then chain else fan
+`;
+
+const now = (): number => Number(process.hrtime.bigint()) / 1e6;
+
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): number {
+  const t0 = now();
+  const r = spawnSync(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 28 });
+  const t = now() - t0;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}):\n${String(r.stderr).slice(-2000)}`);
+  return t;
+}
+
+function chmodRemove(dir: string): void {
+  spawnSync('chmod', ['-R', 'u+w', dir], { stdio: 'ignore' });
+  rmSync(dir, { recursive: true, force: true });
+}
+
+function nixBuild(file: string, shape: string, n: number): number {
+  const store = mkdtempSync(join(tmpdir(), 'tix-bench-nix-'));
+  try {
+    return run('nix-build', [file, '--argstr', 'shape', shape, '--arg', 'n', String(n), '--no-out-link', '--max-jobs', String(JOBS), '--option', 'sandbox', 'true', '--option', 'sandbox-paths', '/bin/sh=/bin/busybox', '--option', 'substituters', ''], {
+      NIX_REMOTE: `local?root=${store}`,
+      NIX_CONFIG: 'experimental-features = nix-command',
+    });
+  } finally {
+    chmodRemove(store);
+  }
+}
+
+function tixBuild(file: string, shape: string, n: number): number {
+  const store = mkdtempSync(join(tmpdir(), 'tix-bench-tix-'));
+  try {
+    return run(tixBin, ['build', file, '--argstr', 'shape', shape, '--arg', 'n', String(n), '--no-out-link', '--max-jobs', String(JOBS), '-Q', '--store', store], {});
+  } finally {
+    chmodRemove(store);
+  }
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'tix-bench-build-'));
+const file = join(dir, 'graph.nix');
+writeFileSync(file, EXPR);
+const nixVersion = spawnSync('nix-build', ['--version']).stdout?.toString().trim();
+console.log(`tix build benchmark: ${RUNS} interleaved runs, --max-jobs ${JOBS}; ${nixVersion}; node ${process.version}\n`);
+try {
+  for (const [shape, n, drvs] of [['chain', CHAIN, CHAIN], ['fan', FAN, FAN + 1]] as const) {
+    const t: Record<string, number[]> = { nix: [], tix: [] };
+    for (let r = 0; r < RUNS; r++) {
+      t.nix!.push(nixBuild(file, shape, n));
+      t.tix!.push(tixBuild(file, shape, n));
+    }
+    const nixMs = median(t.nix!);
+    const tixMs = median(t.tix!);
+    console.log(`${shape} of ${drvs} derivations`);
+    console.log(`  nix-build (sandboxed)   median ${nixMs.toFixed(0).padStart(7)} ms   ${(nixMs / drvs).toFixed(1).padStart(6)} ms/derivation`);
+    console.log(`  tix build (sandboxed)   median ${tixMs.toFixed(0).padStart(7)} ms   ${(tixMs / drvs).toFixed(1).padStart(6)} ms/derivation   ${(tixMs / nixMs).toFixed(2)}x nix-build`);
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
