@@ -31,6 +31,8 @@ export interface NodeEvalHostOptions {
   /** Where diagnostic lines go (default: stderr). */
   readonly log?: (line: string) => void;
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Working directory (default: the process's). */
+  readonly cwd?: string;
 }
 
 function typeOf(st: { isFile(): boolean; isDirectory(): boolean; isSymbolicLink(): boolean }): FileType {
@@ -69,7 +71,7 @@ export class NodeEvalHost implements EvalHost {
     this.currentSystem = opts.system ?? defaultSystem();
     this.nixPath = opts.nixPath;
     this.home = this.#env['HOME'];
-    this.cwd = Buffer.from(process.cwd(), 'utf8').toString('latin1');
+    this.cwd = opts.cwd ?? Buffer.from(process.cwd(), 'utf8').toString('latin1');
     this.#log = opts.log ?? ((line) => writeSync(2, Buffer.from(line + '\n', 'latin1')));
     this.#hashLookup = makeDrvHashLookup((p) => this.#readDerivation(p), this.#store);
   }
