@@ -26,6 +26,7 @@ export {
 } from './nar/wire.ts';
 export * from './nar/source.ts';
 export * from './nar/writer.ts';
+export * from './nar/sink.ts';
 export * from './nar/reader.ts';
 export * from './nar/listing.ts';
 export * from './refscan.ts';

@@ -13,6 +13,7 @@
 import { InvalidValueError } from '../errors.ts';
 
 const NOT_BYTE = /[^\x00-\xff]/;
+const ASCII = /^[\x00-\x7f]*$/;
 
 /** The byte string of a byte array. */
 export function bytesToByteString(b: Uint8Array): string {
@@ -32,6 +33,7 @@ export function utf8ToByteString(s: string): string {
 
 /** Decode a byte string as UTF-8 (invalid sequences become U+FFFD). */
 export function byteStringToUtf8(s: string): string {
+  if (ASCII.test(s)) return s;
   return Buffer.from(s, 'latin1').toString('utf8');
 }
 

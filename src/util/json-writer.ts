@@ -11,33 +11,30 @@ export type JsonObject = ReadonlyMap<string, Json>;
 
 /** Print `value`; `indent` spaces per level gives the pretty form, undefined the compact one. */
 export function printJson(value: Json, indent?: number): string {
-  const out: string[] = [];
-  write(value, indent, 0, out);
-  return out.join('');
+  return write(value, indent === undefined ? undefined : ' '.repeat(indent), '\n');
 }
 
-function write(v: Json, indent: number | undefined, depth: number, out: string[]): void {
-  if (v === null || typeof v !== 'object') {
-    out.push(JSON.stringify(v));
-    return;
+/** `nl` is the newline plus indentation of the current level ('\n' at the top). */
+function write(v: Json, unit: string | undefined, nl: string): string {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v);
+  const inner = unit === undefined ? '' : nl + unit;
+  const end = unit === undefined ? '' : nl;
+  let s = '';
+  if (Array.isArray(v)) {
+    const a = v as readonly Json[];
+    if (a.length === 0) return '[]';
+    for (let i = 0; i < a.length; i++) s += (i > 0 ? ',' : '') + inner + write(a[i]!, unit, inner);
+    return '[' + s + end + ']';
   }
-  const isArray = Array.isArray(v);
-  const entries: [string | undefined, Json][] = isArray ? (v as readonly Json[]).map((x) => [undefined, x]) : [...(v as JsonObject)];
-  const [open, close] = isArray ? ['[', ']'] : ['{', '}'];
-  if (entries.length === 0) {
-    out.push(open + close);
-    return;
+  const o = v as JsonObject;
+  if (o.size === 0) return '{}';
+  const sep = unit === undefined ? ':' : ': ';
+  let first = true;
+  for (const [k, x] of o) {
+    s += (first ? '' : ',') + inner + JSON.stringify(k) + sep + write(x, unit, inner);
+    first = false;
   }
-  const nl = indent === undefined ? '' : '\n' + ' '.repeat(indent * (depth + 1));
-  const sep = indent === undefined ? ':' : ': ';
-  out.push(open);
-  entries.forEach(([k, x], i) => {
-    if (i > 0) out.push(',');
-    out.push(nl);
-    if (k !== undefined) out.push(JSON.stringify(k), sep);
-    write(x, indent, depth + 1, out);
-  });
-  out.push(indent === undefined ? '' : '\n' + ' '.repeat(indent * depth), close);
+  return '{' + s + end + '}';
 }
 
 /** A JsonObject from entries, sorted by key with `compare`. */

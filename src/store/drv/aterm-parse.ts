@@ -25,7 +25,7 @@ import { type Hash, parseHashUnprefixed } from '../../hash/hash.ts';
 import { bytesToByteString } from '../../util/byte-string.ts';
 import type { ContentAddressMethod } from '../content-address.ts';
 import { DEFAULT_STORE_DIR, StoreDir } from '../store-dir.ts';
-import type { StorePath } from '../store-path.ts';
+import { type StorePath, tryParseStorePathBaseName } from '../store-path.ts';
 import { type Derivation, type DerivationInput, type DerivationOutput, fixedOutputPath } from './derivation.ts';
 
 export interface ParseDerivationOptions {
@@ -49,7 +49,6 @@ export function parseDerivationText(text: string, options: ParseDerivationOption
 }
 
 const Q = 0x22; // "
-const BS = 0x5c; // \
 
 class AtermParser {
   readonly s: string;
@@ -77,30 +76,33 @@ class AtermParser {
     this.i += token.length;
   }
 
-  /** A quoted string with Nix's escapes, as a byte string. */
+  /** Position of the next backslash at or after the last search, -1 if none is left, -2 if unknown. */
+  nextBackslash = -2;
+
+  /**
+   * A quoted string with Nix's escapes, as a byte string. Searches with indexOf: the next
+   * backslash is remembered, so the whole file is scanned for backslashes at most once.
+   */
   str(): string {
     const s = this.s;
     const start = this.i;
     if (s.charCodeAt(start) !== Q) this.expect('"');
     let j = start + 1;
-    let chunk = j;
     let res = '';
     for (;;) {
-      if (j >= s.length) this.fail('E_DRV_STRING', 'unterminated string in derivation', start);
-      const c = s.charCodeAt(j);
-      if (c === Q) break;
-      if (c === BS) {
-        if (j + 1 >= s.length) this.fail('E_DRV_STRING', 'unterminated string in derivation', start);
-        const e = s[j + 1]!;
-        res += s.slice(chunk, j) + (e === 'n' ? '\n' : e === 'r' ? '\r' : e === 't' ? '\t' : e);
-        j += 2;
-        chunk = j;
-      } else {
-        j++;
+      const q = s.indexOf('"', j);
+      if (q < 0) this.fail('E_DRV_STRING', 'unterminated string in derivation', start);
+      if (this.nextBackslash !== -1 && this.nextBackslash < j) this.nextBackslash = s.indexOf('\\', j);
+      const b = this.nextBackslash;
+      if (b < 0 || b > q) {
+        this.i = q + 1;
+        return res + s.slice(j, q);
       }
+      if (b + 1 >= s.length) this.fail('E_DRV_STRING', 'unterminated string in derivation', start);
+      const e = s[b + 1]!;
+      res += s.slice(j, b) + (e === 'n' ? '\n' : e === 'r' ? '\r' : e === 't' ? '\t' : e);
+      j = b + 2;
     }
-    this.i = j + 1;
-    return chunk === start + 1 ? s.slice(chunk, j) : res + s.slice(chunk, j);
   }
 
   /** `[item, item, ...]`, calling `item` with the offset of each. */
@@ -123,6 +125,12 @@ class AtermParser {
 
   /** A store path in canonical form. */
   path(text: string, at: number, what: string): StorePath {
+    // Fast path: `<dir>/<base name>` with nothing to canonicalise.
+    const prefix = this.storeDir.dir + '/';
+    if (text.startsWith(prefix) && text.indexOf('/', prefix.length) < 0) {
+      const p = tryParseStorePathBaseName(text.slice(prefix.length));
+      if (p) return p;
+    }
     const p = this.storeDir.tryParsePath(text);
     if (!p) {
       let why = '';

@@ -15,7 +15,7 @@
 
 import { hashBytes } from '../../hash/digest.ts';
 import type { Hash } from '../../hash/hash.ts';
-import { assertByteString } from '../../util/byte-string.ts';
+import { assertByteString, isByteString } from '../../util/byte-string.ts';
 import { compareStrings } from '../../util/bytes.ts';
 import { methodPrefix } from '../content-address.ts';
 import type { StoreDir } from '../store-dir.ts';
@@ -31,25 +31,25 @@ export interface UnparseOptions {
   readonly actualInputs?: ReadonlyMap<string, Iterable<string>>;
 }
 
-const NEEDS_ESCAPE = /["\\\n\r\t]/;
-const ESCAPE = /["\\\n\r\t]/g;
-const ESCAPES: Record<string, string> = { '"': '\\"', '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
-
-/** A quoted, escaped string. Nix: `printString`. */
-function quoted(s: string, what: string): string {
-  assertByteString(s, what);
-  return '"' + (NEEDS_ESCAPE.test(s) ? s.replace(ESCAPE, (c) => ESCAPES[c]!) : s) + '"';
-}
-
-/** A quoted string printed without escaping. Nix: `printUnquotedString`. */
-function raw(s: string, what: string): string {
-  assertByteString(s, what);
+/** A quoted, escaped string. Nix: `printString`. Byte-string checks happen once, on the whole text. */
+function quoted(s: string): string {
+  // Native replaceAll passes beat one regex with a callback per escaped character.
+  if (s.includes('\\')) s = s.replaceAll('\\', '\\\\');
+  if (s.includes('"')) s = s.replaceAll('"', '\\"');
+  if (s.includes('\n')) s = s.replaceAll('\n', '\\n');
+  if (s.includes('\r')) s = s.replaceAll('\r', '\\r');
+  if (s.includes('\t')) s = s.replaceAll('\t', '\\t');
   return '"' + s + '"';
 }
 
-function rawList(items: Iterable<string>, what: string): string {
+/** A quoted string printed without escaping. Nix: `printUnquotedString`. */
+function raw(s: string): string {
+  return '"' + s + '"';
+}
+
+function rawList(items: Iterable<string>): string {
   const parts: string[] = [];
-  for (const s of items) parts.push(raw(s, what));
+  for (const s of items) parts.push(raw(s));
   return '[' + parts.join(',') + ']';
 }
 
@@ -81,7 +81,7 @@ export function unparseDerivation(drv: Derivation, storeDir: StoreDir, options: 
   let s = 'Derive([';
 
   const outputNames = [...drv.outputs.keys()].sort(compareStrings);
-  s += outputNames.map((name) => '(' + raw(name, 'output name') + unparseOutput(drv, storeDir, name, drv.outputs.get(name)!, mask) + ')').join(',');
+  s += outputNames.map((name) => '(' + raw(name) + unparseOutput(drv, storeDir, name, drv.outputs.get(name)!, mask) + ')').join(',');
 
   s += '],[';
   let inputs: [string, string[]][];
@@ -97,21 +97,35 @@ export function unparseDerivation(drv: Derivation, storeDir: StoreDir, options: 
     inputs = [...byPath].map(([k, v]) => [k, sortedSet(v)]);
   }
   inputs.sort((a, b) => compareStrings(a[0], b[0]));
-  s += inputs.map(([k, outs]) => '(' + raw(k, 'input derivation') + ',' + rawList(outs, 'input output name') + ')').join(',');
+  s += inputs.map(([k, outs]) => '(' + raw(k) + ',' + rawList(outs) + ')').join(',');
 
   s += '],';
-  s += rawList(sortedSet(drv.inputSrcs.map((p) => storeDir.printPath(p))), 'input source');
-  s += ',' + raw(drv.system, 'system');
-  s += ',' + quoted(drv.builder, 'builder');
-  s += ',[' + drv.args.map((a) => quoted(a, 'argument')).join(',') + ']';
+  s += rawList(sortedSet(drv.inputSrcs.map((p) => storeDir.printPath(p))));
+  s += ',' + raw(drv.system);
+  s += ',' + quoted(drv.builder);
+  s += ',[' + drv.args.map((a) => quoted(a)).join(',') + ']';
 
   s += ',[';
   const envNames = [...drv.env.keys()].sort(compareStrings);
   s += envNames
-    .map((k) => '(' + quoted(k, 'environment variable name') + ',' + quoted(mask && drv.outputs.has(k) ? '' : drv.env.get(k)!, 'environment variable value') + ')')
+    .map((k) => '(' + quoted(k) + ',' + quoted(mask && drv.outputs.has(k) ? '' : drv.env.get(k)!) + ')')
     .join(',');
   s += '])';
+  if (!isByteString(s)) assertDerivationBytes(drv);
   return s;
+}
+
+/** Throw naming the first string of `drv` that is not a byte string. */
+function assertDerivationBytes(drv: Derivation): void {
+  assertByteString(drv.system, 'system');
+  assertByteString(drv.builder, 'builder');
+  for (const a of drv.args) assertByteString(a, 'argument');
+  for (const [k, v] of drv.env) {
+    assertByteString(k, 'environment variable name');
+    assertByteString(v, `environment variable '${k}'`);
+  }
+  for (const k of drv.outputs.keys()) assertByteString(k, 'output name');
+  for (const i of drv.inputDrvs) for (const o of i.outputs) assertByteString(o, 'input output name');
 }
 
 /** The `.drv` file bytes of a derivation. */

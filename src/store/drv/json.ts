@@ -48,8 +48,8 @@ const text = byteStringToUtf8;
 
 /** A JSON object of byte-string keys: sorted by bytes, then decoded. */
 function byteKeyed(entries: Iterable<readonly [string, Json]>): JsonObject {
-  const sorted = sortedObject(entries, compareStrings);
-  return new Map([...sorted].map(([k, v]) => [text(k), v]));
+  const sorted = [...entries].sort((a, b) => compareStrings(a[0], b[0]));
+  return new Map(sorted.map(([k, v]) => [text(k), v]));
 }
 
 function methodName(m: ContentAddressMethod): string {

@@ -116,4 +116,17 @@ describe('signing keys and narinfo vs Nix 2.8', { skip: NIX_SKIP }, () => {
       assert.deepEqual(hows.sort(), ['content-addressed', 'signed']);
     });
   }
+
+  it('trusts unsigned text paths with references by their CA, as Nix does', () => {
+    // Instantiating (not --eval, which is read-only) writes builtins.toFile texts to the store.
+    nix.ok('nix-instantiate', ['--expr', 'derivation { name = "x"; system = "s"; builder = builtins.toFile "ref.txt" "see ${builtins.toFile "note.txt" "a note"}"; }']);
+    const path = `/nix/store/${readdirSync(join(nix.root, 'nix', 'store')).find((f) => f.endsWith('-ref.txt'))}`;
+    nix.ok('nix', ['copy', '--to', `file://${file('cache-text')}`, path]);
+    const narinfo = readFileSync(join(file('cache-text'), `${path.slice(11, 43)}.narinfo`), 'utf8');
+    const info = parseNarInfo(narinfo);
+    assert.equal(info.ca?.method, 'text');
+    assert.equal(info.references.length, 1);
+    assert.equal(info.sigs.length, 0);
+    assert.deepEqual(checkPathInfo(info, { trustedKeys: new Map(), requireSigs: true, storeDir }), { ok: true, how: 'content-addressed' });
+  });
 });
