@@ -26,6 +26,16 @@ export class UsageError extends Error {
   readonly code = 'E_USAGE';
 }
 
+/**
+ * Flags every command accepts, as in Nix: `--option NAME VALUE` (repeatable) and
+ * `--store DIR`. Read them with `cli/settings.ts`. A command that declares a flag of the
+ * same name keeps its own.
+ */
+export const COMMON_FLAGS: readonly FlagSpec[] = [
+  { name: 'option', arity: 2, repeatable: true },
+  { name: 'store', arity: 1 },
+];
+
 const isAlpha = (c: string | undefined): boolean => c !== undefined && /^[A-Za-z]$/.test(c);
 
 /** Nix's expansion of compound short flags (libutil/args.cc): `-qlf` → `-q -l -f`, `-j3` → `-j 3`. */
@@ -56,7 +66,8 @@ export function expandShortFlags(argv: readonly string[]): string[] {
 export function parseArgs(rawArgv: readonly string[], specs: readonly FlagSpec[]): ParsedArgs {
   const argv = expandShortFlags(rawArgv);
   const byName = new Map<string, FlagSpec>();
-  for (const s of specs) {
+  const own = new Set(specs.map((s) => s.name));
+  for (const s of [...specs, ...COMMON_FLAGS.filter((c) => !own.has(c.name))]) {
     byName.set('--' + s.name, s);
     for (const a of s.aliases ?? []) byName.set(a, s);
   }

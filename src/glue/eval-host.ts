@@ -21,6 +21,8 @@ import { StorePath } from '../store/store-path.ts';
 import type { ContentAddressMethod } from '../store/content-address.ts';
 import { HostError, type AddToStoreRequest, type AddToStoreResult, type DerivationRequest, type DerivationResult, type EvalHost, type FileType } from '../lang/host.ts';
 import { fsPath, hashPathSync } from './sync-nar.ts';
+import type { StoreWrites } from './store-writes.ts';
+import { printDerivation } from '../store/drv/aterm-print.ts';
 
 export interface NodeEvalHostOptions {
   /** Search path entries (`-I` first, then NIX_PATH), raw. */
@@ -33,6 +35,8 @@ export interface NodeEvalHostOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Working directory (default: the process's). */
   readonly cwd?: string;
+  /** Record what evaluation puts into the store here, to be written afterwards (nix-instantiate, tix build). */
+  readonly writes?: StoreWrites;
 }
 
 function typeOf(st: { isFile(): boolean; isDirectory(): boolean; isSymbolicLink(): boolean }): FileType {
@@ -63,6 +67,7 @@ export class NodeEvalHost implements EvalHost {
   /** References of text paths computed in this run (for closures of `=…drv` context). */
   readonly #refs = new Map<string, string[]>();
   readonly #hashLookup;
+  readonly #writes: StoreWrites | undefined;
 
   constructor(opts: NodeEvalHostOptions) {
     this.#env = opts.env ?? process.env;
@@ -73,6 +78,7 @@ export class NodeEvalHost implements EvalHost {
     this.home = this.#env['HOME'];
     this.cwd = opts.cwd ?? Buffer.from(process.cwd(), 'utf8').toString('latin1');
     this.#log = opts.log ?? ((line) => writeSync(2, Buffer.from(line + '\n', 'latin1')));
+    this.#writes = opts.writes;
     this.#hashLookup = makeDrvHashLookup((p) => this.#readDerivation(p), this.#store);
   }
 
@@ -168,6 +174,7 @@ export class NodeEvalHost implements EvalHost {
       const refs = (req.references ?? []).map((r) => this.#store.parsePath(r));
       const p = this.#store.printPath(this.#store.makeTextPath(req.name, hash, refs));
       this.#refs.set(p, [...(req.references ?? [])]);
+      this.#writes?.record({ kind: 'text', path: p, name: req.name, contents: Buffer.from(src.contents, 'latin1'), references: req.references ?? [] });
       return { path: p, hash: hash.toString('base16', false) };
     }
     if (this.lstat(src.path) === undefined) throw new HostError(`path '${src.path}' does not exist`);
@@ -183,7 +190,9 @@ export class NodeEvalHost implements EvalHost {
     if (req.expectedHash !== undefined && req.expectedHash !== hash.toString('base16', false)) {
       throw new HostError(`store path mismatch in (possibly filtered) path added from '${src.path}'`);
     }
-    const p = this.#store.printPath(this.#store.makeFixedOutputPath(req.name, req.method === 'flat' ? 'flat' : 'nar', hash));
+    const method = req.method === 'flat' ? 'flat' : 'nar';
+    const p = this.#store.printPath(this.#store.makeFixedOutputPath(req.name, method, hash));
+    this.#writes?.record({ kind: 'source', path: p, name: req.name, src: src.path, method, hashAlgo: algo, caHash: hash, filter: src.filter });
     return { path: p, hash: hash.toString('base16', false) };
   }
 
@@ -263,6 +272,8 @@ export class NodeEvalHost implements EvalHost {
     }
     const drvPath = derivationStorePath(drv, store);
     this.#drvs.set(drvPath.baseName, drv);
+    const drvPrinted = store.printPath(drvPath);
+    this.#writes?.record({ kind: 'text', path: drvPrinted, name: drvPath.name, contents: printDerivation(drv, store), references: derivationReferences(drv).map((r) => store.printPath(r)) });
     const result = new Map<string, string>();
     for (const [name, o] of drv.outputs) {
       if (o.type === 'inputAddressed') result.set(name, store.printPath(o.path));

@@ -1,3 +1,8 @@
 /** Public surface of src/glue for cli/ and node/: where the evaluator meets the filesystem and the store. */
 export { NodeEvalHost, defaultSystem, type NodeEvalHostOptions } from './eval-host.ts';
 export { loadNixConfig, parseNixPath, type NixConfig } from './nix-config.ts';
+export { StoreWrites, flushStoreWrites, StoreWriteMismatchError, type StoreWrite } from './store-writes.ts';
+export { instantiate, type InstantiateRequest, type InstantiatedDerivation, type Instantiation } from './instantiate.ts';
+export { resolveExprPath } from './expr-path.ts';
+export { instantiateToStore, type InstantiateToStoreOptions } from './instantiate-to-store.ts';
+export { renderNixError } from './render-error.ts';

@@ -71,6 +71,17 @@ function node(path: string, filter: PathFilter | undefined): NarNode {
   throw new Error(`file '${path}' has an unsupported type`);
 }
 
+/** The NAR of `path` (filtered) as fresh chunks, produced synchronously. */
+export function* narChunksSync(path: string, filter?: PathFilter): Generator<Uint8Array> {
+  const w = new NarWriter(node(path, filter), { rootName: path });
+  for (;;) {
+    const c = w.next();
+    if (c instanceof Promise) throw new Error('tix: asynchronous NAR source in a synchronous dump');
+    if (c === undefined) return;
+    yield c;
+  }
+}
+
 /** The NAR hash of `path` (filtered), computed synchronously. */
 export function hashPathSync(path: string, algo: HashAlgo = 'sha256', filter?: PathFilter): { hash: Hash; narSize: number } {
   const w = new NarWriter(node(path, filter), { reuseBuffer: true, rootName: path });

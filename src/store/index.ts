@@ -30,3 +30,4 @@ export * from './nar/sink.ts';
 export * from './nar/reader.ts';
 export * from './nar/listing.ts';
 export * from './refscan.ts';
+export * from './path-info-json.ts';

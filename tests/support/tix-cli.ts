@@ -13,7 +13,8 @@ export interface TixResult {
   readonly stderr: string;
 }
 
-export function runTix(args: readonly string[], options: { input?: Uint8Array; cwd?: string } = {}): TixResult {
-  const r = spawnSync(TIX_BIN, args, { input: options.input, cwd: options.cwd, maxBuffer: 1 << 30 });
+export function runTix(args: readonly string[], options: { input?: Uint8Array; cwd?: string; env?: NodeJS.ProcessEnv } = {}): TixResult {
+  const env = options.env ? { ...process.env, ...options.env } : undefined;
+  const r = spawnSync(TIX_BIN, args, { input: options.input, cwd: options.cwd, maxBuffer: 1 << 30, ...(env ? { env } : {}) });
   return { status: r.status, stdout: r.stdout, stderr: String(r.stderr) };
 }

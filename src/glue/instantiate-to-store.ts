@@ -1,0 +1,26 @@
+/**
+ * Instantiate into a local store: evaluate (synchronously, computing every path), then
+ * write the sources, texts and `.drv`s the evaluation made, and return the derivations to
+ * build. What nix-instantiate and the first half of nix-build do.
+ */
+
+import { LocalStore, type StoreLayout } from '../store/local/index.ts';
+import { instantiate, type InstantiatedDerivation, type InstantiateRequest } from './instantiate.ts';
+import { flushStoreWrites } from './store-writes.ts';
+
+export interface InstantiateToStoreOptions {
+  readonly fsync?: boolean;
+  readonly signal?: AbortSignal;
+}
+
+export async function instantiateToStore(req: Omit<InstantiateRequest, 'storeDir'>, layout: StoreLayout, opts: InstantiateToStoreOptions = {}): Promise<InstantiatedDerivation[]> {
+  const { derivations, writes } = instantiate({ ...req, storeDir: layout.storeDir.dir });
+  if (writes.size === 0) return derivations;
+  const store = await LocalStore.open(layout, { fsync: opts.fsync });
+  try {
+    await flushStoreWrites(store, writes, opts.signal);
+  } finally {
+    await store.close();
+  }
+  return derivations;
+}

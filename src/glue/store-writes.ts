@@ -1,0 +1,77 @@
+/**
+ * What an evaluation puts into the store. The evaluator runs synchronously and only
+ * computes store paths (as Nix does in read-only mode); the host records each source,
+ * text and `.drv` it computed here, and `flushStoreWrites` writes them afterwards through
+ * the local store, in the order they were made (inputs before the derivations that use
+ * them). Every write checks that the store arrives at the path the evaluator promised.
+ */
+
+import type { HashAlgo } from '../hash/algo.ts';
+import type { Hash } from '../hash/hash.ts';
+import type { LocalStore } from '../store/local/index.ts';
+import type { StorePath } from '../store/store-path.ts';
+import { narChunksSync, type PathFilter } from './sync-nar.ts';
+
+export type StoreWrite =
+  | { readonly kind: 'text'; readonly path: string; readonly name: string; readonly contents: Uint8Array; readonly references: readonly string[] }
+  | {
+      readonly kind: 'source';
+      readonly path: string;
+      readonly name: string;
+      /** Where the files are (a latin1 byte string, as inside the evaluator). */
+      readonly src: string;
+      readonly method: 'nar' | 'flat';
+      readonly hashAlgo: HashAlgo;
+      readonly caHash: Hash;
+      readonly filter?: PathFilter;
+    };
+
+/** The writes of one evaluation, once per store path. */
+export class StoreWrites {
+  readonly #items = new Map<string, StoreWrite>();
+
+  record(w: StoreWrite): void {
+    if (!this.#items.has(w.path)) this.#items.set(w.path, w);
+  }
+
+  get size(): number {
+    return this.#items.size;
+  }
+
+  [Symbol.iterator](): IterableIterator<StoreWrite> {
+    return this.#items.values();
+  }
+}
+
+export class StoreWriteMismatchError extends Error {
+  readonly code = 'E_EVAL_STORE_MISMATCH';
+  constructor(expected: string, got: string) {
+    super(`the store added '${got}' where evaluation computed '${expected}'`);
+  }
+}
+
+/** Write every recorded path that is not valid yet; returns how many were added. */
+export async function flushStoreWrites(store: LocalStore, writes: StoreWrites, signal?: AbortSignal): Promise<number> {
+  let added = 0;
+  for (const w of writes) {
+    const path = store.storeDir.parsePath(w.path);
+    if (await store.db.isValidPath(path)) continue;
+    const got = await write(store, path, w, signal);
+    if (!got.equals(path)) throw new StoreWriteMismatchError(w.path, store.printPath(got));
+    added++;
+  }
+  return added;
+}
+
+async function write(store: LocalStore, path: StorePath, w: StoreWrite, signal: AbortSignal | undefined): Promise<StorePath> {
+  if (w.kind === 'text') {
+    const refs = w.references.map((r) => store.storeDir.parsePath(r));
+    return (await store.addTextToStore(w.name, w.contents, refs, signal)).path;
+  }
+  const src = Buffer.from(w.src, 'latin1').toString();
+  if (w.filter === undefined) return (await store.addToStore(src, { method: w.method, hashAlgo: w.hashAlgo, name: w.name, signal })).path;
+  // A filtered tree: the NAR comes from the same walk (and filter) that computed its hash.
+  const narHash = w.hashAlgo === 'sha256' ? w.caHash : undefined;
+  const r = await store.importNar(path, narChunksSync(w.src, w.filter), { narHash, ca: { method: 'nar', hash: w.caHash }, ultimate: true, signal });
+  return r.info.path;
+}
