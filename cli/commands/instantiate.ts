@@ -8,7 +8,7 @@
  * stdout gets exactly what Nix prints; errors go to stderr in Nix's layout, exit 1.
  */
 
-import { lstatSync, readFileSync, readlinkSync, statSync, writeSync } from 'node:fs';
+import { lstatSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { flagBool, flagList, flagPairs, flagString, parseArgs, type FlagSpec, type ParsedArgs } from '../args.ts';
 import { EXIT_FAILURE } from '../exit-codes.ts';
@@ -179,25 +179,45 @@ function renderError(e: unknown, showTrace: boolean): string | undefined {
   return undefined;
 }
 
+/** Where `runInstantiate` reads and writes: the process, or a test's buffers. Text is latin1 bytes. */
+export interface InstantiateIO {
+  readonly stdout: (bytes: string) => void;
+  readonly stderr: (bytes: string) => void;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+  readonly readStdin: () => string;
+}
+
 export async function main(argv: string[]): Promise<number> {
+  return runInstantiate(argv, {
+    stdout: (b) => writeStdout(Buffer.from(b, 'latin1')),
+    stderr: (b) => writeStderr(Buffer.from(b, 'latin1')),
+    env: process.env,
+    cwd: process.cwd(),
+    readStdin: () => readFileSync(0).toString('latin1'),
+  });
+}
+
+/** nix-instantiate with the given arguments; returns the exit code. */
+export function runInstantiate(argv: string[], io: InstantiateIO): number {
   const args = parseArgs(argv, FLAGS);
-  const env = process.env;
+  const env = io.env;
   const { settings, nixPathSetting, system } = collectSettings(args, loadNixConfig(env));
-  const cwd = process.cwd();
+  const cwd = io.cwd;
   const fromArgs = flagBool(args, 'expr');
   const positionals = args.positionals.filter((a) => a !== '-');
   const readStdin = args.positionals.includes('-');
 
-  if (flagBool(args, 'parse')) return parseOnly(args, settings, positionals, fromArgs, readStdin, cwd);
+  if (flagBool(args, 'parse')) return parseOnly(io, settings, positionals, fromArgs, readStdin);
 
   const nixPath = [...flagList(args, 'include'), ...(env['NIX_PATH'] !== undefined ? parseNixPath(env['NIX_PATH']) : (nixPathSetting ?? []))];
   const evalOnly = flagBool(args, 'eval');
   settings.readOnly = evalOnly && !flagBool(args, 'read-write-mode');
-  const host = new NodeEvalHost({ nixPath: nixPath.map(latin1), system, log: (line) => writeSync(2, Buffer.from(line + '\n', 'latin1')) });
+  const host = new NodeEvalHost({ nixPath: nixPath.map(latin1), system, env, cwd, log: (line) => io.stderr(line + '\n') });
   const ev = new Evaluator({
     host,
     settings,
-    dumpJs: env['TIX_DUMP_JS'] ? (path, js) => writeSync(2, `// ${path}\n${js}\n`) : undefined,
+    dumpJs: env['TIX_DUMP_JS'] ? (path, js) => io.stderr(`// ${path}\n${js}\n`) : undefined,
   });
 
   const output = flagBool(args, 'json') ? 'json' : flagBool(args, 'xml') ? 'xml' : flagBool(args, 'raw') ? 'raw' : 'plain';
@@ -210,7 +230,7 @@ export async function main(argv: string[]): Promise<number> {
     for (const [name, value] of flagPairs(args, 'argstr')) auto.add(latin1(name), latin1(value));
     const autoArgs = auto.finish();
     const inputs: (() => ParsedFile)[] = [];
-    if (readStdin) inputs.push(() => ev.parseString(readFileSync(0).toString('latin1'), cwd, 'stdin'));
+    if (readStdin) inputs.push(() => ev.parseString(io.readStdin(), cwd, 'stdin'));
     if (fromArgs) for (const text of positionals) inputs.push(() => ev.parseString(latin1(text), cwd));
     else {
       const files = positionals.length > 0 || readStdin ? positionals : ['./default.nix'];
@@ -227,26 +247,27 @@ export async function main(argv: string[]): Promise<number> {
     for (const input of inputs) {
       const file = ev.run(input);
       const out = processExpr(ev, file, opts);
-      writeStdout(Buffer.from(out, 'latin1'));
+      io.stdout(out);
       if (!evalOnly && out !== '' && flagString(args, 'add-root') === undefined) {
-        writeStderr("warning: you did not specify '--add-root'; the result might be removed by the garbage collector\n");
+        io.stderr("warning: you did not specify '--add-root'; the result might be removed by the garbage collector\n");
       }
     }
   } catch (e) {
     const text = renderError(e, settings.showTrace);
     if (text === undefined) throw e;
-    writeStderr(Buffer.from(text, 'latin1'));
-    if (env['TIX_DEBUG'] && e instanceof Error && e.stack) writeStderr(e.stack + '\n');
+    io.stderr(text);
+    if (env['TIX_DEBUG'] && e instanceof Error && e.stack) io.stderr(e.stack + '\n');
     return EXIT_FAILURE;
   }
   return 0;
 }
 
-function parseOnly(args: ParsedArgs, settings: EvalSettings, positionals: string[], fromArgs: boolean, readStdin: boolean, cwd: string): number {
-  const home = process.env['HOME'] ?? '';
+function parseOnly(io: InstantiateIO, settings: EvalSettings, positionals: string[], fromArgs: boolean, readStdin: boolean): number {
+  const cwd = io.cwd;
+  const home = io.env['HOME'] ?? '';
   const options = { home, pureEval: settings.pureEval, pipeOperators: settings.experimentalFeatures.has('pipe-operators') };
   const inputs: (() => { source: Source; basePath: string })[] = [];
-  if (readStdin) inputs.push(() => ({ source: new Source({ kind: 'stdin' }, readFileSync(0).toString('latin1')), basePath: cwd }));
+  if (readStdin) inputs.push(() => ({ source: new Source({ kind: 'stdin' }, io.readStdin()), basePath: cwd }));
   if (fromArgs) {
     for (const text of positionals) inputs.push(() => ({ source: new Source({ kind: 'string' }, latin1(text)), basePath: cwd }));
   } else {
@@ -258,17 +279,16 @@ function parseOnly(args: ParsedArgs, settings: EvalSettings, positionals: string
       });
     }
   }
-  void args;
   try {
     for (const input of inputs) {
       const { source, basePath } = input();
-      const file: ParsedFile = parse(source, { ...options, basePath, warn: (m) => writeStderr(Buffer.from(`warning: ${m}\n`, 'latin1')) });
+      const file: ParsedFile = parse(source, { ...options, basePath, warn: (m) => io.stderr(`warning: ${m}\n`) });
       resolve(file, { baseEnv: BASE_ENV_NAMES });
-      writeStdout(Buffer.from(showExpr(file.root) + '\n', 'latin1'));
+      io.stdout(showExpr(file.root) + '\n');
     }
   } catch (e) {
     if (e instanceof NixSyntaxError) {
-      writeStderr(Buffer.from(e.render(), 'latin1'));
+      io.stderr(e.render());
       return EXIT_FAILURE;
     }
     throw e;

@@ -19,9 +19,10 @@ import { derivationReferences, derivationStorePath, fillInOutputPaths } from '..
 import { StoreDir } from '../store/store-dir.ts';
 import { StorePath } from '../store/store-path.ts';
 import type { ContentAddressMethod } from '../store/content-address.ts';
-import { HostError, type AddToStoreRequest, type AddToStoreResult, type DerivationRequest, type DerivationResult, type EvalHost, type FileType } from '../lang/host.ts';
+import { HostError, type AddToStoreRequest, type AddToStoreResult, type DerivationRequest, type DerivationResult, type EvalHost, type FetchResult, type FileType } from '../lang/host.ts';
 import { fsPath, hashPathSync } from './sync-nar.ts';
 import type { StoreWrites } from './store-writes.ts';
+import { Fetchers, type FetchKind } from './fetch/fetcher.ts';
 import { printDerivation } from '../store/drv/aterm-print.ts';
 
 export interface NodeEvalHostOptions {
@@ -33,8 +34,15 @@ export interface NodeEvalHostOptions {
   /** Where diagnostic lines go (default: stderr). */
   readonly log?: (line: string) => void;
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Working directory (default: the process's). */
+  readonly cwd?: string;
   /** Record what evaluation puts into the store here, to be written afterwards (nix-instantiate, tix build). */
   readonly writes?: StoreWrites;
+  /**
+   * Where the store's files really are when that differs from `storeDir` (a chroot store,
+   * `--store DIR`): reads below `storeDir` go there. Unset: no mapping.
+   */
+  readonly realStoreDir?: string;
 }
 
 function typeOf(st: { isFile(): boolean; isDirectory(): boolean; isSymbolicLink(): boolean }): FileType {
@@ -66,6 +74,8 @@ export class NodeEvalHost implements EvalHost {
   readonly #refs = new Map<string, string[]>();
   readonly #hashLookup;
   readonly #writes: StoreWrites | undefined;
+  readonly #realStoreDir: string | undefined;
+  readonly #fetchers: Fetchers;
 
   constructor(opts: NodeEvalHostOptions) {
     this.#env = opts.env ?? process.env;
@@ -74,15 +84,43 @@ export class NodeEvalHost implements EvalHost {
     this.currentSystem = opts.system ?? defaultSystem();
     this.nixPath = opts.nixPath;
     this.home = this.#env['HOME'];
-    this.cwd = Buffer.from(process.cwd(), 'utf8').toString('latin1');
+    this.cwd = opts.cwd ?? Buffer.from(process.cwd(), 'utf8').toString('latin1');
     this.#log = opts.log ?? ((line) => writeSync(2, Buffer.from(line + '\n', 'latin1')));
     this.#writes = opts.writes;
     this.#hashLookup = makeDrvHashLookup((p) => this.#readDerivation(p), this.#store);
+    this.#realStoreDir = opts.realStoreDir === undefined || opts.realStoreDir === this.storeDir ? undefined : Buffer.from(opts.realStoreDir, 'utf8').toString('latin1');
+    this.#fetchers = new Fetchers(this.#store, this.#writes, (line) => this.#log(line));
+  }
+
+  /**
+   * Where a (latin1) path's bytes really are: below a path fetched in this run, its
+   * temporary copy; below the store dir of a chroot store, the real store dir.
+   */
+  #fs(path: string): Buffer {
+    const dir = this.storeDir;
+    if (path.length > dir.length + 1 && path.startsWith(dir) && path[dir.length] === '/') {
+      const slash = path.indexOf('/', dir.length + 1);
+      const top = slash < 0 ? path : path.slice(0, slash);
+      const rest = slash < 0 ? '' : path.slice(slash);
+      const fetched = this.#fetchers.realLocation(top);
+      if (fetched !== undefined) return fsPath(fetched + rest);
+      if (this.#realStoreDir !== undefined) return fsPath(this.#realStoreDir + path.slice(dir.length));
+    }
+    return fsPath(path);
+  }
+
+  fetch(kind: FetchKind, args: ReadonlyMap<string, unknown>): FetchResult {
+    return this.#fetchers.fetch(kind, args);
+  }
+
+  /** Remove the fetchers' temporary files; call after the store writes were flushed. */
+  dispose(): void {
+    this.#fetchers.dispose();
   }
 
   readFile(path: string): string {
     try {
-      return readFileSync(fsPath(path)).toString('latin1');
+      return readFileSync(this.#fs(path)).toString('latin1');
     } catch (e) {
       if (code(e) === 'ENOENT') throw new HostError(`path '${path}' does not exist`);
       if (code(e) === 'EISDIR') throw new HostError(`file '${path}' is not a regular file`);
@@ -92,7 +130,7 @@ export class NodeEvalHost implements EvalHost {
 
   lstat(path: string): FileType | undefined {
     try {
-      return typeOf(lstatSync(fsPath(path)));
+      return typeOf(lstatSync(this.#fs(path)));
     } catch (e) {
       if (code(e) === 'ENOENT' || code(e) === 'ENOTDIR') return undefined;
       throw new HostError(`getting status of '${path}': ${(e as Error).message}`);
@@ -101,7 +139,7 @@ export class NodeEvalHost implements EvalHost {
 
   stat(path: string): FileType | undefined {
     try {
-      return typeOf(statSync(fsPath(path)));
+      return typeOf(statSync(this.#fs(path)));
     } catch (e) {
       if (code(e) === 'ENOENT' || code(e) === 'ENOTDIR' || code(e) === 'ELOOP') return undefined;
       throw new HostError(`getting status of '${path}': ${(e as Error).message}`);
@@ -110,7 +148,7 @@ export class NodeEvalHost implements EvalHost {
 
   readDir(path: string): [string, FileType][] {
     try {
-      return readdirSync(fsPath(path), { withFileTypes: true, encoding: 'buffer' }).map((d) => [d.name.toString('latin1'), typeOf(d)]);
+      return readdirSync(this.#fs(path), { withFileTypes: true, encoding: 'buffer' }).map((d) => [d.name.toString('latin1'), typeOf(d)]);
     } catch (e) {
       if (code(e) === 'ENOENT') throw new HostError(`path '${path}' does not exist`);
       if (code(e) === 'ENOTDIR') throw new HostError(`'${path}' is not a directory`);
@@ -119,7 +157,7 @@ export class NodeEvalHost implements EvalHost {
   }
 
   readLink(path: string): string {
-    return readlinkSync(fsPath(path), { encoding: 'buffer' }).toString('latin1');
+    return readlinkSync(this.#fs(path), { encoding: 'buffer' }).toString('latin1');
   }
 
   resolveSymlinks(path: string, ancestorsOnly = false): string {
@@ -137,7 +175,7 @@ export class NodeEvalHost implements EvalHost {
       const cur = '/' + done.join('/');
       let isLink = false;
       try {
-        isLink = lstatSync(fsPath(cur)).isSymbolicLink();
+        isLink = lstatSync(this.#fs(cur)).isSymbolicLink();
       } catch {
         // the rest does not exist: keep it as it is
         return '/' + [...done, ...todo].join('/');
@@ -179,25 +217,26 @@ export class NodeEvalHost implements EvalHost {
     const algo: HashAlgo = req.hashAlgo ?? 'sha256';
     let hash: Hash;
     if (req.method === 'flat') {
-      const st = statSync(fsPath(src.path));
+      const st = statSync(this.#fs(src.path));
       if (!st.isFile()) throw new HostError(`file '${src.path}' is not a regular file`);
-      hash = hashBytes(algo, readFileSync(fsPath(src.path)));
+      hash = hashBytes(algo, readFileSync(this.#fs(src.path)));
     } else {
-      hash = hashPathSync(src.path, algo, src.filter).hash;
+      // A path below a fetched or chroot store path is read where it really is (the filter then sees those paths).
+      hash = hashPathSync(this.#fs(src.path).toString('latin1'), algo, src.filter).hash;
     }
     if (req.expectedHash !== undefined && req.expectedHash !== hash.toString('base16', false)) {
       throw new HostError(`store path mismatch in (possibly filtered) path added from '${src.path}'`);
     }
     const method = req.method === 'flat' ? 'flat' : 'nar';
     const p = this.#store.printPath(this.#store.makeFixedOutputPath(req.name, method, hash));
-    this.#writes?.record({ kind: 'source', path: p, name: req.name, src: src.path, method, hashAlgo: algo, caHash: hash, filter: src.filter });
+    this.#writes?.record({ kind: 'source', path: p, name: req.name, src: this.#fs(src.path).toString('latin1'), method, hashAlgo: algo, caHash: hash, filter: src.filter });
     return { path: p, hash: hash.toString('base16', false) };
   }
 
   #readDerivation(p: StorePath): Derivation {
     const known = this.#drvs.get(p.baseName);
     if (known) return known;
-    const text = readFileSync(fsPath(this.#store.printPath(p))).toString('latin1');
+    const text = readFileSync(this.#fs(this.#store.printPath(p))).toString('latin1');
     const drv = parseDerivationText(text, { storeDir: this.#store, name: p.name.slice(0, -4) });
     this.#drvs.set(p.baseName, drv);
     return drv;

@@ -14,13 +14,17 @@ export interface InstantiateToStoreOptions {
 }
 
 export async function instantiateToStore(req: Omit<InstantiateRequest, 'storeDir'>, layout: StoreLayout, opts: InstantiateToStoreOptions = {}): Promise<InstantiatedDerivation[]> {
-  const { derivations, writes } = instantiate({ ...req, storeDir: layout.storeDir.dir });
-  if (writes.size === 0) return derivations;
-  const store = await LocalStore.open(layout, { fsync: opts.fsync });
+  const { derivations, writes, dispose } = instantiate({ ...req, storeDir: layout.storeDir.dir, realStoreDir: layout.realStoreDir });
   try {
-    await flushStoreWrites(store, writes, opts.signal);
+    if (writes.size === 0) return derivations;
+    const store = await LocalStore.open(layout, { fsync: opts.fsync });
+    try {
+      await flushStoreWrites(store, writes, opts.signal);
+    } finally {
+      await store.close();
+    }
+    return derivations;
   } finally {
-    await store.close();
+    dispose();
   }
-  return derivations;
 }

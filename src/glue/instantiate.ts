@@ -24,6 +24,8 @@ export interface InstantiateRequest {
   readonly cwd: string;
   readonly nixPath: readonly string[];
   readonly storeDir: string;
+  /** Where the store's files are when it is a chroot store (reads of store paths go there). */
+  readonly realStoreDir?: string;
   readonly system?: string;
   readonly settings?: Partial<EvalSettings>;
   readonly env?: Readonly<Record<string, string | undefined>>;
@@ -39,6 +41,8 @@ export interface InstantiatedDerivation {
 export interface Instantiation {
   readonly derivations: InstantiatedDerivation[];
   readonly writes: StoreWrites;
+  /** Remove the fetchers' temporary files: call once `writes` were flushed. */
+  readonly dispose: () => void;
 }
 
 /** Strings inside the evaluator are latin1 byte strings; command-line text is UTF-8. */
@@ -48,7 +52,7 @@ function latin1(s: string): string {
 
 export function instantiate(req: InstantiateRequest): Instantiation {
   const writes = new StoreWrites();
-  const host = new NodeEvalHost({ nixPath: req.nixPath.map(latin1), storeDir: req.storeDir, system: req.system, env: req.env, log: req.log, writes });
+  const host = new NodeEvalHost({ nixPath: req.nixPath.map(latin1), storeDir: req.storeDir, realStoreDir: req.realStoreDir, system: req.system, env: req.env, log: req.log, writes });
   const settings = { ...defaultSettings(), ...req.settings, readOnly: false };
   const ev = new Evaluator({ host, settings });
   const cwd = latin1(req.cwd);
@@ -64,15 +68,21 @@ export function instantiate(req: InstantiateRequest): Instantiation {
       : [() => ev.parseFile(resolveExprPath(canonPath(latin1(req.file ?? './default.nix'), cwd)))];
   const derivations: InstantiatedDerivation[] = [];
   const opts = { attrPaths: (req.attrPaths ?? []).map(latin1), autoArgs, evalOnly: false, strict: false, output: 'plain', location: false } as const;
-  for (const input of inputs) {
-    const file = ev.run(input);
-    // processExpr prints what nix-instantiate prints: one `DRV` or `DRV!OUTPUT` per line.
-    for (const line of processExpr(ev, file, opts).split('\n')) {
-      if (line === '') continue;
-      const bang = line.indexOf('!');
-      const drvPath = Buffer.from(bang < 0 ? line : line.slice(0, bang), 'latin1').toString();
-      derivations.push({ drvPath, outputName: bang < 0 ? 'out' : line.slice(bang + 1) });
+  try {
+    for (const input of inputs) {
+      const file = ev.run(input);
+      // processExpr prints what nix-instantiate prints: one `DRV` or `DRV!OUTPUT` per line.
+      for (const line of processExpr(ev, file, opts).split('\n')) {
+        if (line === '') continue;
+        const bang = line.indexOf('!');
+        const drvPath = Buffer.from(bang < 0 ? line : line.slice(0, bang), 'latin1').toString();
+        derivations.push({ drvPath, outputName: bang < 0 ? 'out' : line.slice(bang + 1) });
+      }
     }
+  } catch (e) {
+    // The fetchers' temporary files are only needed by a store flush that will not happen.
+    host.dispose();
+    throw e;
   }
-  return { derivations, writes };
+  return { derivations, writes, dispose: () => host.dispose() };
 }

@@ -6,6 +6,8 @@ import { toJSON } from '../print/json.ts';
 import { toXML } from '../print/xml.ts';
 import { NixFloat, mkStr, type Value } from '../value/value.ts';
 import { NixJsonError, fromJSON } from '../lib/json.ts';
+import { NixTomlError, fromTOML } from '../lib/toml.ts';
+import { S } from '../eval/state.ts';
 import { isFloat, type PlainValue } from '../lib/data.ts';
 import { AttrsBuilder } from '../value/attrs.ts';
 
@@ -45,7 +47,13 @@ export const serialiseBuiltins: BuiltinSpec[] = [
     }
   }),
   prim('fromTOML', 1, 'Parse a TOML string into a value.', (_pos, v: Value) => {
-    forceStringNoCtx(v, undefined, 'while evaluating the argument passed to builtins.fromTOML');
-    throw new EvalError('builtins.fromTOML is not implemented yet');
+    const text = forceStringNoCtx(v, undefined, 'while evaluating the argument passed to builtins.fromTOML');
+    try {
+      return fromPlain(fromTOML(text, { timestamps: S().settings.experimentalFeatures.has('parse-toml-timestamps') }));
+    } catch (e) {
+      // The message already starts with Nix's "while parsing TOML: ".
+      if (e instanceof NixTomlError) throw new EvalError(e.message);
+      throw e;
+    }
   }),
 ];

@@ -1,0 +1,1 @@
+builtins.addErrorContext "while doing something important" (throw "inner failure")

@@ -1,0 +1,1 @@
+derivation { name = "nobuilder"; system = "x86_64-linux"; }

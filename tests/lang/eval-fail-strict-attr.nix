@@ -1,0 +1,1 @@
+{ good = 1; bad = builtins.throw "bad attribute"; }

@@ -1,0 +1,1 @@
+builtins.addErrorContext "unused context" (1 + 2)

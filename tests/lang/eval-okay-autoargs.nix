@@ -1,0 +1,1 @@
+{ a, b ? "default", s }: [ a b s ]

@@ -1,0 +1,1 @@
+[ (/a/b + "/c") (/a + /b) (/a/b/.. + "") (builtins.toPath "/a/../b") (/x/y/.) ]

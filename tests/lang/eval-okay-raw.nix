@@ -1,0 +1,1 @@
+"raw ${toString 1} output"
