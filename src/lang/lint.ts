@@ -6,7 +6,7 @@
  */
 
 import { renderDiagnostic } from './diagnostic.ts';
-import type { Parser } from './parser.ts';
+import type { Source } from './source.ts';
 import { NixSyntaxError } from './syntax-error.ts';
 
 export type LintLevel = 'ignore' | 'warn' | 'fatal';
@@ -28,8 +28,14 @@ export function parseLintLevel(value: string): LintLevel | undefined {
   return value === 'ignore' || value === 'warn' || value === 'fatal' ? value : undefined;
 }
 
+/** The parts of the parser a lint needs (structural, so lint.ts and parser.ts don't import each other). */
+interface LintContext {
+  readonly source: Source;
+  readonly options: { readonly lints?: LintSettings; readonly warn?: (message: string) => void };
+}
+
 /** Report lint `which` at byte offset `pos`; `message(fatal)` builds the text. */
-export function diagnose(p: Parser, which: keyof LintSettings, pos: number, message: (fatal: boolean) => string): void {
+export function diagnose(p: LintContext, which: keyof LintSettings, pos: number, message: (fatal: boolean) => string): void {
   const level = p.options.lints?.[which] ?? 'ignore';
   if (level === 'ignore') return;
   const text = `${message(level === 'fatal')} (${SETTING_NAMES[which]})`;
