@@ -10,7 +10,7 @@
 
 import { lstatSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { flagBool, flagList, flagPairs, flagString, parseArgs, type FlagSpec, type ParsedArgs } from '../args.ts';
+import { flagBool, flagList, flagPairs, flagString, parseArgs, UsageError, type FlagSpec, type ParsedArgs } from '../args.ts';
 import { EXIT_FAILURE } from '../exit-codes.ts';
 import { writeStderr, writeStdout } from '../output.ts';
 import {
@@ -24,6 +24,7 @@ import {
   NixSyntaxError,
   NixUsageError,
   parse,
+  parseLintLevel,
   processExpr,
   renderEvalError,
   resolve,
@@ -59,9 +60,12 @@ export const help = `Usage: tix instantiate [FLAGS] [FILE... | - | -E EXPR...]
 Files default to ./default.nix; a directory means its default.nix. Errors are printed as
 Nix prints them, with a non-zero exit.`;
 
+const LINT_SETTINGS = ['lint-absolute-path-literals', 'lint-short-path-literals', 'lint-url-literals'] as const;
+const LINT_KEYS = { 'lint-absolute-path-literals': 'absolutePathLiterals', 'lint-short-path-literals': 'shortPathLiterals', 'lint-url-literals': 'urlLiterals' } as const;
+
 /** Nix settings accepted as flags (`--NAME VALUE`, or `--NAME` / `--no-NAME` for booleans). */
 const BOOL_SETTINGS = ['pure-eval', 'restrict-eval', 'show-trace', 'trace-verbose', 'abort-on-warn', 'allow-import-from-derivation', 'impure'];
-const VALUE_SETTINGS = ['max-call-depth', 'experimental-features', 'extra-experimental-features', 'nix-path', 'extra-nix-path', 'system', 'store', 'eval-store', 'eval-system'];
+const VALUE_SETTINGS = ['max-call-depth', 'experimental-features', 'extra-experimental-features', 'nix-path', 'extra-nix-path', 'system', 'store', 'eval-store', 'eval-system', ...LINT_SETTINGS];
 
 export const FLAGS: readonly FlagSpec[] = [
   { name: 'parse', aliases: ['--parse-only'] },
@@ -131,6 +135,14 @@ function collectSettings(args: ParsedArgs, conf: NixConfig): { settings: EvalSet
       case 'extra-nix-path':
         nixPathSetting = [...(nixPathSetting ?? []), ...value.split(/\s+/).filter(Boolean)];
         break;
+      case 'lint-absolute-path-literals':
+      case 'lint-short-path-literals':
+      case 'lint-url-literals': {
+        const level = parseLintLevel(value);
+        if (level === undefined) throw new UsageError(`invalid value '${value}' for setting '${name}'`);
+        s.lints[LINT_KEYS[name]] = level;
+        break;
+      }
       case 'system':
       case 'eval-system':
         system = value;
@@ -265,7 +277,7 @@ export function runInstantiate(argv: string[], io: InstantiateIO): number {
 function parseOnly(io: InstantiateIO, settings: EvalSettings, positionals: string[], fromArgs: boolean, readStdin: boolean): number {
   const cwd = io.cwd;
   const home = io.env['HOME'] ?? '';
-  const options = { home, pureEval: settings.pureEval, pipeOperators: settings.experimentalFeatures.has('pipe-operators') };
+  const options = { home, pureEval: settings.pureEval, pipeOperators: settings.experimentalFeatures.has('pipe-operators'), lints: settings.lints };
   const inputs: (() => { source: Source; basePath: string })[] = [];
   if (readStdin) inputs.push(() => ({ source: new Source({ kind: 'stdin' }, io.readStdin()), basePath: cwd }));
   if (fromArgs) {

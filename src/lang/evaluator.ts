@@ -63,6 +63,7 @@ export class Evaluator {
       pureEval: this.state.settings.pureEval,
       pipeOperators: this.state.settings.experimentalFeatures.has('pipe-operators'),
       warn: (m) => host.log(`warning: ${m}`),
+      lints: this.state.settings.lints,
     });
     resolve(file, { baseEnv: this.#baseNames, extraScope });
     return file;

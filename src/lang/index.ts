@@ -9,6 +9,7 @@ export { renderDiagnostic, showPos, type DiagnosticPos } from './diagnostic.ts';
 export { showExpr } from './print/parse-print.ts';
 export { formatFloat } from './print/float.ts';
 export { canonPath } from './canon-path.ts';
+export { parseLintLevel, type LintLevel, type LintSettings } from './lint.ts';
 export { Evaluator, type EvaluatorOptions } from './evaluator.ts';
 export { processExpr, autoCallFunction, type InstantiateOptions, type OutputKind } from './instantiate.ts';
 export { EvalError, NixUsageError, StackOverflowError } from './eval/errors.ts';

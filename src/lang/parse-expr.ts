@@ -9,6 +9,7 @@
  */
 
 import type { AttrName, Expr, ExprAttrs, ExprCall, ExprVar, Formals } from './ast.ts';
+import { diagnose } from './lint.ts';
 import { showPos } from './diagnostic.ts';
 import { newAttrs, parseAttrPath, parseBinds, parseFormalSet, validateFormals } from './parse-binds.ts';
 import { parseIndString, parsePath, parseString, str } from './parse-string.ts';
@@ -333,6 +334,7 @@ function parseSimple(p: Parser): Expr {
     }
     case T.T_URI: {
       const text = p.value() as string;
+      diagnose(p, 'urlLiterals', pos, (fatal) => `URL literals are ${fatal ? 'disallowed' : 'discouraged'}. Consider using a string literal "${text}" instead`);
       p.advance();
       return str(pos, text);
     }

@@ -7,6 +7,7 @@
 
 import type { Expr, ExprConcatStrings, ExprString } from './ast.ts';
 import { canonPath } from './canon-path.ts';
+import { diagnose } from './lint.ts';
 import type { Parser } from './parser.ts';
 import { NixSyntaxError } from './syntax-error.ts';
 import * as T from './tokens.ts';
@@ -202,11 +203,17 @@ export function parsePath(p: Parser): Expr {
 function pathStart(p: Parser, kind: number, literal: string, pos: number): Expr {
   const trailing = literal.length > 1 && literal.endsWith('/') ? '/' : '';
   if (kind === T.T_PATH) {
+    if (literal.charCodeAt(0) === 47) {
+      diagnose(p, 'absolutePathLiterals', pos, () => `absolute path literals are not portable. Consider replacing path literal '${literal}' by a string, relative path, or parameter`);
+    } else if (literal.charCodeAt(0) !== 46) {
+      diagnose(p, 'shortPathLiterals', pos, () => `relative path literal '${literal}' should be prefixed with '.' for clarity: './${literal}'`);
+    }
     const abs = literal.charCodeAt(0) === 47 ? canonPath(literal) : canonPath(literal, p.options.basePath);
     return { type: 'Path', pos, value: abs + trailing };
   }
   if (p.options.pureEval) {
     throw new NixSyntaxError('E_NIX_PURE_PATH', `the path '${literal}' can not be resolved in pure mode`, p.source, undefined);
   }
+  diagnose(p, 'absolutePathLiterals', pos, () => `home path literals are not portable. Consider replacing path literal '${literal}' by a string, relative path, or parameter`);
   return { type: 'Path', pos, value: (p.options.home ?? '') + literal.slice(1) };
 }

@@ -12,6 +12,7 @@
  */
 
 import type { Expr } from './ast.ts';
+import type { LintSettings } from './lint.ts';
 import type { TokenStream } from './lexer.ts';
 import type { Source } from './source.ts';
 import { explainSyntaxError } from './syntax-oracle.ts';
@@ -28,6 +29,8 @@ export interface ParseOptions {
   readonly pipeOperators?: boolean;
   /** Receives parser warnings (text after `warning: `), e.g. the "cursed or" one. */
   readonly warn?: (message: string) => void;
+  /** The `lint-*` settings (all `ignore` when absent). */
+  readonly lints?: LintSettings;
 }
 
 export class Parser {

@@ -18,6 +18,7 @@ export type NixSyntaxErrorCode =
   | 'E_NIX_DYNAMIC_ATTR' // dynamic attributes in `let` or `inherit`
   | 'E_NIX_UNDEFINED_VAR'
   | 'E_NIX_PURE_PATH' // `~/…` in pure evaluation mode
+  | 'E_NIX_LINT' // a lint-* setting is `fatal`
   | 'E_NIX_TOO_DEEP'; // nesting beyond the JS stack of the thread parsing (run it in a worker with a big stack)
 
 export class NixSyntaxError extends SyntaxError implements TixError {

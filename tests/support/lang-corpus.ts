@@ -33,6 +33,8 @@ export const DIFFERS_FROM_28: Record<string, string> = {
   'eval-okay-json-output': 'upstream ends --json output with a newline; 2.8 does not',
   'eval-okay-raw': '--raw is newer than 2.8',
   'eval-fail-call-depth': '--max-call-depth is newer than 2.8',
+  'eval-fail-lint-abs-path': 'the lint-* settings are newer than 2.8',
+  'eval-okay-lint-allowed': 'the lint-* settings are newer than 2.8',
   'eval-fail-overflow-add': '2.8 wraps on int64 overflow; upstream fails',
   'eval-fail-overflow-mul': '2.8 wraps on int64 overflow; upstream fails',
   'eval-fail-overflow-div': 'message: 2.8 "overflow in integer division"',

@@ -13,10 +13,53 @@ import { S } from '../eval/state.ts';
 import { Hash, parseHash } from '../../hash/hash.ts';
 import { checkStorePathName } from '../../store/store-path.ts';
 import type { FetchResult } from '../host.ts';
+import { FlakeRefError, flakeRefToString, parseFlakeRef, type FlakeAttrs } from '../lib/flakeref.ts';
 import { AttrsBuilder } from '../value/attrs.ts';
-import { Attrs, force, NixPath, NixStr, showType, type Value } from '../value/value.ts';
+import { Attrs, force, NixPath, NixStr, showType, strOf, typeOf, type Value } from '../value/value.ts';
 import { io } from './fs.ts';
 import { prim, type BuiltinSpec } from './registry.ts';
+
+function flakeError(e: unknown): unknown {
+  return e instanceof FlakeRefError ? new EvalError(e.message) : e;
+}
+
+/** `builtins.parseFlakeRef`: the attributes of a flake reference string. */
+function primParseFlakeRef(_pos: unknown, a: Value): Value {
+  const url = forceStringNoCtx(a, undefined, 'while evaluating the argument passed to builtins.parseFlakeRef');
+  let attrs: FlakeAttrs;
+  try {
+    attrs = parseFlakeRef(url);
+  } catch (e) {
+    throw flakeError(e);
+  }
+  const b = new AttrsBuilder();
+  for (const [k, v] of attrs) b.add(k, v);
+  return b.finish();
+}
+
+/** `builtins.flakeRefToString`: ints (non-negative), Booleans and strings only. */
+function primFlakeRefToString(_pos: unknown, a: Value): Value {
+  const set = forceAttrs(a, undefined, 'while evaluating the argument passed to builtins.flakeRefToString');
+  const attrs: FlakeAttrs = new Map();
+  for (let i = 0; i < set.size; i++) {
+    const name = set.keys[i]!;
+    const v = force(set.vals[i]!, set.shape.pos[i]);
+    const t = typeOf(v);
+    if (t === 'int') {
+      if ((v as number | bigint) < 0) throw new EvalError(`negative value given for flake ref attr ${name}: ${String(v)}`);
+      attrs.set(name, v as number | bigint);
+    } else if (t === 'bool') attrs.set(name, v as boolean);
+    else if (t === 'string') attrs.set(name, strOf(v as string));
+    else {
+      throw new EvalError(`flake reference attribute sets may only contain integers, Booleans, and strings, but attribute '${name}' is ${showType(v)}`);
+    }
+  }
+  try {
+    return flakeRefToString(attrs);
+  } catch (e) {
+    throw flakeError(e);
+  }
+}
 
 function unavailable(name: string): (pos: unknown, a: Value) => Value {
   return (_pos, a) => {
@@ -209,6 +252,6 @@ export const fetchBuiltins: BuiltinSpec[] = [
   prim('fetchTree', 1, 'Fetch a source tree (generic fetcher).', (_pos, a: Value) => fetchTreeLike(a, false), { feature: 'fetch-tree' }),
   prim('__fetchClosure', 1, 'Fetch a store path closure from a binary cache.', unavailable('fetchClosure'), { feature: 'fetch-closure' }),
   prim('__getFlake', 1, 'Evaluate a flake.', unavailable('getFlake'), { feature: 'flakes' }),
-  prim('__parseFlakeRef', 1, 'Parse a flake reference into attributes.', unavailable('parseFlakeRef'), { feature: 'flakes' }),
-  prim('__flakeRefToString', 1, 'Turn flake reference attributes into a string.', unavailable('flakeRefToString'), { feature: 'flakes' }),
+  prim('__parseFlakeRef', 1, 'Parse a flake reference into attributes.', primParseFlakeRef, { feature: 'flakes' }),
+  prim('__flakeRefToString', 1, 'Turn flake reference attributes into a string.', primFlakeRefToString, { feature: 'flakes' }),
 ];

@@ -42,7 +42,11 @@ export const serialiseBuiltins: BuiltinSpec[] = [
     try {
       return fromPlain(fromJSON(text));
     } catch (e) {
-      if (e instanceof NixJsonError) throw new EvalError(e.message).addTrace(undefined, 'while decoding a JSON string');
+      if (e instanceof NixJsonError) {
+        // Upstream adds the trace to nlohmann's parse errors only, not to its own range/NUL checks.
+        const err = new EvalError(e.message);
+        throw e.message.startsWith('[json.exception') ? err.addTrace(undefined, 'while decoding a JSON string') : err;
+      }
       throw e;
     }
   }),
@@ -51,8 +55,10 @@ export const serialiseBuiltins: BuiltinSpec[] = [
     try {
       return fromPlain(fromTOML(text, { timestamps: S().settings.experimentalFeatures.has('parse-toml-timestamps') }));
     } catch (e) {
-      // The message already starts with Nix's "while parsing TOML: ".
-      if (e instanceof NixTomlError) throw new EvalError(e.message);
+      // The message already starts with Nix's "while parsing TOML: ". toml11's report ends
+      // in a newline followed by a colour reset, so upstream's output keeps one more
+      // (indented, empty) line; the reset survives chomping and is filtered when printed.
+      if (e instanceof NixTomlError) throw new EvalError(e.message.endsWith('\n') ? `${e.message}\x1b[0m` : e.message);
       throw e;
     }
   }),

@@ -47,32 +47,36 @@ function replaceStrings(_pos: unknown, f: Value, t: Value, s: Value): Value {
   const sv = forceString(s, undefined, 'while evaluating the third argument passed to builtins.replaceStrings');
   const str = strOf(sv);
   const ctx = new Set(ctxOf(sv));
+  // Unchanged text is copied in runs (str.slice), not a character at a time: a rope of
+  // one-character pieces costs far more memory and time than the string itself.
   let res = '';
+  let last = 0;
   for (let p = 0; p <= str.length; ) {
-    let found = false;
-    for (let j = 0; j < from.length; j++) {
-      const pat = from[j]!;
-      if (!str.startsWith(pat, p)) continue;
-      found = true;
-      let rep = cache.get(j);
-      if (rep === undefined) {
-        const tv = forceString(toL[j]!, undefined, 'while evaluating one of the replacement strings passed to builtins.replaceStrings');
-        rep = strOf(tv);
-        for (const c of ctxOf(tv)) ctx.add(c);
-        cache.set(j, rep);
-      }
-      res += rep;
-      if (pat === '') {
-        if (p < str.length) res += str[p];
-        p++;
-      } else p += pat.length;
-      break;
-    }
-    if (!found) {
-      if (p < str.length) res += str[p];
+    let j = 0;
+    while (j < from.length && !str.startsWith(from[j]!, p)) j++;
+    if (j === from.length) {
       p++;
+      continue;
+    }
+    const pat = from[j]!;
+    let rep = cache.get(j);
+    if (rep === undefined) {
+      const tv = forceString(toL[j]!, undefined, 'while evaluating one of the replacement strings passed to builtins.replaceStrings');
+      rep = strOf(tv);
+      for (const c of ctxOf(tv)) ctx.add(c);
+      cache.set(j, rep);
+    }
+    res += str.slice(last, p) + rep;
+    if (pat === '') {
+      // An empty pattern inserts before each character, which itself is kept.
+      last = p;
+      p++;
+    } else {
+      p += pat.length;
+      last = p;
     }
   }
+  res += str.slice(last);
   return mkStr(res, ctx);
 }
 
@@ -150,12 +154,11 @@ export const stringBuiltins: BuiltinSpec[] = [
     const ctx = new Set(ctxOf(sepV));
     const sep = strOf(sepV);
     const list = forceList(l, undefined, 'while evaluating the second argument (the list of strings to concat) passed to builtins.concatStringsSep');
-    let out = '';
+    const parts = new Array<string>(list.length);
     for (let i = 0; i < list.length; i++) {
-      if (i > 0) out += sep;
-      out += coerceToString(undefined, list[i]!, ctx, 'while evaluating one element of the list of strings to concat passed to builtins.concatStringsSep');
+      parts[i] = coerceToString(undefined, list[i]!, ctx, 'while evaluating one element of the list of strings to concat passed to builtins.concatStringsSep');
     }
-    return mkStr(out, ctx);
+    return mkStr(parts.join(sep), ctx);
   }),
   prim('__replaceStrings', 3, 'Replace every occurrence of the `from` strings by the matching `to` strings.', replaceStrings),
   prim('__hashString', 2, 'The base-16 hash of a string.', (_pos, t: Value, s: Value) => {

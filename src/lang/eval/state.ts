@@ -12,6 +12,7 @@
 
 import type { ParsedFile } from '../ast.ts';
 import type { EvalHost } from '../host.ts';
+import type { LintLevel } from '../lint.ts';
 import type { Pos } from '../source.ts';
 import type { Attrs, Value } from '../value/value.ts';
 import { StackOverflowError } from './errors.ts';
@@ -29,6 +30,8 @@ export interface EvalSettings {
   abortOnWarn: boolean;
   /** Enabled experimental features (`experimental-features` + `extra-experimental-features`). */
   experimentalFeatures: Set<string>;
+  /** The parser's `lint-*` settings. */
+  lints: { absolutePathLiterals?: LintLevel; shortPathLiterals?: LintLevel; urlLiterals?: LintLevel };
 }
 
 export function defaultSettings(): EvalSettings {
@@ -41,6 +44,7 @@ export function defaultSettings(): EvalSettings {
     traceVerbose: false,
     abortOnWarn: false,
     experimentalFeatures: new Set(),
+    lints: {},
   };
 }
 

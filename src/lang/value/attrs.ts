@@ -72,41 +72,51 @@ export function update(a: Attrs, b: Attrs): Attrs {
   const kb = b.keys;
   const pa = a.shape.pos;
   const pb = b.shape.pos;
-  const keys: string[] = [];
-  const vals: Value[] = [];
-  const poss: (Pos | undefined)[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < ka.length && j < kb.length) {
+  const na = ka.length;
+  const nb = kb.length;
+  // Count first so the result arrays are allocated once at their final size: `acc // { … }`
+  // in a fold is the hot path of module-system code, and growing arrays is mostly garbage.
+  let common = 0;
+  for (let i = 0, j = 0; i < na && j < nb; ) {
     const x = ka[i]!;
     const y = kb[j]!;
     if (x === y) {
-      keys.push(y);
-      vals.push(b.vals[j]!);
-      poss.push(pb[j]);
+      common++;
       i++;
       j++;
-    } else if (x < y) {
-      keys.push(x);
-      vals.push(a.vals[i]!);
-      poss.push(pa[i]);
-      i++;
+    } else if (x < y) i++;
+    else j++;
+  }
+  const n = na + nb - common;
+  const keys = new Array<string>(n);
+  const vals = new Array<Value>(n);
+  const poss = new Array<Pos | undefined>(n);
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  while (i < na && j < nb) {
+    const x = ka[i]!;
+    const y = kb[j]!;
+    if (x < y) {
+      keys[k] = x;
+      vals[k] = a.vals[i]!;
+      poss[k++] = pa[i++];
     } else {
-      keys.push(y);
-      vals.push(b.vals[j]!);
-      poss.push(pb[j]);
-      j++;
+      if (x === y) i++;
+      keys[k] = y;
+      vals[k] = b.vals[j]!;
+      poss[k++] = pb[j++];
     }
   }
-  for (; i < ka.length; i++) {
-    keys.push(ka[i]!);
-    vals.push(a.vals[i]!);
-    poss.push(pa[i]);
+  for (; i < na; i++, k++) {
+    keys[k] = ka[i]!;
+    vals[k] = a.vals[i]!;
+    poss[k] = pa[i];
   }
-  for (; j < kb.length; j++) {
-    keys.push(kb[j]!);
-    vals.push(b.vals[j]!);
-    poss.push(pb[j]);
+  for (; j < nb; j++, k++) {
+    keys[k] = kb[j]!;
+    vals[k] = b.vals[j]!;
+    poss[k] = pb[j];
   }
   // Upstream's result keeps the position of neither operand's set expression.
   return new Attrs(new Shape(keys, poss), vals, b.pos ?? a.pos);

@@ -142,7 +142,14 @@ export class Shape {
     this.#index = undefined;
   }
 
-  /** Index of `name`, or -1. Linear for small sets, a lazily built Map for larger ones. */
+  /** Lookups answered by binary search so far (a Map index is built after enough of them). */
+  #searches = 0;
+
+  /**
+   * Index of `name`, or -1. Linear for small sets; for larger ones binary search over the
+   * sorted names, and a Map once the set has proved long-lived (many lookups): building a
+   * Map for every fresh `acc // { … }` result would cost O(n) per step.
+   */
   find(name: string): number {
     const keys = this.keys;
     const n = keys.length;
@@ -152,6 +159,18 @@ export class Shape {
     }
     let idx = this.#index;
     if (idx === undefined) {
+      if (++this.#searches <= 64) {
+        let lo = 0;
+        let hi = n - 1;
+        while (lo <= hi) {
+          const mid = (lo + hi) >> 1;
+          const k = keys[mid]!;
+          if (k === name) return mid;
+          if (k < name) lo = mid + 1;
+          else hi = mid - 1;
+        }
+        return -1;
+      }
       idx = new Map();
       for (let i = 0; i < n; i++) idx.set(keys[i]!, i);
       this.#index = idx;

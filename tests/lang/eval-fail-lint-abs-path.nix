@@ -1,0 +1,2 @@
+# lint-absolute-path-literals = fatal rejects an absolute path literal at parse time.
+{ a = /etc/hosts; }
