@@ -34,7 +34,9 @@ import {
   type EvalSettings,
   type ParsedFile,
 } from '../../src/lang/index.ts';
-import { loadNixConfig, NodeEvalHost, parseNixPath, type NixConfig } from '../../src/glue/index.ts';
+import { flushStoreWrites, loadNixConfig, NodeEvalHost, parseNixPath, StoreWrites, type NixConfig } from '../../src/glue/index.ts';
+import { LocalStore, resolveStoreLayout } from '../../src/store/local/index.ts';
+import { commandSettings } from '../settings.ts';
 
 export const summary = 'evaluate or instantiate Nix expressions (nix-instantiate)';
 
@@ -65,7 +67,7 @@ const LINT_KEYS = { 'lint-absolute-path-literals': 'absolutePathLiterals', 'lint
 
 /** Nix settings accepted as flags (`--NAME VALUE`, or `--NAME` / `--no-NAME` for booleans). */
 const BOOL_SETTINGS = ['pure-eval', 'restrict-eval', 'show-trace', 'trace-verbose', 'abort-on-warn', 'allow-import-from-derivation', 'impure'];
-const VALUE_SETTINGS = ['max-call-depth', 'experimental-features', 'extra-experimental-features', 'nix-path', 'extra-nix-path', 'system', 'store', 'eval-store', 'eval-system', ...LINT_SETTINGS];
+const VALUE_SETTINGS = ['max-call-depth', 'experimental-features', 'extra-experimental-features', 'nix-path', 'extra-nix-path', 'system', 'eval-store', 'eval-system', ...LINT_SETTINGS];
 
 export const FLAGS: readonly FlagSpec[] = [
   { name: 'parse', aliases: ['--parse-only'] },
@@ -198,16 +200,39 @@ export interface InstantiateIO {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly cwd: string;
   readonly readStdin: () => string;
+  /** Where the store's files are (a chroot store), for reads of store paths. */
+  readonly realStoreDir?: string;
+  /** Record the store writes here (instantiation); unset: compute paths only. */
+  readonly writes?: StoreWrites;
 }
 
 export async function main(argv: string[]): Promise<number> {
-  return runInstantiate(argv, {
-    stdout: (b) => writeStdout(Buffer.from(b, 'latin1')),
+  const args = parseArgs(argv, FLAGS);
+  const layout = resolveStoreLayout(commandSettings(args).store);
+  // Instantiating writes the sources and .drv files into the store, as nix-instantiate
+  // does: evaluation computes every path, then they are written, then printed.
+  const writing = !flagBool(args, 'parse') && (!flagBool(args, 'eval') || flagBool(args, 'read-write-mode'));
+  const writes = writing ? new StoreWrites() : undefined;
+  let out = '';
+  const code = runInstantiate(argv, {
+    stdout: (b) => (writing ? (out += b) : writeStdout(Buffer.from(b, 'latin1'))),
     stderr: (b) => writeStderr(Buffer.from(b, 'latin1')),
     env: process.env,
     cwd: process.cwd(),
     readStdin: () => readFileSync(0).toString('latin1'),
+    realStoreDir: layout.realStoreDir,
+    writes,
   });
+  if (writes !== undefined && writes.size > 0) {
+    const store = await LocalStore.open(layout);
+    try {
+      await flushStoreWrites(store, writes);
+    } finally {
+      await store.close();
+    }
+  }
+  if (out !== '') writeStdout(Buffer.from(out, 'latin1'));
+  return code;
 }
 
 /** nix-instantiate with the given arguments; returns the exit code. */
@@ -225,7 +250,7 @@ export function runInstantiate(argv: string[], io: InstantiateIO): number {
   const nixPath = [...flagList(args, 'include'), ...(env['NIX_PATH'] !== undefined ? parseNixPath(env['NIX_PATH']) : (nixPathSetting ?? []))];
   const evalOnly = flagBool(args, 'eval');
   settings.readOnly = evalOnly && !flagBool(args, 'read-write-mode');
-  const host = new NodeEvalHost({ nixPath: nixPath.map(latin1), system, env, cwd, log: (line) => io.stderr(line + '\n') });
+  const host = new NodeEvalHost({ nixPath: nixPath.map(latin1), system, env, cwd, log: (line) => io.stderr(line + '\n'), realStoreDir: io.realStoreDir, writes: io.writes });
   const ev = new Evaluator({
     host,
     settings,
@@ -270,6 +295,8 @@ export function runInstantiate(argv: string[], io: InstantiateIO): number {
     io.stderr(text);
     if (env['TIX_DEBUG'] && e instanceof Error && e.stack) io.stderr(e.stack + '\n');
     return EXIT_FAILURE;
+  } finally {
+    host.dispose();
   }
   return 0;
 }
