@@ -90,6 +90,9 @@ describe('tix build / tix realise', { skip: BUILD_SKIP }, () => {
     assert.equal(r.status, 100);
     assert.equal(r.stdout, '');
     assert.match(r.stderr, /^oops\nerror: builder for '\/nix\/store\/.*-cli-fail.drv' failed with exit code 2;\nlast 1 log lines:\n> oops\nFor full logs, run 'tix log \/nix\/store\/.*-cli-fail.drv'.\n$/m);
+    const log = await tix(['log', drvArg(d)]);
+    assert.equal(log.status, 0, log.stderr);
+    assert.equal(log.stdout, 'oops\n');
   });
 
   it('realises only the outputs named after !', async () => {
