@@ -10,9 +10,9 @@
  * FILE is realised directly (all its outputs).
  */
 
-import { lstatSync, renameSync, rmSync, symlinkSync } from 'node:fs';
+import { lstatSync, readlinkSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { RealiseTarget } from '../../src/build/index.ts';
+import type { LocalBuildStore, RealiseTarget } from '../../src/build/index.ts';
 import { flagBool, flagList, flagPairs, flagString, parseArgs, UsageError } from '../args.ts';
 import { renderRealisation } from '../build-progress.ts';
 import { buildFlags, parseTarget, runRealisation } from '../build-run.ts';
@@ -60,7 +60,7 @@ export async function main(argv: string[]): Promise<number> {
   const args = parseArgs(argv, FLAGS);
   if (args.positionals.length > 1 && !flagBool(args, 'expr')) throw new UsageError('tix build: at most one FILE');
   const settings = commandSettings(args);
-  const evaluating = flagBool(args, 'expr') || !(args.positionals[0] ?? '').endsWith('.drv');
+  const evaluating = flagBool(args, 'expr') || !/\.drv(![^/]*)?$/.test(args.positionals[0] ?? '');
   let evaluated: string[] = [];
   if (evaluating) {
     try {
@@ -89,11 +89,11 @@ export async function main(argv: string[]): Promise<number> {
   const { result, store, storeDir } = await runRealisation(
     settings,
     args,
-    (s) => {
+    async (s) => {
       const file = args.positionals[0] ?? './default.nix';
-      if (!flagBool(args, 'expr') && file.endsWith('.drv')) {
+      if (!flagBool(args, 'expr') && /\.drv(![^/]*)?$/.test(file)) {
         if (flagList(args, 'attr').length > 0) throw new UsageError('tix build: -A cannot select from a store derivation');
-        return [parseTarget(file, s.storeDir)];
+        return [await drvTarget(s, parseTarget(file, s.storeDir), file)];
       }
       return evaluated.map((t) => parseTarget(t, s.storeDir));
     },
@@ -109,7 +109,7 @@ export async function main(argv: string[]): Promise<number> {
         const path = `${storeDir}/${p.baseName}`;
         if (outLink !== undefined) {
           const link = resolve(outLink + (i > 0 ? `-${i + 1}` : '') + (output !== 'out' && output !== '' ? `-${output}` : ''));
-          replaceSymlink(path, link);
+          replaceSymlink(path, link, storeDir);
           await store.addIndirectRoot(link);
         }
         writeStdout(path + '\n');
@@ -123,16 +123,42 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 /**
- * The derivations an expression yields (`nix-instantiate` + output selection). The
- * evaluator plugs in here; until it does, only `.drv` paths can be built.
+ * The one output nix-build builds of a store derivation (Nix's `PackageInfo` of a .drv
+ * path): the one named after `!`, else the drv's `outputName` variable, else `out`.
  */
-/** Point `link` at `target`, replacing a previous symlink atomically (never a real file). */
-function replaceSymlink(target: string, link: string): void {
+async function drvTarget(store: LocalBuildStore, t: RealiseTarget, arg: string): Promise<RealiseTarget> {
+  if (t.outputs && t.outputs.length > 1) throw new OutputSelectionError(`building more than one derivation output is not supported, in '${arg}'`);
+  if (t.outputs && t.outputs.length === 1) return t;
+  // A .drv that is not here yet (to be substituted, or unknown) is reported by realise.
+  const drv = await store.readDerivation(t.drvPath).catch(() => undefined);
+  const name = drv?.env.get('outputName') ?? 'out';
+  if (drv && !drv.outputs.has(name)) throw new OutputSelectionError(`derivation '${store.storeDir.printPath(t.drvPath)}' does not have output '${name}'`);
+  return { ...t, outputs: [name] };
+}
+
+class OutputSelectionError extends Error {
+  override readonly name = 'OutputSelectionError';
+  readonly code = 'E_OUTPUT_SELECTION';
+}
+
+/** `-o LINK` would replace a file or a link that is not a GC root of this store. */
+class OutLinkError extends Error {
+  override readonly name = 'OutLinkError';
+  readonly code = 'E_OUT_LINK_EXISTS';
+}
+
+/**
+ * Point `link` at `target`, replacing atomically a previous symlink into the store; like
+ * Nix's `addPermRoot`, never clobber a real file or a link pointing elsewhere.
+ */
+function replaceSymlink(target: string, link: string, storeDir: string): void {
+  let clobbers = false;
   try {
-    if (!lstatSync(link).isSymbolicLink()) throw new UsageError(`'${link}' exists and is not a symlink; not replacing it`);
+    clobbers = !lstatSync(link).isSymbolicLink() || !readlinkSync(link).startsWith(storeDir + '/');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
+  if (clobbers) throw new OutLinkError(`cannot create symlink '${link}'; already exists`);
   const tmp = `${link}.tix-tmp-${process.pid}`;
   rmSync(tmp, { force: true });
   symlinkSync(target, tmp);

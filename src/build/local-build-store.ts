@@ -8,16 +8,18 @@
  *   outputs: renamed into place, then registered in one DB batch (valid only after it)
  *   substitutes: restored into a tree there, hashed while restoring, checked against the
  *       narinfo's hash and size, canonicalised, renamed, registered
- *   logs: <state>/log/<drv base name>
+ *   logs: where `tix log` reads them (log-store.ts: <state>/log/drvs/xx/rest.zst)
  *   indirect roots: <state>/gcroots/auto/<nix32 sha1 of the link> → link, as Nix does
  */
 
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { zstdCompressSync } from 'node:zlib';
 import { hashBytes } from '../hash/digest.ts';
 import { derivationNameFromPath, type Derivation } from '../store/drv/derivation.ts';
 import { parseDerivation } from '../store/drv/aterm-parse.ts';
 import { resolveStoreLayout, type StoreLayout } from '../store/local/layout.ts';
+import { buildLogPath } from '../store/local/log-store.ts';
 import { restorePath } from '../store/local/nar-fs.ts';
 import { holderAlive } from '../store/local/process-identity.ts';
 import { openStoreDb, type SharedStoreDb } from '../store/local/shared-db.ts';
@@ -170,11 +172,15 @@ class LocalStoreForBuilds implements LocalBuildStore {
     }
   }
 
+  /** Keep the log of a build where `tix log` (readBuildLog) finds it, replacing an earlier one. */
   async addBuildLog(drvPath: StorePath, log: Uint8Array): Promise<void> {
-    const file = join(this.layout.logDir, drvPath.baseName);
-    const tmp = `${file}.tmp-${process.pid}`;
-    writeFileSync(tmp, log);
-    renameSync(tmp, file);
+    const base = buildLogPath(this.layout, drvPath);
+    mkdirSync(dirname(base), { recursive: true });
+    const tmp = `${base}.tmp-${process.pid}`;
+    writeFileSync(tmp, zstdCompressSync(log));
+    renameSync(tmp, `${base}.zst`);
+    // An uncompressed log of an earlier build would otherwise be read after this one.
+    rmSync(base, { force: true });
   }
 
   async addIndirectRoot(link: string): Promise<void> {

@@ -12,6 +12,7 @@ import type { BuildError, RealiseEvent } from '../../../src/build/index.ts';
 import { hashBytes } from '../../../src/hash/index.ts';
 import { randomBytes } from 'node:crypto';
 import { fingerprintPathInfo, generateSecretKey, printSecretKey, StorePath, toPublicKey, verifyDetached } from '../../../src/store/index.ts';
+import { readBuildLog } from '../../../src/store/local/log-store.ts';
 import { BUILD_SKIP, freshBuilds, TestStore } from '../../support/build.ts';
 
 let t: TestStore;
@@ -89,7 +90,7 @@ describe('realise()', { skip: BUILD_SKIP }, () => {
     assert.equal(r.result.targets[0]!.ok, false);
     assert.deepEqual(freshBuilds(r.events), []);
     // The log is kept for `tix log`.
-    assert.match(readFileSync(join(t.store.layout.logDir, bad.drvPath.baseName), 'utf8'), /^line 1\n/);
+    assert.match(String(readBuildLog(t.store.layout, bad.drvPath)), /^line 1\n/);
   });
 
   it('builds everything independent of a failure with keep-going', async () => {

@@ -67,10 +67,18 @@ describe('BwrapSandbox', { skip: SKIP }, () => {
     mkdirSync(large);
     writeFileSync(join(large, 'file'), 'large\n');
     for (let i = 0; i < 40; i++) writeFileSync(join(large, `f${i}`), '');
+    // Answer a line with a greeting, then hang up. Answering only after the client's line
+    // has arrived means a builder that saw the greeting was also heard; greeting first
+    // would let nc quit on our EOF before it had sent its line.
     server = createServer((sock) => {
-      sock.on('data', (d) => connections.push(d.toString().trim()));
+      let got = '';
+      sock.on('data', (d) => {
+        got += d.toString();
+        if (!got.includes('\n')) return;
+        connections.push(got.trim());
+        sock.end('hello from the host\n');
+      });
       sock.on('error', () => {});
-      sock.end('hello from the host\n');
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     port = (server.address() as { port: number }).port;
@@ -104,8 +112,6 @@ describe('BwrapSandbox', { skip: SKIP }, () => {
     connections.length = 0;
     const r = await sandboxed(`echo fixed-output | nc -w 5 127.0.0.1 ${port}`, { network: true });
     assert.match(r.log, /hello from the host/);
-    // The server may see the data a moment after the builder has exited.
-    for (let i = 0; i < 100 && connections.length === 0; i++) await new Promise((res) => setTimeout(res, 20));
     assert.deepEqual(connections, ['fixed-output']);
   });
 
