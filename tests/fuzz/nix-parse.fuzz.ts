@@ -1,0 +1,58 @@
+/**
+ * Fuzz target: the Nix language front end — lexer, parser and resolver (src/lang/).
+ *
+ * The input is a source file's bytes. Contract: `parse` + `resolve` return or throw a
+ * `NixSyntaxError` with an `E_NIX_...` code and a position (byte offset, line) inside the
+ * source; nothing else, and no hang (the runner's per-input timeout). Round trip: the
+ * `--parse` printing of an accepted file parses again, and printing reaches a fixed point
+ * after one more step. (Not after the first: like upstream's, the printing is not always
+ * the same tree — a string concatenation `"a" + "b" + "c"` of interpolated parts prints
+ * flat and parses back as nested binary `+` — so the first re-parse may print more
+ * parentheses; from then on it must be stable.)
+ */
+
+import { BASE_ENV_NAMES } from '../../src/lang/base-env.ts';
+import { parse } from '../../src/lang/parse.ts';
+import { showExpr } from '../../src/lang/print/parse-print.ts';
+import { resolve } from '../../src/lang/resolve.ts';
+import { Source } from '../../src/lang/source.ts';
+import { expectSame, expectTixError, lineCount, violation } from './support/contract.ts';
+
+const OPTIONS = { basePath: '/base', home: '/home', pipeOperators: true } as const;
+
+/** Upstream reports these without a position. */
+const UNPOSITIONED: readonly string[] = [];
+
+function parseText(text: string) {
+  const file = parse(new Source({ kind: 'string' }, text), OPTIONS);
+  resolve(file, { baseEnv: BASE_ENV_NAMES });
+  return file;
+}
+
+export function fuzz(data: Buffer): void {
+  const text = data.toString('latin1');
+  let file;
+  try {
+    file = parseText(text);
+  } catch (e) {
+    expectTixError(e, { names: ['NixSyntaxError'], location: 'offset', extent: text.length, wholeInputCodes: UNPOSITIONED });
+    const line = (e as { line?: number }).line;
+    if (line !== undefined && (line < 1 || line > lineCount(text))) violation(`NixSyntaxError line ${line} is outside the source (${lineCount(text)} lines)`);
+    return;
+  }
+  const printed = showExpr(file.root);
+  let again;
+  try {
+    again = parseText(printed);
+  } catch (e) {
+    violation(`the --parse printing of an accepted file does not parse: ${(e as Error).message}\n  printed: ${JSON.stringify(printed).slice(0, 400)}`, e);
+  }
+  const second = showExpr(again.root);
+  let third;
+  try {
+    third = showExpr(parseText(second).root);
+  } catch (e) {
+    violation(`the second --parse printing does not parse: ${(e as Error).message}\n  printed: ${JSON.stringify(second).slice(0, 400)}`, e);
+  }
+  expectSame('the second and third --parse printings', second, third);
+}
