@@ -109,26 +109,34 @@ export class RefScanner {
   }
 
   #scan(buf: Uint8Array): void {
+    const digit = DIGIT;
+    const filter = this.#filter;
     const last = buf.length - LEN;
     let i = 0;
-    while (i <= last) {
-      // Find a window whose 32 bytes are all nix32 characters, skipping past any that is not.
-      let j = LEN - 1;
-      while (j >= 0 && DIGIT[buf[i + j]!]) j--;
-      if (j >= 0) {
-        i += j + 1;
+    outer: while (i <= last) {
+      // Find a window whose 32 bytes are all nix32 characters, checking from its end and
+      // skipping past the first byte that is not one.
+      let j = i + LEN - 1;
+      while (j >= i && digit[buf[j]!] !== 0) j--;
+      if (j >= i) {
+        i = j + 1;
         continue;
       }
-      // Slide through the run of nix32 characters one window at a time.
+      // Slide through the run of nix32 characters one window at a time, with a rolling key.
+      let key = windowKey(buf, i);
       for (;;) {
-        this.#check(buf, i);
-        if (this.#remaining === 0) return;
+        if ((filter[key >>> 5]! & (1 << (key & 31))) !== 0) {
+          this.#match(buf, i, key);
+          if (this.#remaining === 0) return;
+        }
         if (i === last) return;
-        if (!DIGIT[buf[i + LEN]!]) {
+        const next = digit[buf[i + LEN]!]!;
+        if (next === 0) {
           i += LEN + 1;
-          break;
+          continue outer;
         }
         i++;
+        key = (key >>> 5) | ((digit[buf[i + 3]!]! - 1) << 15);
       }
     }
   }
@@ -136,7 +144,11 @@ export class RefScanner {
   /** Look up the window at `i` (all nix32 characters). */
   #check(buf: Uint8Array, i: number): void {
     const key = windowKey(buf, i);
-    if ((this.#filter[key >>> 5]! & (1 << (key & 31))) === 0) return;
+    if ((this.#filter[key >>> 5]! & (1 << (key & 31))) !== 0) this.#match(buf, i, key);
+  }
+
+  /** Compare the window at `i` with the candidates that share its key. */
+  #match(buf: Uint8Array, i: number, key: number): void {
     const list = this.#byKey.get(key)!;
     for (let c = 0; c < list.length; c++) {
       const cand = list[c]!;

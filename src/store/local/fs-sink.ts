@@ -18,7 +18,7 @@
 import { closeSync, constants, fstatSync, fchmodSync, mkdirSync, openSync, symlinkSync, writeSync } from 'node:fs';
 import { InvalidValueError } from '../../errors.ts';
 import { checkEntryName } from '../nar/wire.ts';
-import type { NarSink } from '../nar/reader.ts';
+import type { NarSink } from '../nar/sink.ts';
 import type { FsPath } from './fs-source.ts';
 
 const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
@@ -34,11 +34,32 @@ export class RestoreError extends InvalidValueError {
   }
 }
 
+function decode(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.length).toString('utf8');
+}
+
+/** The name as a JS string when that string encodes back to exactly these bytes; undefined otherwise. */
+function exactString(b: Uint8Array): string | undefined {
+  let ascii = true;
+  for (let i = 0; i < b.length; i++) {
+    if (b[i]! >= 0x80) {
+      ascii = false;
+      break;
+    }
+  }
+  // ASCII (the common case) needs no round-trip check.
+  if (ascii) return String.fromCharCode.apply(null, b as unknown as number[]);
+  const s = decode(b);
+  return Buffer.from(s, 'utf8').equals(b) ? s : undefined;
+}
+
 export class FsRestoreSink implements NarSink {
   readonly #target: FsPath;
   /** Paths of the directories being filled, innermost last. */
   readonly #dirs: FsPath[] = [];
   #fd = -1;
+  /** Mode of an executable, learnt from the first one (the umask does not change during a restore). */
+  #execMode = -1;
 
   /** `target`: the path to create; it must not exist, its parent must. */
   constructor(target: FsPath) {
@@ -51,12 +72,12 @@ export class FsRestoreSink implements NarSink {
       return this.#target;
     }
     const parent = this.#dirs[this.#dirs.length - 1];
-    const nameStr = Buffer.from(name.buffer, name.byteOffset, name.length).toString('utf8');
     const why = checkEntryName(name);
     if (why || parent === undefined) {
-      throw new RestoreError('E_RESTORE_NAME', `refusing to restore entry '${nameStr}': ${why ?? 'not inside a directory'}`, String(parent ?? this.#target));
+      throw new RestoreError('E_RESTORE_NAME', `refusing to restore entry '${decode(name)}': ${why ?? 'not inside a directory'}`, String(parent ?? this.#target));
     }
-    if (typeof parent === 'string' && Buffer.from(nameStr, 'utf8').equals(name)) return `${parent}/${nameStr}`;
+    const nameStr = typeof parent === 'string' ? exactString(name) : undefined;
+    if (nameStr !== undefined) return `${parent as string}/${nameStr}`;
     return Buffer.concat([typeof parent === 'string' ? Buffer.from(parent) : parent, Buffer.from('/'), name]);
   }
 
@@ -89,8 +110,8 @@ export class FsRestoreSink implements NarSink {
     this.#fd = fd;
     if (executable) {
       // As Nix: add the execute bits to whatever mode the umask left.
-      const mode = fstatSync(fd).mode & 0o7777;
-      fchmodSync(fd, mode | 0o111);
+      if (this.#execMode < 0) this.#execMode = (fstatSync(fd).mode & 0o7777) | 0o111;
+      fchmodSync(fd, this.#execMode);
     }
   }
 

@@ -13,6 +13,7 @@
 import { closeSync, constants, type Dirent, lstatSync, openSync, read as readCb, readdirSync, readlinkSync, readSync, type Stats } from 'node:fs';
 import type { NarEntry, NarNode, NarRegular } from '../nar/source.ts';
 import { NarWriteError } from '../nar/writer.ts';
+import { sysError } from './sys-error.ts';
 
 export interface FsSourceOptions {
   /**
@@ -22,6 +23,8 @@ export interface FsSourceOptions {
   readonly reuseBuffers?: boolean;
   /** Size of one read of a large file; default 1 MiB. */
   readonly readSize?: number;
+  /** Reads of a large file kept in flight ahead of the caller; default 2. */
+  readonly readAhead?: number;
 }
 
 /** A path as Node's fs accepts it: a string, or bytes when a name is not valid UTF-8. */
@@ -32,13 +35,29 @@ const SLASH = Buffer.from('/');
 
 /** The NAR source node for `path` (which is not followed if it is a symlink). */
 export function fsNode(path: FsPath, options: FsSourceOptions = {}): NarNode {
-  return nodeFromStat(path, lstatSync(path), options);
+  return nodeFromStat(path, lstat(path), options);
+}
+
+function lstat(path: FsPath): Stats {
+  try {
+    return lstatSync(path);
+  } catch (e) {
+    return sysError(e, 'getting status of', path);
+  }
+}
+
+function readlink(path: FsPath): Buffer {
+  try {
+    return readlinkSync(path, { encoding: 'buffer' });
+  } catch (e) {
+    return sysError(e, 'reading symbolic link', path);
+  }
 }
 
 function nodeFromStat(path: FsPath, st: Stats, options: FsSourceOptions): NarNode {
   if (st.isFile()) return regular(path, st.size, (st.mode & 0o100) !== 0, options);
   if (st.isDirectory()) return directory(path, options);
-  if (st.isSymbolicLink()) return { type: 'symlink', target: readlinkSync(path, { encoding: 'buffer' }) };
+  if (st.isSymbolicLink()) return { type: 'symlink', target: readlink(path) };
   throw unsupported(path);
 }
 
@@ -51,18 +70,28 @@ function directory(path: FsPath, options: FsSourceOptions): NarNode {
   return {
     type: 'directory',
     entries(): NarEntry[] {
-      // String names are much cheaper to list than Buffer names; a name that is not valid
-      // UTF-8 shows up as U+FFFD, and only then is the directory listed again as bytes.
-      if (typeof path === 'string') {
-        const dirents = readdirSync(path, { withFileTypes: true });
-        if (!dirents.some((d) => d.name.includes('\ufffd'))) {
-          return dirents.map((d) => ({ name: Buffer.from(d.name, 'utf8'), node: () => childNode(`${path}/${d.name}`, d, options) }));
-        }
+      try {
+        return readDirectory(path, options);
+      } catch (e) {
+        return sysError(e, 'reading directory', path);
       }
-      const raw = readdirSync(path, { withFileTypes: true, encoding: 'buffer' }) as Dirent<Buffer>[];
-      return raw.map((d) => ({ name: d.name, node: () => childNode(childPath(path, d.name), d, options) }));
     },
   };
+}
+
+/**
+ * String names are much cheaper to list than Buffer names; a name that is not valid UTF-8
+ * shows up as U+FFFD, and only then is the directory listed again as bytes.
+ */
+function readDirectory(path: FsPath, options: FsSourceOptions): NarEntry[] {
+  if (typeof path === 'string') {
+    const dirents = readdirSync(path, { withFileTypes: true });
+    if (!dirents.some((d) => d.name.includes('\ufffd'))) {
+      return dirents.map((d) => ({ name: Buffer.from(d.name, 'utf8'), node: () => childNode(`${path}/${d.name}`, d, options) }));
+    }
+  }
+  const raw = readdirSync(path, { withFileTypes: true, encoding: 'buffer' }) as Dirent<Buffer>[];
+  return raw.map((d) => ({ name: d.name, node: () => childNode(childPath(path, d.name), d, options) }));
 }
 
 /** The child's path: a string when both parent and name are valid UTF-8, bytes otherwise. */
@@ -77,8 +106,8 @@ function childPath(parent: FsPath, name: Buffer): FsPath {
 /** The dirent already tells directories and symlinks apart, which saves an lstat for them. */
 function childNode(path: FsPath, d: Dirent<string | Buffer>, options: FsSourceOptions): NarNode {
   if (d.isDirectory()) return directory(path, options);
-  if (d.isSymbolicLink()) return { type: 'symlink', target: readlinkSync(path, { encoding: 'buffer' }) };
-  if (d.isFile()) return nodeFromStat(path, lstatSync(path), options);
+  if (d.isSymbolicLink()) return { type: 'symlink', target: readlink(path) };
+  if (d.isFile()) return nodeFromStat(path, lstat(path), options);
   throw unsupported(path);
 }
 
@@ -88,9 +117,16 @@ function regular(path: FsPath, size: number, executable: boolean, options: FsSou
     executable,
     size,
     readAll(buf, offset) {
-      const fd = openSync(path, OPEN_FLAGS);
+      let fd: number;
+      try {
+        fd = openSync(path, OPEN_FLAGS);
+      } catch (e) {
+        return sysError(e, 'opening file', path);
+      }
       try {
         return readFully(fd, buf, offset, size);
+      } catch (e) {
+        return sysError(e, 'reading file', path);
       } finally {
         closeSync(fd);
       }
@@ -114,38 +150,41 @@ function readAt(fd: number, buf: Uint8Array, len: number, position: number): Pro
   return new Promise((resolve, reject) => readCb(fd, buf, 0, len, position, (err, n) => (err ? reject(err) : resolve(n))));
 }
 
-/** A large file in chunks, with the next read already in flight while the caller uses the current chunk. */
+/** A large file in chunks, with the next reads already in flight while the caller uses the current chunk. */
 async function* readLarge(path: FsPath, size: number, options: FsSourceOptions): AsyncGenerator<Uint8Array> {
   const readSize = options.readSize ?? 1 << 20;
+  const ahead = Math.max(1, options.readAhead ?? 2);
   const reuse = options.reuseBuffers ?? false;
-  const fd = openSync(path, OPEN_FLAGS);
-  const spare = reuse ? [new Uint8Array(readSize), new Uint8Array(readSize)] : [];
-  const take = (): Uint8Array => (reuse ? spare[(turn++) & 1]! : new Uint8Array(readSize));
+  let fd: number;
+  try {
+    fd = openSync(path, OPEN_FLAGS);
+  } catch (e) {
+    return sysError(e, 'opening file', path);
+  }
+  // With reuse, `ahead` buffers are being filled and one is with the caller.
+  const ring = reuse ? Array.from({ length: ahead + 1 }, () => new Uint8Array(readSize)) : [];
   let turn = 0;
   let pos = 0;
-  let pending: { buf: Uint8Array; done: Promise<number> } | undefined;
+  const pending: { buf: Uint8Array; done: Promise<number> }[] = [];
   const issue = (): void => {
-    if (pos >= size) {
-      pending = undefined;
-      return;
-    }
-    const buf = take();
+    if (pos >= size) return;
+    const buf = reuse ? ring[turn++ % ring.length]! : new Uint8Array(readSize);
     const len = Math.min(readSize, size - pos);
-    pending = { buf, done: readAt(fd, buf, len, pos) };
+    pending.push({ buf, done: readAt(fd, buf, len, pos) });
     pos += len;
   };
   try {
-    issue();
-    while (pending) {
-      const { buf, done } = pending;
-      const n = await done;
+    for (let i = 0; i < ahead; i++) issue();
+    while (pending.length > 0) {
+      const { buf, done } = pending.shift()!;
+      const n = await done.catch((e: unknown) => sysError(e, 'reading file', path));
       if (n === 0) return; // the file shrank; the writer reports the size change
       issue();
       yield n === buf.length ? buf : buf.subarray(0, n);
     }
   } finally {
-    // A read may still be in flight when the consumer stops early; let it finish before closing.
-    if (pending) await pending.done.catch(() => 0);
+    // Reads may still be in flight when the consumer stops early; let them finish before closing.
+    await Promise.allSettled(pending.map((p) => p.done));
     closeSync(fd);
   }
 }

@@ -3,3 +3,4 @@ export * from './fs-source.ts';
 export * from './fs-sink.ts';
 export * from './nar-fs.ts';
 export * from './fd-chunks.ts';
+export * from './sys-error.ts';

@@ -15,6 +15,7 @@ import { NarWriter } from '../nar/writer.ts';
 import type { RefScanner } from '../refscan.ts';
 import { FsRestoreSink } from './fs-sink.ts';
 import { type FsPath, fsNode } from './fs-source.ts';
+import { sysError } from './sys-error.ts';
 
 export interface DumpOptions {
   readonly limits?: Partial<NarLimits>;
@@ -71,7 +72,12 @@ export async function hashPath(path: FsPath, algo: HashAlgo = 'sha256', options:
 /** Hash a file's contents (following symlinks). Nix: `hashFile` / `nix hash file`. */
 export function hashFile(path: FsPath, algo: HashAlgo = 'sha256'): Hash {
   const h = new Hasher(algo);
-  const fd = openSync(path, constants.O_RDONLY);
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY);
+  } catch (e) {
+    return sysError(e, 'opening file', path);
+  }
   try {
     const buf = new Uint8Array(1 << 20);
     for (;;) {
@@ -79,6 +85,8 @@ export function hashFile(path: FsPath, algo: HashAlgo = 'sha256'): Hash {
       if (n === 0) break;
       h.update(buf.subarray(0, n));
     }
+  } catch (e) {
+    return sysError(e, 'reading file', path);
   } finally {
     closeSync(fd);
   }

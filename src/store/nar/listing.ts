@@ -12,7 +12,7 @@
 
 import { InvalidValueError } from '../../errors.ts';
 import { fromUtf8 } from '../../util/bytes.ts';
-import { type NarSink } from './reader.ts';
+import type { NarSink } from './sink.ts';
 
 export type NarListing = NarListingRegular | NarListingSymlink | NarListingDirectory;
 

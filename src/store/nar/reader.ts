@@ -22,32 +22,8 @@
  */
 
 import { fromUtf8 } from '../../util/bytes.ts';
+import type { NarSink } from './sink.ts';
 import { type NarLimits, MAX_NAME_LEN, MAX_TAG_LEN, MAX_TARGET_LEN, NarFormatError, TOKENS, checkEntryName, getU64, narLimits, padLen } from './wire.ts';
-
-/**
- * Receives the objects of a NAR in order. Names and targets are views that are valid only
- * during the call; `name` is undefined for the root object. Methods may throw to abort.
- */
-export interface NarSink {
-  /** A directory starts; its entries follow, then `endDirectory()`. */
-  directory(name: Uint8Array | undefined): void;
-  endDirectory(): void;
-  /** A regular file starts; `size` bytes follow through `contents()`, then `endRegular()`. `offset` is where its contents start in the NAR. */
-  regular(name: Uint8Array | undefined, executable: boolean, size: number, offset: number): void;
-  contents(chunk: Uint8Array): void;
-  endRegular(): void;
-  symlink(name: Uint8Array | undefined, target: Uint8Array): void;
-}
-
-/** A sink that ignores everything: parsing into it validates a NAR. */
-export const nullSink: NarSink = {
-  directory() {},
-  endDirectory() {},
-  regular() {},
-  contents() {},
-  endRegular() {},
-  symlink() {},
-};
 
 export interface NarReaderOptions {
   readonly limits?: Partial<NarLimits>;
@@ -106,10 +82,21 @@ interface Frame {
   prevLen: number;
 }
 
-function eq(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+/** True when the `len` bytes at `buf[at]` equal `want`. */
+function eqAt(buf: Uint8Array, at: number, len: number, want: Uint8Array): boolean {
+  if (len !== want.length) return false;
+  for (let i = 0; i < len; i++) if (buf[at + i] !== want[i]) return false;
   return true;
+}
+
+/** Byte-wise comparison of `name` with the first `prevLen` bytes of `prev` (C++ std::string order). */
+function compareWithPrev(name: Uint8Array, prev: Uint8Array, prevLen: number): number {
+  const n = Math.min(name.length, prevLen);
+  for (let i = 0; i < n; i++) {
+    const d = name[i]! - prev[i]!;
+    if (d !== 0) return d;
+  }
+  return name.length - prevLen;
 }
 
 function show(b: Uint8Array): string {
@@ -187,7 +174,7 @@ export class NarParser {
             i = this.#continueCarry(chunk, i);
             continue;
           }
-          this.#raw(chunk.subarray(i, i + raw));
+          this.#raw(chunk, i, raw);
           i += raw;
           continue;
         }
@@ -197,8 +184,8 @@ export class NarParser {
           if (n - i >= total) {
             this.#offset += total;
             this.#checkPadding(chunk, i + 8 + len, i + total, this.#tokStart + 8 + len);
+            this.#token(chunk, i + 8, len);
             i += total;
-            this.#token(chunk.subarray(i - total + 8, i - total + 8 + len));
             continue;
           }
         }
@@ -235,7 +222,7 @@ export class NarParser {
   /** Copy bytes into the carry buffer until the current token is complete; returns the new index. */
   #continueCarry(chunk: Uint8Array, i: number): number {
     const take = Math.min(this.#tokNeed - this.#tokHave, chunk.length - i);
-    this.#tok.set(chunk.subarray(i, i + take), this.#tokHave);
+    for (let k = 0; k < take; k++) this.#tok[this.#tokHave + k] = chunk[i + k]!;
     this.#tokHave += take;
     this.#offset += take;
     i += take;
@@ -243,7 +230,7 @@ export class NarParser {
     const raw = this.#rawLen(this.#state);
     if (raw >= 0) {
       this.#tokHave = 0;
-      this.#raw(this.#tok.subarray(0, raw));
+      this.#raw(this.#tok, 0, raw);
       return i;
     }
     if (this.#tokNeed === 8) {
@@ -255,7 +242,7 @@ export class NarParser {
     const len = getU64(this.#tok, 0);
     this.#tokHave = 0;
     this.#checkPadding(this.#tok, 8 + len, this.#tokNeed, this.#tokStart + 8 + len);
-    this.#token(this.#tok.subarray(8, 8 + len));
+    this.#token(this.#tok, 8, len);
     return i;
   }
 
@@ -274,20 +261,20 @@ export class NarParser {
     }
   }
 
-  /** A complete raw read: the file size or the padding after the contents. */
-  #raw(bytes: Uint8Array): void {
-    const at = this.#tokStart;
+  /** A complete raw read of `len` bytes at `buf[at]`: the file size or the padding after the contents. */
+  #raw(buf: Uint8Array, at: number, len: number): void {
+    const start = this.#tokStart;
     if (this.#state === S_CONTENTS_PAD) {
-      this.#offset = at + bytes.length;
-      this.#checkPadding(bytes, 0, bytes.length, at);
+      this.#offset = start + len;
+      this.#checkPadding(buf, at, at + len, start);
       this.#sink.endRegular();
       this.#state = S_CLOSE;
       return;
     }
-    this.#offset = at + 8;
-    const size = getU64(bytes, 0);
+    this.#offset = start + 8;
+    const size = getU64(buf, at);
     if (size > this.#limits.maxFileSize) {
-      throw new NarFormatError('E_NAR_FILE_SIZE', `bad archive: file of ${size} bytes exceeds the limit of ${this.#limits.maxFileSize}`, at);
+      throw new NarFormatError('E_NAR_FILE_SIZE', `bad archive: file of ${size} bytes exceeds the limit of ${this.#limits.maxFileSize}`, start);
     }
     this.#fileSize = size;
     this.#remaining = size;
@@ -305,20 +292,23 @@ export class NarParser {
     }
   }
 
-  #unexpected(tok: Uint8Array): NarFormatError {
-    return new NarFormatError('E_NAR_TOKEN', `bad archive: expected tag ${EXPECTED[this.#state]}, got '${show(tok)}'`, this.#tokStart);
+  #unexpected(buf: Uint8Array, at: number, len: number): NarFormatError {
+    return new NarFormatError('E_NAR_TOKEN', `bad archive: expected tag ${EXPECTED[this.#state]}, got '${show(buf.subarray(at, at + len))}'`, this.#tokStart);
   }
 
-  #expect(tok: Uint8Array, want: Uint8Array, next: number): void {
-    if (!eq(tok, want)) throw this.#unexpected(tok);
+  #expect(buf: Uint8Array, at: number, len: number, want: Uint8Array, next: number): void {
+    if (!eqAt(buf, at, len, want)) throw this.#unexpected(buf, at, len);
     this.#state = next;
   }
 
-  /** A complete string token in the current state. */
-  #token(tok: Uint8Array): void {
+  /**
+   * A complete string token of `len` bytes at `buf[at]`. Tokens are compared in place:
+   * a view is made only for what the sink receives (a name or a target).
+   */
+  #token(buf: Uint8Array, at: number, len: number): void {
     switch (this.#state) {
       case S_MAGIC:
-        if (!eq(tok, TOKENS.magic)) throw new NarFormatError('E_NAR_MAGIC', "bad archive: input doesn't look like a Nix archive", 0);
+        if (!eqAt(buf, at, len, TOKENS.magic)) throw new NarFormatError('E_NAR_MAGIC', "bad archive: input doesn't look like a Nix archive", 0);
         this.#state = S_OPEN;
         return;
       case S_OPEN: {
@@ -326,88 +316,91 @@ export class NarParser {
         if (depth >= this.#limits.maxDepth) {
           throw new NarFormatError('E_NAR_TOO_DEEP', `bad archive: NAR directory nesting exceeds maximum depth of ${this.#limits.maxDepth}`, this.#tokStart);
         }
-        return this.#expect(tok, TOKENS.open, S_TYPE_KW);
+        return this.#expect(buf, at, len, TOKENS.open, S_TYPE_KW);
       }
       case S_TYPE_KW:
-        return this.#expect(tok, TOKENS.type, S_TYPE);
+        return this.#expect(buf, at, len, TOKENS.type, S_TYPE);
       case S_TYPE:
-        return this.#type(tok);
+        return this.#type(buf, at, len);
       case S_REG_TAG:
-        if (eq(tok, TOKENS.executable)) {
+        if (eqAt(buf, at, len, TOKENS.executable)) {
           this.#executable = true;
           this.#state = S_EXEC_VALUE;
           return;
         }
-        return this.#expect(tok, TOKENS.contents, S_SIZE);
+        return this.#expect(buf, at, len, TOKENS.contents, S_SIZE);
       case S_EXEC_VALUE:
         this.#state = S_CONTENTS_KW; // its length was checked to be 0
         return;
       case S_CONTENTS_KW:
-        return this.#expect(tok, TOKENS.contents, S_SIZE);
+        return this.#expect(buf, at, len, TOKENS.contents, S_SIZE);
       case S_TARGET_KW:
-        return this.#expect(tok, TOKENS.target, S_TARGET);
-      case S_TARGET:
-        if (tok.length === 0 || tok.indexOf(0) >= 0) {
+        return this.#expect(buf, at, len, TOKENS.target, S_TARGET);
+      case S_TARGET: {
+        const target = buf.subarray(at, at + len);
+        if (len === 0 || target.indexOf(0) >= 0) {
           throw new NarFormatError('E_NAR_TARGET', 'bad archive: NAR contains invalid symlink target', this.#tokStart);
         }
-        this.#sink.symlink(this.#pendingName, tok);
+        this.#sink.symlink(this.#pendingName, target);
         this.#state = S_CLOSE;
         return;
+      }
       case S_CLOSE:
-        this.#expect(tok, TOKENS.close, S_CLOSE);
+        this.#expect(buf, at, len, TOKENS.close, S_CLOSE);
         return this.#afterNode();
       case S_DIR_TAG:
-        if (eq(tok, TOKENS.entry)) {
+        if (eqAt(buf, at, len, TOKENS.entry)) {
           this.#state = S_ENTRY_OPEN;
           return;
         }
-        if (!eq(tok, TOKENS.close)) throw this.#unexpected(tok);
+        if (!eqAt(buf, at, len, TOKENS.close)) throw this.#unexpected(buf, at, len);
         this.#frames.pop();
         this.#sink.endDirectory();
         return this.#afterNode();
       case S_ENTRY_OPEN:
-        return this.#expect(tok, TOKENS.open, S_NAME_KW);
+        return this.#expect(buf, at, len, TOKENS.open, S_NAME_KW);
       case S_NAME_KW:
-        return this.#expect(tok, TOKENS.name, S_NAME);
+        return this.#expect(buf, at, len, TOKENS.name, S_NAME);
       case S_NAME:
-        return this.#name(tok);
+        return this.#name(buf, at, len);
       case S_NODE_KW:
-        return this.#expect(tok, TOKENS.node, S_OPEN);
+        return this.#expect(buf, at, len, TOKENS.node, S_OPEN);
       case S_ENTRY_CLOSE:
-        return this.#expect(tok, TOKENS.close, S_DIR_TAG);
+        return this.#expect(buf, at, len, TOKENS.close, S_DIR_TAG);
     }
   }
 
-  #type(tok: Uint8Array): void {
+  #type(buf: Uint8Array, at: number, len: number): void {
     if (++this.#objects > this.#limits.maxEntries) {
       throw new NarFormatError('E_NAR_TOO_MANY_ENTRIES', `bad archive: more than ${this.#limits.maxEntries} file system objects`, this.#tokStart);
     }
-    if (eq(tok, TOKENS.regular)) {
+    if (eqAt(buf, at, len, TOKENS.regular)) {
       this.#executable = false;
       this.#state = S_REG_TAG;
-    } else if (eq(tok, TOKENS.symlink)) {
+    } else if (eqAt(buf, at, len, TOKENS.symlink)) {
       this.#state = S_TARGET_KW;
-    } else if (eq(tok, TOKENS.directory)) {
+    } else if (eqAt(buf, at, len, TOKENS.directory)) {
       this.#sink.directory(this.#pendingName);
       this.#frames.push({ prev: new Uint8Array(MAX_NAME_LEN), prevLen: -1 });
       this.#state = S_DIR_TAG;
     } else {
-      throw new NarFormatError('E_NAR_TYPE', `bad archive: unknown file type '${show(tok)}'`, this.#tokStart);
+      throw new NarFormatError('E_NAR_TYPE', `bad archive: unknown file type '${show(buf.subarray(at, at + len))}'`, this.#tokStart);
     }
   }
 
-  #name(tok: Uint8Array): void {
-    const why = checkEntryName(tok);
-    if (why) throw new NarFormatError('E_NAR_NAME', `bad archive: NAR contains invalid file name '${show(tok)}' (${why})`, this.#tokStart);
+  #name(buf: Uint8Array, at: number, len: number): void {
+    const name = buf.subarray(at, at + len);
+    const why = checkEntryName(name);
+    if (why) throw new NarFormatError('E_NAR_NAME', `bad archive: NAR contains invalid file name '${show(name)}' (${why})`, this.#tokStart);
     const f = this.#frames[this.#frames.length - 1]!;
     if (f.prevLen >= 0) {
-      const c = Buffer.compare(tok, f.prev.subarray(0, f.prevLen));
-      if (c === 0) throw new NarFormatError('E_NAR_DUPLICATE', `bad archive: NAR directory has a duplicate entry '${show(tok)}'`, this.#tokStart);
-      if (c < 0) throw new NarFormatError('E_NAR_UNSORTED', `bad archive: NAR directory is not sorted ('${show(tok)}' after '${show(f.prev.subarray(0, f.prevLen))}')`, this.#tokStart);
+      const c = compareWithPrev(name, f.prev, f.prevLen);
+      if (c === 0) throw new NarFormatError('E_NAR_DUPLICATE', `bad archive: NAR directory has a duplicate entry '${show(name)}'`, this.#tokStart);
+      if (c < 0) throw new NarFormatError('E_NAR_UNSORTED', `bad archive: NAR directory is not sorted ('${show(name)}' after '${show(f.prev.subarray(0, f.prevLen))}')`, this.#tokStart);
     }
-    f.prev.set(tok);
-    f.prevLen = tok.length;
-    this.#pendingName = f.prev.subarray(0, tok.length);
+    f.prev.set(name);
+    f.prevLen = len;
+    this.#pendingName = f.prev.subarray(0, len);
     this.#state = S_NODE_KW;
   }
 

@@ -56,8 +56,8 @@ const CLOSE = encodeStrings(')');
 
 interface DirFrame {
   readonly entries: NarEntry[];
+  /** Index of the next entry; the one before it is being written. */
   index: number;
-  readonly path: string;
 }
 
 interface ContentState {
@@ -66,7 +66,6 @@ interface ContentState {
   remaining: number;
   /** Part of the current source chunk not yet copied into the buffer. */
   rest: Uint8Array | undefined;
-  readonly path: string;
 }
 
 type Step = Uint8Array | undefined;
@@ -84,7 +83,7 @@ export class NarWriter {
   readonly #rootName: string;
   #content: ContentState | undefined;
   /** A small file waiting for room in the buffer for its `readAll`. */
-  #pendingRead: { node: NarRegular; path: string } | undefined;
+  #pendingRead: NarRegular | undefined;
   #done = false;
   #objects = 0;
   /** Bytes emitted so far (the NAR size once `next()` has returned undefined). */
@@ -203,7 +202,7 @@ export class NarWriter {
     if (root) {
       this.#root = undefined;
       this.#put(MAGIC);
-      this.#visit(root, this.#rootName, 0);
+      this.#visit(root, 0);
       return;
     }
     const frame = this.#stack[this.#stack.length - 1]!;
@@ -212,7 +211,7 @@ export class NarWriter {
       this.#put(ENTRY);
       this.#putString(e.name);
       this.#put(NODE);
-      this.#visit(e.node(), `${frame.path}/${fromUtf8(e.name)}`, this.#stack.length);
+      this.#visit(e.node(), this.#stack.length);
       return;
     }
     this.#put(CLOSE);
@@ -220,68 +219,81 @@ export class NarWriter {
     this.#afterNode();
   }
 
-  #visit(node: NarNode, path: string, depth: number): void {
+  /** Path of the object being written, for messages: built from the stack only when needed. */
+  #path(): string {
+    let p = this.#rootName;
+    for (const f of this.#stack) p += '/' + fromUtf8(f.entries[f.index - 1]!.name);
+    return p;
+  }
+
+  #error(code: string, message: (path: string) => string): NarWriteError {
+    const path = this.#path();
+    return new NarWriteError(code, message(path), path);
+  }
+
+  #visit(node: NarNode, depth: number): void {
     if (depth >= this.#limits.maxDepth) {
-      throw new NarWriteError('E_NAR_TOO_DEEP', `path '${path}' exceeds maximum NAR directory depth of ${this.#limits.maxDepth}`, path);
+      throw this.#error('E_NAR_TOO_DEEP', (p) => `path '${p}' exceeds maximum NAR directory depth of ${this.#limits.maxDepth}`);
     }
     if (++this.#objects > this.#limits.maxEntries) {
-      throw new NarWriteError('E_NAR_TOO_MANY_ENTRIES', `tree has more than ${this.#limits.maxEntries} file system objects`, path);
+      throw this.#error('E_NAR_TOO_MANY_ENTRIES', () => `tree has more than ${this.#limits.maxEntries} file system objects`);
     }
     switch (node.type) {
       case 'regular':
-        return this.#visitRegular(node, path);
+        return this.#visitRegular(node);
       case 'symlink': {
         const why = checkSymlinkTarget(node.target);
-        if (why) throw new NarWriteError('E_NAR_TARGET', `symlink '${path}' has an invalid target: ${why}`, path);
+        if (why) throw this.#error('E_NAR_TARGET', (p) => `symlink '${p}' has an invalid target: ${why}`);
         this.#put(SYMLINK);
         this.#putString(node.target);
         this.#put(CLOSE);
         return this.#afterNode();
       }
       case 'directory':
-        return this.#visitDirectory(node, path);
+        return this.#visitDirectory(node);
       default:
-        throw new NarWriteError('E_NAR_TYPE', `file '${path}' has an unsupported type`, path);
+        throw this.#error('E_NAR_TYPE', (p) => `file '${p}' has an unsupported type`);
     }
   }
 
-  #visitRegular(node: NarRegular, path: string): void {
+  #visitRegular(node: NarRegular): void {
     if (!(node.size >= 0 && node.size <= this.#limits.maxFileSize && Number.isSafeInteger(node.size))) {
-      throw new NarWriteError('E_NAR_FILE_SIZE', `file '${path}' is too large (${node.size} bytes, limit ${this.#limits.maxFileSize})`, path);
+      throw this.#error('E_NAR_FILE_SIZE', (p) => `file '${p}' is too large (${node.size} bytes, limit ${this.#limits.maxFileSize})`);
     }
     this.#put(node.executable ? EXECUTABLE : REGULAR);
     this.#putU64(node.size);
     if (node.readAll && node.size <= this.#chunkSize) {
-      this.#pendingRead = { node, path };
+      this.#pendingRead = node;
       return;
     }
     const src = node.contents();
     const iter = Symbol.asyncIterator in src ? src[Symbol.asyncIterator]() : src[Symbol.iterator]();
-    this.#content = { iter, size: node.size, remaining: node.size, rest: undefined, path };
+    this.#content = { iter, size: node.size, remaining: node.size, rest: undefined };
   }
 
   #readSmall(): void {
-    const { node, path } = this.#pendingRead!;
+    const node = this.#pendingRead!;
     if (this.#pos + node.size > this.#buf.length) {
       this.#flush();
       return;
     }
     this.#pendingRead = undefined;
-    const n = node.size === 0 ? 0 : node.readAll!(this.#buf, this.#pos);
-    if (n !== node.size) throw sizeChanged(path, node.size, n);
+    // Even an empty file is opened, so that an unreadable one fails as it does in Nix.
+    const n = node.readAll!(this.#buf, this.#pos);
+    if (n !== node.size) throw this.#sizeChanged(node.size, n);
     this.#pos += n;
     this.#endRegular(node.size);
   }
 
   #takeContent(c: ContentState, r: IteratorResult<Uint8Array>): void {
     if (r.done) {
-      if (c.remaining !== 0) throw sizeChanged(c.path, c.size, c.size - c.remaining);
+      if (c.remaining !== 0) throw this.#sizeChanged(c.size, c.size - c.remaining);
       this.#content = undefined;
       this.#endRegular(c.size);
       return;
     }
     const chunk = r.value;
-    if (chunk.length > c.remaining) throw sizeChanged(c.path, c.size, c.size - c.remaining + chunk.length);
+    if (chunk.length > c.remaining) throw this.#sizeChanged(c.size, c.size - c.remaining + chunk.length);
     c.remaining -= chunk.length;
     if (chunk.length >= PASS_THROUGH) {
       if (this.#pos > 0) this.#flush();
@@ -307,20 +319,26 @@ export class NarWriter {
     this.#afterNode();
   }
 
-  #visitDirectory(node: NarDirectory, path: string): void {
+  #visitDirectory(node: NarDirectory): void {
     const entries = [...node.entries()];
     for (const e of entries) {
       const why = checkEntryName(e.name);
-      if (why) throw new NarWriteError('E_NAR_NAME', `directory '${path || '/'}' has an invalid entry name '${fromUtf8(e.name)}': ${why}`, path);
+      if (why) throw this.#error('E_NAR_NAME', (p) => `directory '${p || '/'}' has an invalid entry name '${fromUtf8(e.name)}': ${why}`);
     }
-    entries.sort((a, b) => Buffer.compare(a.name, b.name));
-    for (let i = 1; i < entries.length; i++) {
-      if (Buffer.compare(entries[i - 1]!.name, entries[i]!.name) === 0) {
-        throw new NarWriteError('E_NAR_DUPLICATE', `directory '${path || '/'}' has two entries named '${fromUtf8(entries[i]!.name)}'`, path);
-      }
-    }
+    // A comparison sort compares every pair that ends up adjacent, so equal names are seen here.
+    let duplicate: Uint8Array | undefined;
+    entries.sort((a, b) => {
+      const c = Buffer.compare(a.name, b.name);
+      if (c === 0) duplicate = a.name;
+      return c;
+    });
+    if (duplicate) throw this.#error('E_NAR_DUPLICATE', (p) => `directory '${p || '/'}' has two entries named '${fromUtf8(duplicate!)}'`);
     this.#put(DIRECTORY);
-    this.#stack.push({ entries, index: 0, path });
+    this.#stack.push({ entries, index: 0 });
+  }
+
+  #sizeChanged(expected: number, got: number): NarWriteError {
+    return this.#error('E_NAR_SIZE_MISMATCH', (p) => `file '${p}' changed size while being archived (expected ${expected} bytes, got ${got})`);
   }
 
   /** A node is complete: close the entry that holds it, or finish the NAR at the root. */
@@ -330,9 +348,6 @@ export class NarWriter {
   }
 }
 
-function sizeChanged(path: string, expected: number, got: number): NarWriteError {
-  return new NarWriteError('E_NAR_SIZE_MISMATCH', `file '${path}' changed size while being archived (expected ${expected} bytes, got ${got})`, path);
-}
 
 /** The NAR of `root` as an async iterable of chunks. */
 export function writeNar(root: NarNode, options?: NarWriterOptions): AsyncIterable<Uint8Array> {

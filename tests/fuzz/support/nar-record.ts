@@ -3,7 +3,7 @@
  * rebuilds the tree as `NarNode`s (to write it again with the NAR writer).
  */
 
-import type { NarSink } from '../../../src/store/nar/reader.ts';
+import type { NarSink } from '../../../src/store/nar/sink.ts';
 import { directoryNode, type NarNode, regularNode, symlinkNode } from '../../../src/store/nar/source.ts';
 
 const hex = (b: Uint8Array | undefined) => (b === undefined ? '-' : Buffer.from(b).toString('hex'));

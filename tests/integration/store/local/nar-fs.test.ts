@@ -63,6 +63,12 @@ describe('dumpPath()', () => {
     await assert.rejects(dumpBytes(p), { code: 'E_NAR_UNSUPPORTED_TYPE', message: `file '${p}/fifo' has an unsupported type` });
   });
 
+  it("reports a missing path in Nix's words", async () => {
+    const p = join(tmp, 'missing');
+    await assert.rejects(dumpBytes(p), { code: 'E_SYS', errno: 'ENOENT', message: `getting status of '${p}': No such file or directory` });
+    assert.throws(() => hashFile(p), { code: 'E_SYS', message: `opening file '${p}': No such file or directory` });
+  });
+
   it('refuses a socket as Nix does', async () => {
     const p = fresh();
     mkdirSync(p);
