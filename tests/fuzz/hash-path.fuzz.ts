@@ -46,7 +46,12 @@ export function fuzz(data: Buffer): void {
     if (h) roundTripHash(h, `parseHash(${algo})`);
   }
   const sri = parseOrReject(() => parseHashSri(text), ERRORS);
-  if (sri) expectSame('SRI text and print(parse(text))', text, sri.sri);
+  // Like Nix (base64Decode), the unused low bits of the last base64 digit are ignored:
+  // `sha256-…SI7=` and `…SI4=` are the same hash, so compare digests, not text.
+  if (sri) {
+    const again = parseOrReject(() => parseHashSri(sri.sri), ERRORS);
+    if (!again?.equals(sri)) violation(`SRI '${text}' prints as '${sri.sri}', which does not parse to the same hash`);
+  }
 
   const digest = parseOrReject(() => decodeNix32(text), ERRORS);
   if (digest) expectSame('nix32 text and encode(decode(text))', text, encodeNix32(digest));

@@ -4,7 +4,8 @@
  * The input is a source file's bytes. Contract: `parse` + `resolve` return or throw a
  * `NixSyntaxError` with an `E_NIX_...` code and a position (byte offset, line) inside the
  * source; nothing else, and no hang (the runner's per-input timeout). Round trip: the
- * `--parse` printing of an accepted file parses again, and printing reaches a fixed point
+ * `--parse` printing of an accepted file parses again (except where Nix's own printing
+ * does not: an interpolated path prints as `(/dir/ + ...)`), and printing reaches a fixed point
  * after one more step. (Not after the first: like upstream's, the printing is not always
  * the same tree — a string concatenation `"a" + "b" + "c"` of interpolated parts prints
  * flat and parses back as nested binary `+` — so the first re-parse may print more
@@ -16,7 +17,7 @@ import { parse } from '../../src/lang/parse.ts';
 import { showExpr } from '../../src/lang/print/parse-print.ts';
 import { resolve } from '../../src/lang/resolve.ts';
 import { Source } from '../../src/lang/source.ts';
-import { expectSame, expectTixError, lineCount, violation } from './support/contract.ts';
+import { expectSame, expectTixError, violation } from './support/contract.ts';
 
 const OPTIONS = { basePath: '/base', home: '/home', pipeOperators: true } as const;
 
@@ -29,6 +30,11 @@ function parseText(text: string) {
   return file;
 }
 
+/** Lines as Nix's lexer counts them: `\n`, `\r\n` and a lone `\r` each end one. */
+function nixLineCount(text: string): number {
+  return text.split(/\r\n|\r|\n/).length;
+}
+
 export function fuzz(data: Buffer): void {
   const text = data.toString('latin1');
   let file;
@@ -37,7 +43,7 @@ export function fuzz(data: Buffer): void {
   } catch (e) {
     expectTixError(e, { names: ['NixSyntaxError'], location: 'offset', extent: text.length, wholeInputCodes: UNPOSITIONED });
     const line = (e as { line?: number }).line;
-    if (line !== undefined && (line < 1 || line > lineCount(text))) violation(`NixSyntaxError line ${line} is outside the source (${lineCount(text)} lines)`);
+    if (line !== undefined && (line < 1 || line > nixLineCount(text))) violation(`NixSyntaxError line ${line} is outside the source (${nixLineCount(text)} lines)`);
     return;
   }
   const printed = showExpr(file.root);
@@ -45,6 +51,9 @@ export function fuzz(data: Buffer): void {
   try {
     again = parseText(printed);
   } catch (e) {
+    // Nix 2.8 prints an interpolated path `./p/${x}` as `(/base/p/ + x)`, which it cannot
+    // parse back either ("path has a trailing slash"); tix prints the same.
+    if (/\/ \+ /.test(printed)) return;
     violation(`the --parse printing of an accepted file does not parse: ${(e as Error).message}\n  printed: ${JSON.stringify(printed).slice(0, 400)}`, e);
   }
   const second = showExpr(again.root);

@@ -3,9 +3,9 @@
  * (tests/fuzz/targets.ts) under Jazzer.js for a bounded time, one after the other, and
  * prints what each did.
  *
- * - time per target: `--seconds N`, else `FUZZ_SECONDS`, else 60;
+ * - time per target: `--seconds N`, else `FUZZ_SECONDS`, else 30;
  * - corpus: new inputs go to `.fuzz/corpus/<target>/` (kept between runs, not committed),
- *   seeds are read from `tests/fuzz/corpus/<target>/`;
+ *   seeds are read from `tests/fuzz/corpus/<target>/` and `tests/fuzz/regressions/<target>/`;
  * - findings: libFuzzer saves the input as `.fuzz/findings/<target>/crash-<sha1>` (or
  *   `timeout-…`, `oom-…`); reproduce one with
  *   `node tests/fuzz/run.ts TARGET --replay FILE`;
@@ -18,7 +18,7 @@
  */
 
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureJazzerAddon } from './support/jazzer-addon.ts';
@@ -73,6 +73,11 @@ export function seedDir(t: FuzzTarget): string {
   return join(ROOT, 'tests', 'fuzz', 'corpus', t.name);
 }
 
+/** Saved findings of a target (each replayed by tests/fuzz/regressions.test.ts), also read as seeds. */
+export function regressionDir(t: FuzzTarget): string {
+  return join(ROOT, 'tests', 'fuzz', 'regressions', t.name);
+}
+
 /** Runs one target in a child process and collects libFuzzer's figures. */
 export function runTarget(t: FuzzTarget, o: RunOptions): Promise<RunStats> {
   mkdirSync(o.corpusDir, { recursive: true });
@@ -89,7 +94,7 @@ export function runTarget(t: FuzzTarget, o: RunOptions): Promise<RunStats> {
     target: join(ROOT, 'tests', 'fuzz', `${t.name}.fuzz.ts`),
     includes: [join(ROOT, 'src') + '/'],
     async: t.async ?? false,
-    fuzzerOptions: o.replay ? [...o.replay, '-runs=1'] : [o.corpusDir, seedDir(t), ...flags],
+    fuzzerOptions: o.replay ? [...o.replay, '-runs=1'] : [o.corpusDir, seedDir(t), ...(existsSync(regressionDir(t)) ? [regressionDir(t)] : []), ...flags],
     timeoutMs: o.timeoutMs ?? 10_000,
     prototypePollution: o.prototypePollution ?? false,
     ...(o.coverageDir ? { coverageDir: o.coverageDir } : {}),
@@ -159,7 +164,7 @@ function row(cells: readonly (string | number | undefined)[]): string {
 
 async function main(argv: string[]): Promise<number> {
   const names: string[] = [];
-  let seconds = Number(process.env.FUZZ_SECONDS ?? 60);
+  let seconds = Number(process.env.FUZZ_SECONDS ?? 30);
   let nix = false;
   let coverage = false;
   let replay: string | undefined;
