@@ -20,7 +20,7 @@ export const DRV_NAME = 'fuzz';
 
 /**
  * Nix prints the system, output names and input output names raw (`printUnquotedString`)
- * although it parses them as escaped strings; with a `"` or `\\` in one, the printed file
+ * although it parses them as escaped strings; with a `"` or `\` in one, the printed file
  * does not parse back to the same derivation in Nix either (see aterm-print.ts), so the
  * round trip is only checked without them.
  */

@@ -57,4 +57,6 @@ const options = new core.OptionsManager(core.OptionSource.DefaultCLIOptions).mer
   core.OptionSource.CommandLineArguments,
 );
 const result = await core.startFuzzing(options);
-process.exit(result.returnCode);
+// Writes to a pipe are asynchronous in Node: exiting at once loses the end of the log,
+// where libFuzzer's final stats are. A write's callback runs once everything before it is out.
+process.stdout.write('', () => process.stderr.write('', () => process.exit(result.returnCode)));
