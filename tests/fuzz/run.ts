@@ -10,7 +10,8 @@
  *   `timeout-…`, `oom-…`); reproduce one with
  *   `node tests/fuzz/run.ts TARGET --replay FILE`;
  * - `--nix`: differential mode where a target has one (nar-restore runs
- *   `nix-store --restore` on every input);
+ *   `nix-store --restore` on every input and fails when Nix rejects what tix restored;
+ *   nix-parse runs `nix-instantiate --parse` and logs verdict differences); ~30 inputs/s;
  * - `--coverage`: also writes an istanbul summary of `src/` lines covered to
  *   `.fuzz/coverage/<target>/`.
  *
@@ -135,8 +136,10 @@ function parseStats(target: string, exitCode: number, seconds: number, log: stri
     target,
     exitCode,
     seconds,
-    execs: num(/^stat::number_of_executed_units:\s+(\d+)/gm),
-    execsPerSecond: num(/^stat::average_exec_per_sec:\s+(\d+)/gm),
+    // (the stat:: lines are the last thing libFuzzer prints; should they be cut off, the
+    // last progress line still has the count)
+    execs: num(/^stat::number_of_executed_units:\s+(\d+)/gm) ?? num(/^#(\d+)\s/gm),
+    execsPerSecond: num(/^stat::average_exec_per_sec:\s+(\d+)/gm) ?? num(/^#\d+\s.* exec\/s: (\d+)/gm),
     cov: status ? Number(status[1]) : undefined,
     ft: status ? Number(status[2]) : undefined,
     corpus: status ? Number(status[3]) : undefined,
