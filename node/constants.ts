@@ -1,0 +1,104 @@
+/**
+ * Limits and defaults of the tix node, each with the reason for its value. Protocol-level
+ * caps (frame sizes, paths per request) live with the codec in src/substitute/p2p/wire.ts.
+ */
+
+const second = 1000;
+const minute = 60 * second;
+const hour = 60 * minute;
+
+// ---- host -------------------------------------------------------------------------------
+
+/** A private DHT: only peers speaking this id enter the routing table, never the IPFS one. */
+export const DHT_PROTOCOL = '/tix/kad/1.0.0';
+/** mDNS service name: a tix-specific tag so unrelated libp2p apps on the LAN are not discovered. */
+export const MDNS_SERVICE_TAG = '_tix-p2p._udp.local';
+/** mDNS query interval: libp2p's default; a new machine on the LAN is found within 10 s. */
+export const MDNS_INTERVAL_MS = 10 * second;
+/** Delay before dialing bootstrap peers after start (libp2p waits 1 s; the listeners are up sooner). */
+export const BOOTSTRAP_DELAY_MS = 100;
+/**
+ * Inbound connections per second from one host: libp2p's default of 5 refuses a CI host that
+ * runs many runners behind one address (and the 20-node loopback benchmark).
+ */
+export const INBOUND_CONNECTION_THRESHOLD = 100;
+/** Pending inbound connection upgrades: libp2p's default 10 stalls a 20-node network starting at once. */
+export const MAX_INCOMING_PENDING_CONNECTIONS = 64;
+/** Open connections: libp2p's default; far above a team's fleet, bounded against floods. */
+export const MAX_CONNECTIONS = 300;
+/** Dial timeout: libp2p's default; LAN dials take milliseconds, 10 s covers a routed WAN. */
+export const DIAL_TIMEOUT_MS = 10 * second;
+
+/**
+ * Yamux initial stream window. The spec's 256 KiB is what every tix node advertises; the
+ * window then grows to YAMUX_MAX_WINDOW with the measured RTT. Larger initial windows are
+ * applied unilaterally by the ChainSafe implementation (notes §5.4), so we keep the spec
+ * value for interoperability and rely on the growth (bench/p2p/throughput.ts measures it).
+ */
+export const YAMUX_INITIAL_WINDOW = 256 * 1024;
+/** Yamux largest stream window: 16 MiB (the default) covers 1 Gbit/s at 100 ms RTT. */
+export const YAMUX_MAX_WINDOW = 16 * 1024 * 1024;
+/** Yamux largest message: 256 KiB halves per-frame overhead against the 64 KiB default on NAR streams. */
+export const YAMUX_MAX_MESSAGE = 256 * 1024;
+
+// ---- DHT --------------------------------------------------------------------------------
+
+/** Kademlia bucket size and replication factor K (libp2p and the spec: 20). */
+export const DHT_K = 20;
+/** Provider records stay valid this long at the peers storing them (js/go kad-dht: 48 h). */
+export const PROVIDER_VALIDITY_MS = 48 * hour;
+/** Own records are re-announced every 22 h (Kubo's Provide.DHT.Interval), well inside validity. */
+export const REPROVIDE_INTERVAL_MS = 22 * hour;
+/** A sweep region should hold at least this many peers, so one lookup finds the K closest of all its keys. */
+export const REGION_MIN_PEERS = DHT_K;
+/** Time one region's closest-peers lookup may take before the sweep moves on (and retries later). */
+export const REGION_LOOKUP_TIMEOUT_MS = 30 * second;
+/** Regions swept in parallel: each opens K streams, so this bounds streams to 4·K. */
+export const SWEEP_CONCURRENCY = 4;
+/** Delay after a path event before announcing: coalesces a build's outputs into one sweep. */
+export const ANNOUNCE_DEBOUNCE_MS = 500;
+/** ADD_PROVIDER messages written before waiting for the stream to drain. */
+export const ADD_PROVIDER_BATCH = 256;
+/** Time one peer may take to accept a region's batch of ADD_PROVIDER messages. */
+export const ADD_PROVIDER_TIMEOUT_MS = 60 * second;
+/** Time a batched GET_PROVIDERS exchange with one peer may take. */
+export const GET_PROVIDERS_TIMEOUT_MS = 5 * second;
+/** Peers asked per region in a batched provider lookup (the closest; records are on the K closest). */
+export const GET_PROVIDERS_PEERS = 3;
+
+// ---- inventory --------------------------------------------------------------------------
+
+/** Neighbours we keep an inventory subscription with; beyond them lookups fall back to the DHT. */
+export const MAX_INVENTORY_PEERS = 64;
+/** Deltas are flushed this often: a burst of registrations costs one frame per neighbour. */
+export const INVENTORY_FLUSH_MS = 200;
+/** A new filter replaces the deltas once removed paths exceed this share of the filter's entries. */
+export const INVENTORY_RESNAPSHOT_FRACTION = 0.25;
+/** Time to wait for the first filter after subscribing; a silent neighbour is retried later. */
+export const INVENTORY_SUBSCRIBE_TIMEOUT_MS = 30 * second;
+/** Time a batched have-request may take per neighbour; lookups answer without it after that. */
+export const HAVE_TIMEOUT_MS = 5 * second;
+
+// ---- serving ----------------------------------------------------------------------------
+
+/** Concurrent narinfo requests served per peer: each can ask 8,192 paths, so few are needed. */
+export const NARINFO_MAX_CONCURRENT_PER_PEER = 4;
+/** Concurrent NAR streams served per peer: Nix's max-substitution-jobs is 16; half per peer is fair. */
+export const NAR_MAX_CONCURRENT_PER_PEER = 8;
+/** Concurrent have-requests served per peer. */
+export const HAVE_MAX_CONCURRENT_PER_PEER = 4;
+/** Time a peer has to send its request frame after opening a stream. */
+export const REQUEST_TIMEOUT_MS = 10 * second;
+/** A NAR stream that makes no progress (peer not reading) for this long is aborted. */
+export const NAR_STALL_TIMEOUT_MS = 60 * second;
+/** Time to answer a narinfo request (store lookups included). */
+export const NARINFO_RESPONSE_TIMEOUT_MS = 30 * second;
+/** Inbound streams per connection and protocol accepted by libp2p before refusing (above the per-peer limits). */
+export const MAX_INBOUND_STREAMS = 32;
+
+// ---- control socket ---------------------------------------------------------------------
+
+/** Longest request line accepted on the control socket. */
+export const CONTROL_MAX_LINE_BYTES = 1024 * 1024;
+/** Concurrent control connections (the CLI opens one per command). */
+export const CONTROL_MAX_CONNECTIONS = 64;

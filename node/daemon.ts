@@ -1,0 +1,165 @@
+/**
+ * A tix node: the libp2p host plus the tix services, started and stopped in order
+ * (datastore → host → inventory → servers → announcer → control socket; the reverse on stop).
+ * The store reaches it only through the `PathInfoSource` and `NarSource` components.
+ */
+
+import type { PrivateKey } from '@libp2p/interface';
+import { LevelDatastore } from 'datastore-level';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { NarSource, NodeStatus, PathInfoSource } from '../src/substitute/index.ts';
+import { ControlSocket, type ControlHandler } from './control-socket.ts';
+import { DhtAnnouncer } from './dht-announcer.ts';
+import { hostDialer } from './dialer.ts';
+import { createTixHost, type MdnsOptions, type TixHost } from './host.ts';
+import { loadOrCreateIdentity } from './identity.ts';
+import { InventoryService } from './inventory-service.ts';
+import type { Logger } from './log.ts';
+import { Lookup } from './lookup.ts';
+import { readSwarmKey } from './psk.ts';
+import { NarServer } from './serve-nar.ts';
+import { NarinfoServer } from './serve-narinfo.ts';
+
+export interface TixNodeInit {
+  /** State dir: identity key, datastore, control socket. */
+  stateDir: string;
+  listen: readonly string[];
+  bootstrap?: readonly string[];
+  mdns?: false | MdnsOptions;
+  /** go-ipfs swarm.key file for a private network. */
+  pskFile?: string;
+  storeDir?: string;
+  /** Keep the datastore on disk in the state dir (default); benchmarks may keep it in memory. */
+  persistent?: boolean;
+  /** Start the control socket (default true). */
+  controlSocket?: boolean;
+  /** Identity override (benchmarks with many nodes); loaded from the state dir otherwise. */
+  privateKey?: PrivateKey;
+  maxNeighbours?: number;
+  /** Sweep and look up in the DHT even when every DHT peer is a neighbour (benchmarks). */
+  forceDht?: boolean;
+  /** Compress NARs with zstd when a peer offers it. */
+  zstd?: boolean;
+  /** HTTP facade port requested (not served until issue 5 phase 2). */
+  httpPort?: number;
+}
+
+export interface TixNodeComponents {
+  source: PathInfoSource;
+  nars: NarSource;
+  log: Logger;
+}
+
+export class TixNode {
+  readonly host: TixHost;
+  readonly inventory: InventoryService;
+  readonly announcer: DhtAnnouncer;
+  readonly lookup: Lookup;
+  readonly narinfoServer: NarinfoServer;
+  readonly narServer: NarServer;
+  readonly #control: ControlSocket | undefined;
+  readonly #datastore: LevelDatastore | undefined;
+  readonly #log: Logger;
+  #startedAt = 0;
+
+  private constructor(host: TixHost, datastore: LevelDatastore | undefined, init: TixNodeInit, c: TixNodeComponents) {
+    this.host = host;
+    this.#datastore = datastore;
+    this.#log = c.log;
+    const storeDir = init.storeDir ?? '/nix/store';
+    const dialer = hostDialer(host);
+    this.inventory = new InventoryService({ host, source: c.source, dialer, log: c.log.child('inventory') }, { maxPeers: init.maxNeighbours });
+    this.announcer = new DhtAnnouncer({ host, inventory: this.inventory, log: c.log.child('announce') }, { storeDir, force: init.forceDht });
+    this.lookup = new Lookup({ host, inventory: this.inventory, announcer: this.announcer, dialer, log: c.log.child('lookup') }, { storeDir, forceDht: init.forceDht });
+    this.narinfoServer = new NarinfoServer({ host, source: c.source, log: c.log.child('narinfo') });
+    this.narServer = new NarServer({ host, source: c.source, nars: c.nars, log: c.log.child('nar') }, { zstd: init.zstd ?? true });
+    if (init.controlSocket !== false) {
+      this.#control = new ControlSocket(init.stateDir, { handler: this.#handleControl, log: c.log.child('control') });
+    }
+  }
+
+  /** Create the node (identity, datastore, host) without starting it. */
+  static async create(init: TixNodeInit, components: TixNodeComponents): Promise<TixNode> {
+    await mkdir(init.stateDir, { recursive: true, mode: 0o700 });
+    const privateKey = init.privateKey ?? await loadOrCreateIdentity(init.stateDir);
+    const psk = init.pskFile ? await readSwarmKey(init.pskFile) : undefined;
+    let datastore: LevelDatastore | undefined;
+    if (init.persistent !== false) {
+      datastore = new LevelDatastore(join(init.stateDir, 'datastore'));
+      await datastore.open();
+    }
+    const host = await createTixHost({
+      privateKey, listen: init.listen, bootstrap: init.bootstrap, mdns: init.mdns, psk, datastore,
+    });
+    return new TixNode(host, datastore, init, components);
+  }
+
+  async start(): Promise<void> {
+    this.#startedAt = Date.now();
+    await this.host.start();
+    await this.inventory.start();
+    await this.narinfoServer.start();
+    await this.narServer.start();
+    await this.announcer.start();
+    this.host.addEventListener('peer:identify', this.#onIdentify);
+    await this.#control?.start();
+    this.#log.info(`started as ${this.host.peerId.toString()} on ${this.host.getMultiaddrs().map(String).join(' ')}; ${this.inventory.own.size} paths`);
+  }
+
+  async stop(): Promise<void> {
+    await this.#control?.stop();
+    this.host.removeEventListener('peer:identify', this.#onIdentify);
+    await this.announcer.stop();
+    await this.narServer.stop();
+    await this.narinfoServer.stop();
+    await this.inventory.stop();
+    await this.host.stop();
+    await this.#datastore?.close();
+    this.#log.info('stopped');
+  }
+
+  readonly #onIdentify = (): void => this.announcer.poke();
+
+  readonly #handleControl: ControlHandler = async (method) => {
+    if (method === 'status') return await this.status();
+    throw Object.assign(new Error(`unknown control method '${method}'`), { code: 'E_CONTROL_METHOD' });
+  };
+
+  async status(): Promise<NodeStatus> {
+    const nb = this.inventory.neighbours;
+    const peers = this.host.getPeers().map((p) => {
+      const id = p.toString();
+      const inv = nb.get(id);
+      return {
+        peerId: id,
+        addresses: this.host.getConnections(p).map((c) => c.remoteAddr.toString()),
+        neighbour: inv !== undefined,
+        paths: inv ? inv.count : null,
+      };
+    });
+    const a = this.announcer.stats;
+    const ns = this.narServer.stats;
+    const is = this.narinfoServer.stats;
+    return {
+      peerId: this.host.peerId.toString(),
+      addresses: this.host.getMultiaddrs().map(String),
+      httpPort: null,
+      peers,
+      announced: this.inventory.own.size,
+      dht: { routingTable: (this.host.services.dht as unknown as { routingTable: { size: number } }).routingTable.size, sweeps: a.sweeps, records: a.records, skipped: a.skipped, lastSweepMs: Math.round(a.lastSweepMs) },
+      transfers: {
+        narinfoRequestsServed: is.served,
+        narinfosServed: is.narinfos,
+        narsServed: ns.served,
+        narBytesServed: ns.narBytes,
+        wireBytesServed: ns.wireBytes,
+        haveRequestsServed: this.inventory.stats.haveRequests,
+        requestsRefused: is.refused + ns.refused + this.inventory.stats.refused,
+        lookups: this.lookup.stats.lookups,
+        lookupPaths: this.lookup.stats.paths,
+      },
+      uptimeMs: Date.now() - this.#startedAt,
+    };
+  }
+}

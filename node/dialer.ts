@@ -1,0 +1,16 @@
+/**
+ * The `PeerDialer` the src/ protocol clients receive: opens a protocol stream to a peer
+ * named by its id string through the libp2p host (dialing it first when needed).
+ */
+
+import { peerIdFromString } from '@libp2p/peer-id';
+import type { AbortOptions, PeerDialer, PeerStream } from '../src/substitute/index.ts';
+import type { TixHost } from './host.ts';
+
+export function hostDialer(host: TixHost): PeerDialer {
+  return {
+    async openStream(peer: string, protocol: string, options: AbortOptions = {}): Promise<PeerStream> {
+      return await host.dialProtocol(peerIdFromString(peer), protocol, options.signal ? { signal: options.signal } : {});
+    },
+  };
+}

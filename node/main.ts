@@ -1,0 +1,74 @@
+/**
+ * Entry point of the node daemon process: `node node/main.ts '<NodeConfig JSON>'`.
+ * `tix node start` parses the flags and spawns this (cli/ and node/ never import each
+ * other). Runs in the foreground, logs to stderr, stops cleanly on SIGINT or SIGTERM (a
+ * second signal exits at once).
+ */
+
+import { BinaryCacheDirSource, MemoryPathSource, type NarSource, type NodeConfig, type PathInfoSource } from '../src/substitute/index.ts';
+import { TixNode } from './daemon.ts';
+import { createLogger, describeError } from './log.ts';
+
+const log = createLogger('tix-node');
+
+function parseConfig(arg: string | undefined): NodeConfig {
+  if (arg === undefined) throw new Error('usage: node/main.ts <NodeConfig JSON> (normally started by `tix node start`)');
+  const c = JSON.parse(arg) as NodeConfig;
+  const strings = (v: unknown): boolean => Array.isArray(v) && v.every((x) => typeof x === 'string');
+  if (typeof c.stateDir !== 'string' || !strings(c.listen) || !strings(c.peers) || typeof c.mdns !== 'boolean' || typeof c.storeDir !== 'string') {
+    throw new Error('malformed node configuration');
+  }
+  return c;
+}
+
+async function main(): Promise<number> {
+  const config = parseConfig(process.argv[2]);
+  if (config.store !== null) {
+    throw Object.assign(new Error(`the local store is not wired into the node yet (issue 5 phase 2); serve a binary cache directory with --serve-cache DIR`), { code: 'E_USAGE' });
+  }
+  if (config.httpPort !== null) log.warn('the HTTP binary-cache facade is not implemented yet (issue 5 phase 2); --http-port is ignored');
+  let source: PathInfoSource & NarSource;
+  let cache: BinaryCacheDirSource | undefined;
+  if (config.serveCache !== null) {
+    cache = new BinaryCacheDirSource(config.serveCache, (m) => log.warn(m));
+    await cache.open();
+    source = cache;
+  } else {
+    source = new MemoryPathSource();
+  }
+  const node = await TixNode.create({
+    stateDir: config.stateDir,
+    listen: config.listen,
+    bootstrap: config.peers,
+    mdns: config.mdns ? {} : false,
+    ...(config.pskFile ? { pskFile: config.pskFile } : {}),
+    storeDir: config.storeDir,
+  }, { source, nars: source, log });
+  let stopping = false;
+  const { promise: stopped, resolve: resolveStopped } = Promise.withResolvers<void>();
+  const stop = (signal: string): void => {
+    if (stopping) {
+      log.warn(`${signal} again: exiting without a clean shutdown`);
+      process.exit(1);
+    }
+    stopping = true;
+    log.info(`${signal}: stopping`);
+    void started.then(() => node.stop()).finally(() => { cache?.close(); resolveStopped(); });
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  const started = node.start();
+  await started;
+  await stopped;
+  return 0;
+}
+
+let code: number;
+try {
+  code = await main();
+} catch (e) {
+  log.error(describeError(e));
+  code = (e as { code?: string }).code === 'E_USAGE' ? 2 : 1;
+}
+// libp2p may leave timers behind after stop(); the daemon's work is done, so exit now.
+process.exit(code);

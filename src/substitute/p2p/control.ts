@@ -1,0 +1,167 @@
+/**
+ * The local control protocol of a running node: JSON lines over the Unix socket
+ * `<state dir>/control.sock` (mode 0600: only the node's user may drive it).
+ *
+ *     request   {"id": 1, "method": "status", "params": {}}
+ *     response  {"id": 1, "result": {...}}   or   {"id": 1, "error": {"code": "E_...", "message": "..."}}
+ *
+ * Methods: `status` (now); the phase-2 substitution client adds fetch/announce. The types
+ * and the client live here so the CLI and the substitution client reach the daemon
+ * without importing node/.
+ */
+
+import { connect, type Socket } from 'node:net';
+import { join } from 'node:path';
+
+export const CONTROL_SOCKET_NAME = 'control.sock';
+
+export function controlSocketPath(stateDir: string): string {
+  return join(stateDir, CONTROL_SOCKET_NAME);
+}
+
+export interface PeerStatus {
+  peerId: string;
+  addresses: string[];
+  /** Whether we hold its inventory (it is one of our neighbours). */
+  neighbour: boolean;
+  /** Paths in its inventory, when a neighbour. */
+  paths: number | null;
+}
+
+export interface TransferCounters {
+  narinfoRequestsServed: number;
+  narinfosServed: number;
+  narsServed: number;
+  narBytesServed: number;
+  wireBytesServed: number;
+  haveRequestsServed: number;
+  requestsRefused: number;
+  lookups: number;
+  lookupPaths: number;
+}
+
+/** `tix node status --json` (these key names are the interface). */
+export interface NodeStatus {
+  peerId: string;
+  addresses: string[];
+  /** Port of the HTTP binary-cache facade; null until it exists (issue 5 phase 2). */
+  httpPort: number | null;
+  peers: PeerStatus[];
+  /** Own valid paths announced to neighbours (and swept into the DHT when it reaches beyond them). */
+  announced: number;
+  dht: { routingTable: number; sweeps: number; records: number; skipped: number; lastSweepMs: number };
+  transfers: TransferCounters;
+  uptimeMs: number;
+}
+
+/**
+ * How `tix node start` configures the daemon process it spawns (node/main.ts reads it as
+ * one JSON argument, so flag syntax lives only in the CLI).
+ */
+export interface NodeConfig {
+  stateDir: string;
+  listen: string[];
+  peers: string[];
+  mdns: boolean;
+  pskFile: string | null;
+  /** The local tix store (wired in by issue 5 phase 2). */
+  store: string | null;
+  /** A Nix binary cache directory to serve to peers. */
+  serveCache: string | null;
+  httpPort: number | null;
+  storeDir: string;
+}
+
+export interface ControlRequest {
+  id: number;
+  method: string;
+  params?: unknown;
+}
+
+export type ControlResponse =
+  | { id: number; result: unknown }
+  | { id: number; error: { code: string; message: string } };
+
+/** A control-socket error: the node is not running, or it answered with an error. */
+export class ControlError extends Error {
+  override readonly name = 'ControlError';
+  readonly code: string;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+/** One connection to a node's control socket. */
+export class ControlClient {
+  readonly #socket: Socket;
+  #buffer = '';
+  #nextId = 1;
+  readonly #pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+
+  private constructor(socket: Socket) {
+    this.#socket = socket;
+    socket.setEncoding('utf8');
+    socket.on('data', (d: string) => this.#onData(d));
+    const fail = (e: Error): void => {
+      for (const p of this.#pending.values()) p.reject(new ControlError('E_CONTROL_CLOSED', `node closed the control connection: ${e.message}`));
+      this.#pending.clear();
+    };
+    socket.on('error', fail);
+    socket.on('close', () => fail(new Error('connection closed')));
+  }
+
+  static async connect(stateDir: string, timeoutMs = 5000): Promise<ControlClient> {
+    const path = controlSocketPath(stateDir);
+    return await new Promise((resolve, reject) => {
+      const s = connect(path);
+      const t = setTimeout(() => { s.destroy(); reject(new ControlError('E_CONTROL_TIMEOUT', `no answer from the node at ${path}`)); }, timeoutMs);
+      s.once('connect', () => { clearTimeout(t); resolve(new ControlClient(s)); });
+      s.once('error', (e: NodeJS.ErrnoException) => {
+        clearTimeout(t);
+        const missing = e.code === 'ENOENT' || e.code === 'ECONNREFUSED';
+        reject(new ControlError('E_NODE_NOT_RUNNING', missing ? `no tix node is running with state dir '${stateDir}' (start one with 'tix node start')` : `cannot reach the node at ${path}: ${e.message}`, { cause: e }));
+      });
+    });
+  }
+
+  async request(method: string, params: unknown = {}, timeoutMs = 10_000): Promise<unknown> {
+    const id = this.#nextId++;
+    const req: ControlRequest = { id, method, params };
+    return await new Promise((resolve, reject) => {
+      const t = setTimeout(() => { this.#pending.delete(id); reject(new ControlError('E_CONTROL_TIMEOUT', `node did not answer '${method}' within ${timeoutMs} ms`)); }, timeoutMs);
+      this.#pending.set(id, {
+        resolve: (v) => { clearTimeout(t); resolve(v); },
+        reject: (e) => { clearTimeout(t); reject(e); },
+      });
+      this.#socket.write(JSON.stringify(req) + '\n');
+    });
+  }
+
+  async status(): Promise<NodeStatus> {
+    return (await this.request('status')) as NodeStatus;
+  }
+
+  close(): void {
+    this.#socket.end();
+  }
+
+  #onData(d: string): void {
+    this.#buffer += d;
+    for (let nl = this.#buffer.indexOf('\n'); nl >= 0; nl = this.#buffer.indexOf('\n')) {
+      const line = this.#buffer.slice(0, nl);
+      this.#buffer = this.#buffer.slice(nl + 1);
+      let res: ControlResponse;
+      try {
+        res = JSON.parse(line) as ControlResponse;
+      } catch {
+        continue;
+      }
+      const p = this.#pending.get(res.id);
+      if (!p) continue;
+      this.#pending.delete(res.id);
+      if ('error' in res) p.reject(new ControlError(res.error.code, res.error.message));
+      else p.resolve(res.result);
+    }
+  }
+}

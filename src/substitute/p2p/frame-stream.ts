@@ -1,0 +1,131 @@
+/**
+ * Frames over a peer stream: read messages with the protocol's frame cap, write them with
+ * back-pressure, and turn every failure into a `PeerError` naming the peer. Shared by the
+ * client here and the servers in node/.
+ */
+
+import { PeerError } from './errors.ts';
+import type { PeerDialer, PeerStream } from './types.ts';
+import { decodeBody, encodeFrame, ERROR_CODE, expectType, FrameDecoder, WireError, type Message } from './wire.ts';
+
+/** Who is at the other end, for error messages. */
+export interface StreamContext {
+  readonly peerId: string;
+  readonly protocol: string;
+}
+
+export class FrameReader {
+  readonly #it: AsyncIterator<Uint8Array | { subarray(): Uint8Array }>;
+  readonly #dec: FrameDecoder;
+  readonly #ctx: StreamContext;
+  #done = false;
+  /** Offset of the last frame returned. */
+  lastOffset = 0;
+
+  constructor(stream: PeerStream, maxBody: number, ctx: StreamContext) {
+    this.#it = stream[Symbol.asyncIterator]();
+    this.#dec = new FrameDecoder(maxBody);
+    this.#ctx = ctx;
+  }
+
+  /** Bytes received so far. */
+  get bytesRead(): number {
+    return this.#dec.offset;
+  }
+
+  /** The next message, or undefined when the peer closed the stream between frames. */
+  async next(): Promise<Message | undefined> {
+    for (;;) {
+      const frame = this.#wrap(() => this.#dec.next());
+      if (frame) {
+        this.lastOffset = frame.offset;
+        return this.#wrap(() => decodeBody(frame.body, frame.offset));
+      }
+      if (this.#done) return undefined;
+      let r: IteratorResult<Uint8Array | { subarray(): Uint8Array }>;
+      try {
+        r = await this.#it.next();
+      } catch (e) {
+        throw toPeerError(e, this.#ctx, 'stream failed');
+      }
+      if (r.done) {
+        this.#done = true;
+        this.#wrap(() => this.#dec.end());
+        continue;
+      }
+      const v = r.value;
+      this.#dec.push(v instanceof Uint8Array ? v : v.subarray());
+    }
+  }
+
+  /** The next message, which must be one of `types`; the end of the stream is an error here. */
+  async expect<T extends Message['type']>(types: readonly T[]): Promise<Extract<Message, { type: T }>> {
+    const m = await this.next();
+    if (m === undefined) {
+      throw new PeerError('E_PEER_TRUNCATED', this.#ctx.peerId, this.#ctx.protocol, `stream ended where a ${types.join(' or ')} frame was expected`);
+    }
+    if (m.type === 'error' && !(types as readonly string[]).includes('error')) {
+      throw new PeerError(m.code === ERROR_CODE.notFound ? 'E_PEER_NOT_FOUND' : 'E_PEER_REFUSED', this.#ctx.peerId, this.#ctx.protocol, `peer answered with error ${m.code}: ${m.message}`);
+    }
+    return this.#wrap(() => expectType(m, types, this.lastOffset));
+  }
+
+  #wrap<R>(f: () => R): R {
+    try {
+      return f();
+    } catch (e) {
+      throw toPeerError(e, this.#ctx, 'malformed frame');
+    }
+  }
+}
+
+/** Send one message, waiting for the stream to drain when its buffer is full. */
+export async function writeMessage(stream: PeerStream, m: Message, ctx: StreamContext, signal?: AbortSignal): Promise<void> {
+  try {
+    if (!stream.send(encodeFrame(m))) await stream.onDrain(signal ? { signal } : {});
+  } catch (e) {
+    throw toPeerError(e, ctx, 'sending failed');
+  }
+}
+
+/**
+ * Abort `stream` with a timeout error when `signal` fires; returns the function that removes
+ * the listener. Aborting the stream is what unblocks a pending read.
+ */
+export function abortOnSignal(stream: PeerStream, signal: AbortSignal, ctx: StreamContext): () => void {
+  const onAbort = (): void => {
+    stream.abort(new PeerError('E_PEER_TIMEOUT', ctx.peerId, ctx.protocol, `no answer in time (${reasonText(signal.reason)})`, { cause: signal.reason }));
+  };
+  if (signal.aborted) onAbort();
+  else signal.addEventListener('abort', onAbort, { once: true });
+  return () => signal.removeEventListener('abort', onAbort);
+}
+
+function reasonText(reason: unknown): string {
+  return reason instanceof Error ? reason.message : String(reason);
+}
+
+/** Wrap any failure of a stream operation as a `PeerError` (kept as is when it already is one). */
+export function toPeerError(e: unknown, ctx: StreamContext, what: string): PeerError {
+  if (e instanceof PeerError) return e;
+  if (e instanceof WireError) {
+    return new PeerError('E_PEER_PROTOCOL', ctx.peerId, ctx.protocol, `${e.message} at byte ${e.offset}`, { offset: e.offset, cause: e });
+  }
+  const name = (e as { name?: string } | undefined)?.name;
+  if (name === 'AbortError' || name === 'TimeoutError') {
+    return new PeerError('E_PEER_TIMEOUT', ctx.peerId, ctx.protocol, `${what}: ${reasonText(e)}`, { cause: e });
+  }
+  // A cause of our own (e.g. the timeout passed to stream.abort) comes back wrapped.
+  const cause = (e as { cause?: unknown } | undefined)?.cause;
+  if (cause instanceof PeerError) return cause;
+  return new PeerError('E_PEER_TRUNCATED', ctx.peerId, ctx.protocol, `${what}: ${reasonText(e)}`, { cause: e });
+}
+
+/** Open a `protocol` stream to `peer`, failing with a `PeerError` (E_PEER_DIAL) that names it. */
+export async function openStream(dialer: PeerDialer, peer: string, protocol: string, signal: AbortSignal | undefined): Promise<PeerStream> {
+  try {
+    return await dialer.openStream(peer, protocol, signal ? { signal } : {});
+  } catch (e) {
+    throw new PeerError('E_PEER_DIAL', peer, protocol, `cannot open a stream: ${reasonText(e)}`, { cause: e });
+  }
+}

@@ -1,0 +1,4 @@
+''
+  indented ${"str"}
+    more ''$ ''' ''\n
+''
