@@ -121,8 +121,15 @@ export class TixNode {
 
   readonly #onIdentify = (): void => this.announcer.poke();
 
-  readonly #handleControl: ControlHandler = async (method) => {
+  readonly #handleControl: ControlHandler = async (method, params) => {
     if (method === 'status') return await this.status();
+    if (method === 'findProviders') {
+      const hashParts = (params as { hashParts?: unknown }).hashParts;
+      if (!Array.isArray(hashParts) || !hashParts.every((h) => typeof h === 'string' && /^[0-9a-df-np-sv-z]{32}$/.test(h))) {
+        throw Object.assign(new Error('findProviders needs {"hashParts": [32-character nix32 hash parts]}'), { code: 'E_CONTROL_REQUEST' });
+      }
+      return Object.fromEntries(await this.lookup.findProviders(hashParts as string[]));
+    }
     throw Object.assign(new Error(`unknown control method '${method}'`), { code: 'E_CONTROL_METHOD' });
   };
 
@@ -143,6 +150,7 @@ export class TixNode {
     const is = this.narinfoServer.stats;
     return {
       peerId: this.host.peerId.toString(),
+      pid: process.pid,
       addresses: this.host.getMultiaddrs().map(String),
       httpPort: null,
       peers,

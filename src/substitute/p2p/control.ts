@@ -5,7 +5,8 @@
  *     request   {"id": 1, "method": "status", "params": {}}
  *     response  {"id": 1, "result": {...}}   or   {"id": 1, "error": {"code": "E_...", "message": "..."}}
  *
- * Methods: `status` (now); the phase-2 substitution client adds fetch/announce. The types
+ * Methods: `status`, `findProviders` (hash parts → peer ids); the phase-2 substitution
+ * client adds fetch/announce. The types
  * and the client live here so the CLI and the substitution client reach the daemon
  * without importing node/.
  */
@@ -43,6 +44,8 @@ export interface TransferCounters {
 /** `tix node status --json` (these key names are the interface). */
 export interface NodeStatus {
   peerId: string;
+  /** Process id of the daemon. */
+  pid: number;
   addresses: string[];
   /** Port of the HTTP binary-cache facade; null until it exists (issue 5 phase 2). */
   httpPort: number | null;
@@ -140,6 +143,11 @@ export class ControlClient {
 
   async status(): Promise<NodeStatus> {
     return (await this.request('status')) as NodeStatus;
+  }
+
+  /** Providers of each hash part, as the node's lookup finds them (neighbours, then the DHT). */
+  async findProviders(hashParts: readonly string[]): Promise<Record<string, string[]>> {
+    return (await this.request('findProviders', { hashParts })) as Record<string, string[]>;
   }
 
   close(): void {
