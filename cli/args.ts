@@ -1,7 +1,8 @@
 /**
  * Nix-style argument parsing: long flags (`--json`), short aliases (`-A`), flags that take
  * one value (`--type sha256`, `--type=sha256`) or two (`--arg NAME EXPR`), repeatable flags,
- * and `--` to end flags. Every command declares its flags; unknown ones are usage errors.
+ * and `--` to end flags. Compound short flags are expanded as Nix does (`-lR` → `-l -R`,
+ * `-j3` → `-j 3`). Every command declares its flags; unknown ones are usage errors.
  */
 
 export interface FlagSpec {
@@ -25,9 +26,48 @@ export class UsageError extends Error {
   readonly code = 'E_USAGE';
 }
 
-export function parseArgs(argv: readonly string[], specs: readonly FlagSpec[]): ParsedArgs {
+/**
+ * Flags every command accepts, as in Nix: `--option NAME VALUE` (repeatable) and
+ * `--store DIR`. Read them with `cli/settings.ts`. A command that declares a flag of the
+ * same name keeps its own.
+ */
+export const COMMON_FLAGS: readonly FlagSpec[] = [
+  { name: 'option', arity: 2, repeatable: true },
+  { name: 'store', arity: 1 },
+];
+
+const isAlpha = (c: string | undefined): boolean => c !== undefined && /^[A-Za-z]$/.test(c);
+
+/** Nix's expansion of compound short flags (libutil/args.cc): `-qlf` → `-q -l -f`, `-j3` → `-j 3`. */
+export function expandShortFlags(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') {
+      out.push(...argv.slice(i));
+      break;
+    }
+    if (arg.length > 2 && arg[0] === '-' && arg[1] !== '-' && isAlpha(arg[1])) {
+      out.push('-' + arg[1]);
+      for (let j = 2; j < arg.length; j++) {
+        if (isAlpha(arg[j])) out.push('-' + arg[j]);
+        else {
+          out.push(arg.slice(j));
+          break;
+        }
+      }
+      continue;
+    }
+    out.push(arg);
+  }
+  return out;
+}
+
+export function parseArgs(rawArgv: readonly string[], specs: readonly FlagSpec[]): ParsedArgs {
+  const argv = expandShortFlags(rawArgv);
   const byName = new Map<string, FlagSpec>();
-  for (const s of specs) {
+  const own = new Set(specs.map((s) => s.name));
+  for (const s of [...specs, ...COMMON_FLAGS.filter((c) => !own.has(c.name))]) {
     byName.set('--' + s.name, s);
     for (const a of s.aliases ?? []) byName.set(a, s);
   }

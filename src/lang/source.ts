@@ -34,9 +34,13 @@ export class Source {
     return this.origin.kind === 'file' ? this.origin.path : undefined;
   }
 
-  /** `«string»`, `«stdin»` or the file path, as in Nix's messages. */
+  /**
+   * `«string»`, `«stdin»` or the file path, as in Nix's messages — as a byte string (the
+   * guillemets are their UTF-8 bytes), like everything derived from source text: messages
+   * are byte strings, written out with the `latin1` encoding.
+   */
   get displayName(): string {
-    return this.origin.kind === 'file' ? this.origin.path : this.origin.kind === 'string' ? '«string»' : '«stdin»';
+    return this.origin.kind === 'file' ? this.origin.path : this.origin.kind === 'string' ? '\xc2\xabstring\xc2\xbb' : '\xc2\xabstdin\xc2\xbb';
   }
 
   lineCol(offset: number): LineCol {
@@ -51,19 +55,37 @@ export class Source {
     return { line: lo + 1, column: offset - starts[lo]! + 1 };
   }
 
-  /** The text of 1-based line `line`, without its newline. */
+  /** The text of 1-based line `line`, without its line break. */
   lineText(line: number): string {
     const starts = (this.#lineStarts ??= computeLineStarts(this.text));
     const s = starts[line - 1];
     if (s === undefined) return '';
-    const e = line < starts.length ? starts[line]! - 1 : this.text.length;
-    return this.text.slice(s, e).replace(/\r$/, '');
+    let e = s;
+    const text = this.text;
+    while (e < text.length && text.charCodeAt(e) !== 10 && text.charCodeAt(e) !== 13) e++;
+    return text.slice(s, e);
+  }
+
+  /** Number of lines (a text ending in a line break has an empty last line). */
+  get lineCount(): number {
+    return (this.#lineStarts ??= computeLineStarts(this.text)).length;
   }
 }
 
+/**
+ * Line starts as Nix counts lines (Pos::LinesIterator): `\r\n`, a lone `\r` and `\n` each end
+ * a line, so positions in files with old Mac or Windows line endings match Nix's.
+ */
 function computeLineStarts(text: string): number[] {
   const starts = [0];
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10) starts.push(i + 1);
+    else if (c === 13) {
+      if (text.charCodeAt(i + 1) === 10) i++;
+      starts.push(i + 1);
+    }
+  }
   return starts;
 }
 

@@ -1,4 +1,9 @@
-/** Public surface of src/substitute for node/ and cli/. */
+/** Public surface of src/substitute (binary-cache substituters and the P2P protocols) for cli/ and node/. */
+export * from './substituter.ts';
+export * from './substitute.ts';
+export * from './binary-cache.ts';
+export * from './file-transport.ts';
+export * from './open.ts';
 export * from './p2p/wire.ts';
 export * from './p2p/types.ts';
 export * from './p2p/errors.ts';
@@ -14,3 +19,4 @@ export * from './binary-cache-dir.ts';
 export { decodeNix32, encodeNix32 } from '../hash/nix32.ts';
 export { concatBytes } from '../util/bytes.ts';
 export type { StorePath } from '../store/store-path.ts';
+export * from './p2p/peer-substitute.ts';

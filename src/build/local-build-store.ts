@@ -1,0 +1,230 @@
+/**
+ * The builder's view of a local store (build-store.ts) over the store's layout and shared
+ * database (src/store/local). It adds what a build needs on the file side:
+ *
+ *   <real store dir>/.tix-builds/<holder>-<name>-XXXX   the sandboxes' /nix/store trees,
+ *       on the store's filesystem so outputs move into place by rename; a tree whose holder
+ *       process is gone is removed when the store is next opened
+ *   outputs: renamed into place, then registered in one DB batch (valid only after it)
+ *   substitutes: restored into a tree there, hashed while restoring, checked against the
+ *       narinfo's hash and size, canonicalised, renamed, registered
+ *   logs: <state>/log/<drv base name>
+ *   indirect roots: <state>/gcroots/auto/<nix32 sha1 of the link> → link, as Nix does
+ */
+
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { hashBytes } from '../hash/digest.ts';
+import { derivationNameFromPath, type Derivation } from '../store/drv/derivation.ts';
+import { parseDerivation } from '../store/drv/aterm-parse.ts';
+import { resolveStoreLayout, type StoreLayout } from '../store/local/layout.ts';
+import { restorePath } from '../store/local/nar-fs.ts';
+import { holderAlive } from '../store/local/process-identity.ts';
+import { openStoreDb, type SharedStoreDb } from '../store/local/shared-db.ts';
+import type { PathInfo } from '../store/path-info-json.ts';
+import type { ValidPathInfo } from '../store/path-info.ts';
+import type { StorePath } from '../store/store-path.ts';
+import type { SubstitutablePathInfo } from '../substitute/substituter.ts';
+import type { BuildStore, BuiltOutput, NewPath } from './build-store.ts';
+import { canonicaliseOutput } from './canonicalise.ts';
+import { BuildError } from './errors.ts';
+import { removeTree } from './realise-one.ts';
+
+export interface LocalBuildStore extends BuildStore {
+  readonly layout: StoreLayout;
+  /** Register `link` (a symlink into the store, e.g. `./result`) as an indirect GC root. */
+  addIndirectRoot(link: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface OpenLocalBuildStoreOptions {
+  /** The `store` setting: `auto`, `local`, `local?root=DIR`, or a directory. */
+  readonly store: string;
+  /** `fsync-metadata`. */
+  readonly fsyncMetadata?: boolean;
+}
+
+export async function openLocalBuildStore(settings: OpenLocalBuildStoreOptions): Promise<LocalBuildStore> {
+  const layout = resolveStoreLayout(settings.store);
+  for (const d of [layout.realStoreDir, layout.stateDir, layout.logDir, join(layout.gcRootsDir, 'auto')]) mkdirSync(d, { recursive: true });
+  const db = await openStoreDb({ dbDir: layout.dbDir, socketPath: layout.socketPath }, { fsync: settings.fsyncMetadata });
+  return new LocalStoreForBuilds(layout, db);
+}
+
+/** Per-build trees of processes that are gone: what a crash or SIGKILL left behind. */
+function removeDeadTrees(dir: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    const holder = n.split('-')[0]!;
+    if (!holderAlive(holder)) removeTree(join(dir, n));
+  }
+}
+
+class LocalStoreForBuilds implements LocalBuildStore {
+  readonly layout: StoreLayout;
+  readonly storeDir;
+  readonly realStoreDir: string;
+  readonly #buildsDir: string;
+  readonly #db: SharedStoreDb;
+  /** Prefix of this process's trees in buildsDir (the DB holder id: pid, start time, nonce). */
+  readonly #prefix: string;
+
+  constructor(layout: StoreLayout, db: SharedStoreDb) {
+    this.layout = layout;
+    this.storeDir = layout.storeDir;
+    this.realStoreDir = layout.realStoreDir;
+    this.#db = db;
+    this.#prefix = db.holder;
+    const builds = join(layout.realStoreDir, '.tix-builds');
+    mkdirSync(builds, { recursive: true });
+    removeDeadTrees(builds);
+    this.#buildsDir = builds;
+  }
+
+  /** A fresh tree directory, named after this process so a dead one's can be removed. */
+  makeTempTree(name: string): string {
+    return mkdtempSync(join(this.#buildsDir, `${this.#prefix}-${name}-`));
+  }
+
+  queryPathInfo(path: StorePath): Promise<PathInfo | undefined> {
+    return this.#db.queryPathInfo(path);
+  }
+
+  queryValidPaths(paths: readonly StorePath[]): Promise<StorePath[]> {
+    return paths.length === 0 ? Promise.resolve([]) : this.#db.queryValidPaths(paths);
+  }
+
+  async computeClosure(paths: readonly StorePath[]): Promise<StorePath[]> {
+    const done = new Map<string, StorePath>();
+    let level = [...paths];
+    while (level.length > 0) {
+      const fresh = [...new Map(level.filter((p) => !done.has(p.baseName)).map((p) => [p.baseName, p])).values()];
+      if (fresh.length === 0) break;
+      const infos = await this.#db.queryPathInfos(fresh);
+      const next: StorePath[] = [];
+      fresh.forEach((p, i) => {
+        const info = infos[i];
+        if (!info) throw new BuildError('E_BAD_DERIVATION', `path '${this.storeDir.printPath(p)}' is not valid`, { storePath: this.storeDir.printPath(p) });
+        done.set(p.baseName, p);
+        next.push(...info.references);
+      });
+      level = next;
+    }
+    return [...done.values()];
+  }
+
+  async readDerivation(drvPath: StorePath): Promise<Derivation> {
+    const file = join(this.realStoreDir, drvPath.baseName);
+    return parseDerivation(readFileSync(file), { name: derivationNameFromPath(drvPath), storeDir: this.storeDir, whence: this.storeDir.printPath(drvPath) });
+  }
+
+  lockPaths(names: readonly string[], opts?: { wait?: boolean; signal?: AbortSignal }): Promise<boolean> {
+    return this.#db.lockPaths(names, opts);
+  }
+
+  unlockPaths(names: readonly string[]): Promise<void> {
+    return this.#db.unlockPaths(names);
+  }
+
+  addTempRoots(paths: readonly StorePath[]): Promise<void> {
+    return this.#db.addTempRoots(paths);
+  }
+
+  async addBuiltPaths(paths: readonly NewPath[], outputs: readonly BuiltOutput[]): Promise<void> {
+    for (const { tree, info } of paths) this.#moveIntoPlace(tree, info.path);
+    await this.#db.registerValidPaths(
+      paths.map(({ info }) => this.#record(info, true)),
+      outputs,
+    );
+  }
+
+  async addNar(info: SubstitutablePathInfo, nar: AsyncIterable<Uint8Array>, signal?: AbortSignal): Promise<void> {
+    const printed = this.storeDir.printPath(info.path);
+    const dir = this.makeTempTree('sub');
+    try {
+      const tree = join(dir, info.path.baseName);
+      const r = await restorePath(tree, nar, { hashAlgo: info.narHash.algo });
+      signal?.throwIfAborted();
+      if (r.narSize !== info.narSize) {
+        throw new BuildError('E_BAD_DERIVATION', `NAR of '${printed}' has size ${r.narSize}, but its path info says ${info.narSize}`, { storePath: printed });
+      }
+      if (!r.hash!.equals(info.narHash)) {
+        throw new BuildError('E_BAD_DERIVATION', `hash mismatch importing path '${printed}';\n  specified: ${info.narHash.sri}\n  got:       ${r.hash!.sri}`, { storePath: printed });
+      }
+      canonicaliseOutput(tree);
+      await this.lockPaths([info.path.baseName], { signal });
+      try {
+        if ((await this.queryValidPaths([info.path])).length > 0) return;
+        this.#moveIntoPlace(tree, info.path);
+        await this.#db.registerValidPaths([this.#record(info, false)]);
+      } finally {
+        await this.unlockPaths([info.path.baseName]);
+      }
+    } finally {
+      removeTree(dir);
+    }
+  }
+
+  async addBuildLog(drvPath: StorePath, log: Uint8Array): Promise<void> {
+    const file = join(this.layout.logDir, drvPath.baseName);
+    const tmp = `${file}.tmp-${process.pid}`;
+    writeFileSync(tmp, log);
+    renameSync(tmp, file);
+  }
+
+  async addIndirectRoot(link: string): Promise<void> {
+    const name = hashBytes('sha1', link).nix32;
+    const root = join(this.layout.gcRootsDir, 'auto', name);
+    try {
+      if (lstatSync(root).isSymbolicLink()) return;
+    } catch {
+      // not there yet
+    }
+    const tmp = `${root}.tmp-${process.pid}`;
+    symlinkSync(link, tmp);
+    renameSync(tmp, root);
+  }
+
+  close(): Promise<void> {
+    return this.#db.close();
+  }
+
+  /** Rename a tree to its store path, first clearing an invalid leftover there. */
+  #moveIntoPlace(tree: string, path: StorePath): void {
+    const dest = join(this.realStoreDir, path.baseName);
+    if (tree === dest) return;
+    if (existsSync(dest) || isSymlink(dest)) {
+      const trash = this.makeTempTree('stale');
+      renameSync(dest, join(trash, 'x'));
+      removeTree(trash);
+    }
+    renameSync(tree, dest);
+  }
+
+  #record(info: ValidPathInfo, ultimate: boolean): PathInfo {
+    return {
+      path: info.path,
+      narHash: info.narHash,
+      narSize: info.narSize,
+      references: info.references,
+      deriver: info.deriver,
+      sigs: info.sigs,
+      ca: info.ca,
+      registrationTime: Math.floor(Date.now() / 1000),
+      ultimate,
+    };
+  }
+}
+
+function isSymlink(p: string): boolean {
+  try {
+    return lstatSync(p).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}

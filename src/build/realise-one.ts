@@ -1,0 +1,232 @@
+/**
+ * Realising one derivation by building it. Nix: `LocalDerivationGoal` (tryLocalBuild,
+ * startBuilder, registerOutputs), for one derivation whose inputs are already valid.
+ *
+ *   lock the outputs → (valid already? done) → input closure → two temporary trees:
+ *     <build-dir>/tix-build-<name>-XXXX/  build/ (the build dir), log
+ *     store.makeTempTree(<name>)          the sandbox's /nix/store: outputs appear here,
+ *                                         on the store's filesystem so they move by rename
+ *   → run the builder in the sandbox, log to a file → keep the log in the store
+ *   → check, canonicalise, scan and hash the outputs (outputs.ts) → register them
+ *     atomically → unlock and remove the tree.
+ *
+ * A process killed at any point leaves at most a stale build tree (never a valid partial
+ * output): outputs become valid only in the store's final atomic batch.
+ */
+
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Derivation } from '../store/drv/derivation.ts';
+import type { StorePath } from '../store/store-path.ts';
+import { BuildLog, logTail } from './build-log.ts';
+import type { BuildStore } from './build-store.ts';
+import { makeBuilderEnv } from './builder-env.ts';
+import { BuildError, describeExit } from './errors.ts';
+import { processOutputs, type OutputPolicy } from './outputs.ts';
+import type { Sandbox, SandboxPath } from './sandbox.ts';
+
+export interface RealiseOneOptions {
+  readonly store: BuildStore;
+  readonly sandbox: Sandbox;
+  readonly drvPath: StorePath;
+  readonly drv: Derivation;
+  /** Every output's path (input-addressed or fixed). */
+  readonly outputPaths: ReadonlyMap<string, StorePath>;
+  /** The store paths the build reads: input sources and the used outputs of input derivations. */
+  readonly inputPaths: readonly StorePath[];
+  /** Rebuild valid outputs and compare (`--check`). */
+  readonly check: boolean;
+  readonly cores: number;
+  /** Where build directories are made (`build-dir`; default the temp dir, as Nix). */
+  readonly buildDir?: string;
+  /** `sandbox-paths`, with store paths already resolved to physical ones. */
+  readonly sandboxPaths: readonly SandboxPath[];
+  /** Lines of log shown when the build fails (`log-lines`). */
+  readonly logLines: number;
+  /** What new outputs get (signatures from `secret-key-files`). */
+  readonly policy: OutputPolicy;
+  /** Host environment for `impureEnvVars` of fixed-output derivations. */
+  readonly hostEnv?: (name: string) => string | undefined;
+  /** Receives complete log lines while the builder runs. */
+  readonly onLogLines?: (lines: string[]) => void;
+  readonly signal?: AbortSignal;
+}
+
+export type RealiseOneResult = 'built' | 'checked' | 'already-valid';
+
+/** How often a running build's log is read for streaming. */
+const LOG_POLL_MS = 100;
+
+export async function realiseOne(o: RealiseOneOptions): Promise<RealiseOneResult> {
+  const { store, drvPath } = o;
+  const printed = store.storeDir.printPath(drvPath);
+  const outputs = [...o.outputPaths.values()];
+  const lockNames = outputs.map((p) => p.baseName);
+  await store.lockPaths(lockNames, { wait: true, signal: o.signal });
+  try {
+    // Another process may have built them while we waited for the locks.
+    const valid = await store.queryValidPaths(outputs);
+    if (!o.check && valid.length === outputs.length) return 'already-valid';
+    if (o.check && valid.length !== outputs.length) {
+      throw new BuildError('E_CHECK_IMPOSSIBLE', `some outputs of '${printed}' are not valid, so checking is not possible`, { storePath: printed });
+    }
+    const closure = await store.computeClosure(o.inputPaths);
+    await store.addTempRoots(closure);
+    return await buildIn(o, closure, printed, o.check ? new Set() : new Set(valid.map((p) => p.baseName)));
+  } finally {
+    await store.unlockPaths(lockNames);
+  }
+}
+
+async function buildIn(o: RealiseOneOptions, closure: readonly StorePath[], printed: string, alreadyValid: ReadonlySet<string>): Promise<RealiseOneResult> {
+  const { store, drv } = o;
+  const buildTop = mkdtempSync(join(o.buildDir ?? tmpdir(), `tix-build-${drv.name}-`));
+  const hostBuildDir = join(buildTop, 'build');
+  mkdirSync(hostBuildDir, 0o700);
+  let hostStoreDir: string | undefined;
+  const log = new BuildLog(join(buildTop, 'log'));
+  try {
+    hostStoreDir = store.makeTempTree(drv.name);
+    chmodSync(hostStoreDir, 0o1775);
+    // Without a sandbox on the real store, outputs are made in place: clear stale leftovers.
+    const actualDir = o.sandbox.inPlace ? store.realStoreDir : hostStoreDir;
+    if (o.sandbox.inPlace) for (const p of o.outputPaths.values()) if (!alreadyValid.has(p.baseName)) removeTree(join(actualDir, p.baseName));
+    const buildDir = o.sandbox.buildDirFor(hostBuildDir);
+    const outputPaths = new Map([...o.outputPaths].map(([name, p]) => [name, store.storeDir.printPath(p)]));
+    const env = makeBuilderEnv({
+      env: drv.env,
+      builder: drv.builder,
+      args: drv.args,
+      outputPaths,
+      fixedOutput: isFixedOutput(drv),
+      storeDir: store.storeDir.dir,
+      buildDir,
+      cores: o.cores,
+      hostEnv: o.hostEnv,
+    });
+    for (const [name, contents] of env.files) writeFileSync(join(hostBuildDir, name), contents, 'latin1');
+    const inputs = new Map(closure.map((p) => [p.baseName, join(store.realStoreDir, p.baseName)]));
+    checkBuilder(o, env.builder, inputs, printed);
+
+    const poll = o.onLogLines ? setInterval(() => emitLines(o, log, false), LOG_POLL_MS) : undefined;
+    let result;
+    try {
+      result = await o.sandbox.run({
+        builder: env.builder,
+        args: env.args,
+        env: env.env,
+        storeDir: store.storeDir.dir,
+        hostBuildDir,
+        hostStoreDir,
+        inputs,
+        sandboxPaths: o.sandboxPaths,
+        network: isFixedOutput(drv),
+        logFd: log.fd,
+        signal: o.signal,
+      });
+    } finally {
+      if (poll) clearInterval(poll);
+    }
+    if (o.onLogLines) emitLines(o, log, true);
+    const text = log.contents();
+    await store.addBuildLog(o.drvPath, text);
+    if (o.signal?.aborted) throw new BuildError('E_BUILD_FAILED', `build of '${printed}' was interrupted`, { storePath: printed });
+    if (result.exitCode !== 0) throw buildFailure(printed, result.exitCode, result.signal, text, o.logLines);
+
+    const newPaths = await processOutputs({
+      store,
+      drvPath: o.drvPath,
+      drv,
+      outputPaths: o.outputPaths,
+      closure,
+      actualDir,
+      policy: o.policy,
+      check: o.check,
+      alreadyValid,
+    });
+    if (o.check) return 'checked';
+    const recorded = [...o.outputPaths].filter(([, p]) => !alreadyValid.has(p.baseName));
+    await store.addBuiltPaths(newPaths, recorded.map(([output, path]) => ({ drv: o.drvPath, output, path })));
+    return 'built';
+  } finally {
+    log.close();
+    removeTree(buildTop);
+    if (hostStoreDir) removeTree(hostStoreDir);
+  }
+}
+
+function emitLines(o: RealiseOneOptions, log: BuildLog, flush: boolean): void {
+  const lines = log.newLines(flush);
+  if (lines.length > 0) o.onLogLines!(lines);
+}
+
+/** True for a fixed-output derivation (it alone may use the network). */
+export function isFixedOutput(drv: Derivation): boolean {
+  for (const out of drv.outputs.values()) if (out.type === 'caFixed') return true;
+  return false;
+}
+
+/**
+ * The builder must be visible in the sandbox: a store path of the input closure, or a
+ * `sandbox-paths` entry. Nix only finds out when exec fails; saying why up front is kinder.
+ */
+function checkBuilder(o: RealiseOneOptions, builder: string, inputs: ReadonlyMap<string, string>, printed: string): void {
+  if (o.sandbox.kind !== 'bwrap') return;
+  const dir = o.store.storeDir.dir + '/';
+  if (builder.startsWith(dir)) {
+    const base = builder.slice(dir.length).split('/')[0]!;
+    if (inputs.has(base)) return;
+    throw new BuildError(
+      'E_BUILDER_MISSING',
+      `builder '${builder}' of '${printed}' is not in the input closure of the derivation, so the sandbox cannot run it`,
+      { storePath: printed },
+    );
+  }
+  for (const p of o.sandboxPaths) if (builder === p.target || builder.startsWith(p.target.replace(/\/?$/, '/'))) return;
+  throw new BuildError(
+    'E_BUILDER_MISSING',
+    `builder '${builder}' of '${printed}' does not exist in the sandbox; make it available with 'sandbox-paths'`,
+    { storePath: printed },
+  );
+}
+
+/** Nix: `builder for '…' failed with exit code N;\nlast N log lines:\n> …`. */
+function buildFailure(printed: string, exitCode: number | null, signal: string | null, log: Uint8Array, logLines: number): BuildError {
+  let msg = `builder for '${printed}' ${describeExit(exitCode, signal)}`;
+  const tail = logTail(log, logLines);
+  if (tail.length > 0) {
+    msg += `;\nlast ${tail.length} log lines:\n${tail.map((l) => `> ${l}\n`).join('')}`;
+    msg += `For full logs, run 'tix log ${printed}'.`;
+  }
+  return new BuildError('E_BUILD_FAILED', msg, { storePath: printed });
+}
+
+/** Remove a build tree, whatever read-only directories the builder or canonicalisation left. */
+export function removeTree(path: string): void {
+  try {
+    rmSync(path, { recursive: true, force: true });
+  } catch {
+    makeWritable(path);
+    rmSync(path, { recursive: true, force: true });
+  }
+}
+
+function makeWritable(path: string): void {
+  try {
+    chmodSync(path, 0o700);
+  } catch {
+    return;
+  }
+  let names: string[] = [];
+  try {
+    names = readdirNames(path);
+  } catch {
+    return;
+  }
+  for (const n of names) makeWritable(join(path, n));
+}
+
+function readdirNames(path: string): string[] {
+  return lstatSync(path).isDirectory() ? readdirSync(path) : [];
+}

@@ -1,0 +1,62 @@
+/**
+ * Build logs, one per derivation, as Nix keeps them in /nix/var/log/nix/drvs/ (Nix:
+ * `LocalFSStore::getBuildLogExact`): `<state>/log/drvs/<first 2 chars>/<rest of the drv
+ * base name>`, plus `.zst` when compressed (`compress-build-log`, default true; Nix uses
+ * bzip2, tix zstd from Node's zlib). The builder writes through `openLogWriter` while a
+ * build runs; `tix log` reads with `readBuildLog`.
+ */
+
+import { createWriteStream, mkdirSync, readFileSync, type WriteStream } from 'node:fs';
+import { createZstdCompress, zstdDecompressSync, type ZstdCompress } from 'node:zlib';
+import type { StorePath } from '../store-path.ts';
+import type { StoreLayout } from './layout.ts';
+
+/** Path of the log of `drv`, without the compression suffix. */
+export function buildLogPath(layout: Pick<StoreLayout, 'logDir'>, drv: StorePath): string {
+  const b = drv.baseName;
+  return `${layout.logDir}/drvs/${b.slice(0, 2)}/${b.slice(2)}`;
+}
+
+export interface LogWriter {
+  write(chunk: Uint8Array | string): void;
+  /** Flush and close; resolves when the log is on disk. */
+  close(): Promise<void>;
+}
+
+/** Start the log of a build of `drv`, replacing an earlier one. */
+export function openLogWriter(layout: Pick<StoreLayout, 'logDir'>, drv: StorePath, opts: { compress?: boolean } = {}): LogWriter {
+  const base = buildLogPath(layout, drv);
+  mkdirSync(base.slice(0, base.lastIndexOf('/')), { recursive: true });
+  const compress = opts.compress ?? true;
+  const file: WriteStream = createWriteStream(compress ? `${base}.zst` : base);
+  const z: ZstdCompress | undefined = compress ? createZstdCompress() : undefined;
+  if (z) z.pipe(file);
+  const sink = z ?? file;
+  return {
+    write: (chunk) => {
+      sink.write(chunk);
+    },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        file.once('error', reject);
+        file.once('close', () => resolve());
+        sink.end();
+      }),
+  };
+}
+
+/** The log of `drv`, or undefined when there is none. */
+export function readBuildLog(layout: Pick<StoreLayout, 'logDir'>, drv: StorePath): Buffer | undefined {
+  const base = buildLogPath(layout, drv);
+  try {
+    return zstdDecompressSync(readFileSync(`${base}.zst`));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  try {
+    return readFileSync(base);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  return undefined;
+}

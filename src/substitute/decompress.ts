@@ -1,0 +1,59 @@
+/**
+ * Decompressing NARs from binary caches, by their narinfo `Compression`: `none`, `zstd`,
+ * `gzip` and `br` with Node's zlib, `xz`/`lzma` and `bzip2` through the system's `xz` and
+ * `bzip2` programs (Node has no decoder for them; Debian: xz-utils, bzip2).
+ */
+
+import { spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import { createBrotliDecompress, createGunzip, createZstdDecompress } from 'node:zlib';
+import { InvalidValueError } from '../errors.ts';
+
+/** Programs used for the formats zlib lacks. */
+const EXTERNAL: Record<string, [string, string[]]> = {
+  xz: ['xz', ['-dc']],
+  lzma: ['xz', ['-dc', '--format=lzma']],
+  bzip2: ['bzip2', ['-dc']],
+};
+
+/** The decompressed bytes of `input`, compressed with `compression`. */
+export function decompress(input: Readable, compression: string, whence: string): AsyncIterable<Uint8Array> {
+  switch (compression === '' ? 'bzip2' : compression) {
+    case 'none':
+      return input;
+    case 'zstd':
+      return input.pipe(createZstdDecompress());
+    case 'gzip':
+      return input.pipe(createGunzip());
+    case 'br':
+      return input.pipe(createBrotliDecompress());
+  }
+  const ext = EXTERNAL[compression === '' ? 'bzip2' : compression];
+  if (!ext) throw new InvalidValueError('E_COMPRESSION', `unsupported compression '${compression}' of '${whence}'`);
+  return externalDecompress(input, ext[0], ext[1], whence);
+}
+
+async function* externalDecompress(input: Readable, program: string, args: string[], whence: string): AsyncIterable<Uint8Array> {
+  const child = spawn(program, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const spawned = new Promise<void>((resolve, reject) => {
+    child.once('spawn', resolve);
+    child.once('error', (e) =>
+      reject(new InvalidValueError('E_COMPRESSION', `cannot run '${program}' to decompress '${whence}' (install it: Debian package ${program === 'xz' ? 'xz-utils' : program}): ${e.message}`)),
+    );
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+  await spawned;
+  input.on('error', (e) => child.stdin.destroy(e));
+  child.stdin.on('error', () => {}); // the program may exit before reading everything
+  input.pipe(child.stdin);
+  try {
+    for await (const chunk of child.stdout) yield chunk as Uint8Array;
+  } finally {
+    input.destroy();
+    if (child.exitCode === null) child.kill();
+  }
+  const code = await exited;
+  if (code !== 0) throw new InvalidValueError('E_COMPRESSION', `decompressing '${whence}' with ${program} failed: ${stderr.trim() || `exit code ${code}`}`);
+}

@@ -1,0 +1,2 @@
+/** Public surface of the pure trust decision for node/ and cli/. */
+export * from './verdict.ts';

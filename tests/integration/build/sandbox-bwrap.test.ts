@@ -1,0 +1,168 @@
+/**
+ * The bubblewrap sandbox on its own: builders that try to get out. Each attempt must fail
+ * inside the sandbox (the builder reports what it could do through its log).
+ */
+
+import { strict as assert } from 'node:assert';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { BwrapSandbox } from '../../../src/build/sandbox-bwrap.ts';
+
+const BUSYBOX = '/bin/busybox';
+const SKIP = existsSync(BUSYBOX) ? false : 'busybox-static is not installed';
+
+interface Outcome {
+  exitCode: number | null;
+  log: string;
+  hostStore: string;
+}
+
+let root: string;
+let sandbox: BwrapSandbox;
+let physStore: string;
+
+/** Run `script` with busybox sh in a fresh sandbox whose closure holds `inputs` (base names under physStore). */
+async function sandboxed(script: string, opts: { network?: boolean; inputs?: string[] } = {}): Promise<Outcome> {
+  const top = mkdtempSync(join(root, 'b-'));
+  for (const d of ['build', 'store']) mkdirSync(join(top, d));
+  const logPath = join(top, 'log');
+  const logFd = openSync(logPath, 'w');
+  try {
+    const r = await sandbox.run({
+      builder: '/bin/sh',
+      args: ['-c', script],
+      env: new Map([['PATH', '/path-not-set'], ['out', '/nix/store/00000000000000000000000000000000-out']]),
+      storeDir: '/nix/store',
+      hostBuildDir: join(top, 'build'),
+      hostStoreDir: join(top, 'store'),
+      inputs: new Map((opts.inputs ?? []).map((b) => [b, join(physStore, b)])),
+      sandboxPaths: [{ target: '/bin/sh', source: BUSYBOX, optional: false }],
+      network: opts.network ?? false,
+      logFd,
+    });
+    return { exitCode: r.exitCode, log: readFileSync(logPath, 'utf8'), hostStore: join(top, 'store') };
+  } finally {
+    closeSync(logFd);
+  }
+}
+
+describe('BwrapSandbox', { skip: SKIP }, () => {
+  let server: Server;
+  let port = 0;
+  const connections: string[] = [];
+
+  before(async () => {
+    root = mkdtempSync(join(tmpdir(), 'tix-sandbox-test-'));
+    sandbox = new BwrapSandbox({ etcParent: root });
+    physStore = join(root, 'phys-store');
+    for (const b of ['11111111111111111111111111111111-visible', '22222222222222222222222222222222-hidden']) {
+      mkdirSync(join(physStore, b), { recursive: true });
+      writeFileSync(join(physStore, b, 'file'), `contents of ${b}\n`);
+    }
+    // More entries than input-view.ts copies: this one is bound read-only.
+    const large = join(physStore, '33333333333333333333333333333333-large');
+    mkdirSync(large);
+    writeFileSync(join(large, 'file'), 'large\n');
+    for (let i = 0; i < 40; i++) writeFileSync(join(large, `f${i}`), '');
+    server = createServer((sock) => {
+      sock.on('data', (d) => connections.push(d.toString().trim()));
+      sock.on('error', () => {});
+      sock.end('hello from the host\n');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as { port: number }).port;
+  });
+
+  after(async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('runs the builder as nixbld (1000:100) with PID 1, host name localhost and domain (none)', async () => {
+    const r = await sandboxed('echo "$(id) pid=$$ host=$(hostname) domain=$(cat /proc/sys/kernel/domainname) cwd=$(pwd)"');
+    assert.equal(r.exitCode, 0, r.log);
+    assert.equal(r.log.trim(), 'uid=1000(nixbld) gid=100(nixbld) pid=1 host=localhost domain=(none) cwd=/build');
+  });
+
+  it('passes the exit code of the builder through', async () => {
+    const r = await sandboxed('exit 42');
+    assert.equal(r.exitCode, 42);
+  });
+
+  it('cannot open a TCP connection to a server on the host loopback', async () => {
+    connections.length = 0;
+    const r = await sandboxed(`echo sandboxed | nc -w 2 127.0.0.1 ${port} && echo CONNECTED || echo REFUSED`);
+    assert.match(r.log, /REFUSED/);
+    assert.doesNotMatch(r.log, /hello from the host/);
+    assert.deepEqual(connections, []);
+  });
+
+  it('lets a fixed-output build (network: true) reach the host loopback', async () => {
+    connections.length = 0;
+    const r = await sandboxed(`echo fixed-output | nc -w 5 127.0.0.1 ${port}`, { network: true });
+    assert.match(r.log, /hello from the host/);
+    // The server may see the data a moment after the builder has exited.
+    for (let i = 0; i < 100 && connections.length === 0; i++) await new Promise((res) => setTimeout(res, 20));
+    assert.deepEqual(connections, ['fixed-output']);
+  });
+
+  it('hides files outside the input closure: /tmp, /etc/shadow, $HOME and other store paths', async () => {
+    const secret = join(tmpdir(), `tix-secret-${process.pid}`);
+    writeFileSync(secret, 'TOP-SECRET\n');
+    try {
+      const script = [
+        `cat ${secret}`,
+        'cat /etc/shadow',
+        `ls ${homedir()}`,
+        'cat /nix/store/22222222222222222222222222222222-hidden/file',
+        'cat /nix/store/11111111111111111111111111111111-visible/file',
+        'ls /nix/store',
+      ].join('; ');
+      const r = await sandboxed(script, { inputs: ['11111111111111111111111111111111-visible'] });
+      assert.doesNotMatch(r.log, /TOP-SECRET/);
+      assert.doesNotMatch(r.log, /^root:/m);
+      assert.doesNotMatch(r.log, /contents of 2222/);
+      assert.match(r.log, /contents of 11111111111111111111111111111111-visible/);
+      assert.doesNotMatch(r.log, /22222222222222222222222222222222-hidden$/m);
+    } finally {
+      rmSync(secret, { force: true });
+    }
+  });
+
+  it('cannot write to the store, /, /etc or the sandbox paths', async () => {
+    const input = '11111111111111111111111111111111-visible';
+    const targets = [`/nix/store/${input}/file`, `/nix/store/${input}/new`, '/new', '/etc/passwd', '/bin/sh'];
+    // A bound (large) input is read-only; a small one is a private copy (checked below).
+    targets.push('/nix/store/33333333333333333333333333333333-large/file', '/nix/store/33333333333333333333333333333333-large/new');
+    const script = targets.map((t) => `(echo x >> ${t}) 2>/dev/null && echo "WROTE ${t}"`).join('; ') + '; true';
+    const r = await sandboxed(script, { inputs: [input, '33333333333333333333333333333333-large'] });
+    assert.equal(r.exitCode, 0, r.log);
+    assert.doesNotMatch(r.log, /WROTE \/(new|etc|bin|nix\/store\/3)/);
+    assert.equal(readFileSync(join(physStore, input, 'file'), 'utf8'), `contents of ${input}\n`);
+    assert.equal(existsSync(join(physStore, input, 'new')), false);
+  });
+
+  it('cannot hard-link a store file into its output (small inputs are private copies, large ones read-only binds)', async () => {
+    for (const input of ['11111111111111111111111111111111-visible', '33333333333333333333333333333333-large']) {
+      const r = await sandboxed(`mkdir $out && ln /nix/store/${input}/file $out/link; true`, { inputs: [input] });
+      const link = join(r.hostStore, '00000000000000000000000000000000-out', 'link');
+      if (existsSync(link)) assert.notEqual(statSync(link).ino, statSync(join(physStore, input, 'file')).ino, input);
+    }
+  });
+
+  it('cannot create device nodes', async () => {
+    const r = await sandboxed('mkdir $out && mknod $out/null c 1 3 && echo CREATED');
+    assert.doesNotMatch(r.log, /CREATED/);
+    assert.equal(existsSync(join(r.hostStore, '00000000000000000000000000000000-out', 'null')), false);
+  });
+
+  it('leaves what the builder writes to /nix/store in its own store directory', async () => {
+    const r = await sandboxed('mkdir $out && echo hi > $out/x && echo stray > /nix/store/stray');
+    assert.equal(r.exitCode, 0, r.log);
+    assert.equal(readFileSync(join(r.hostStore, '00000000000000000000000000000000-out', 'x'), 'utf8'), 'hi\n');
+    assert.equal(existsSync(join(physStore, 'stray')), false);
+  });
+});

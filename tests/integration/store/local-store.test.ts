@@ -1,0 +1,254 @@
+/**
+ * The local store with real files: adding, importing NARs, committing build outputs,
+ * crash leftovers, logs. (GC and verify have their own files.)
+ */
+
+import { strict as assert } from 'node:assert';
+import { execFileSync } from 'node:child_process';
+import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { hashBytes } from '../../../src/hash/index.ts';
+import { directoryNode, narBytes, regularNode, symlinkNode } from '../../../src/store/index.ts';
+import { dumpPath } from '../../../src/store/local/index.ts';
+import { cleanTempArea } from '../../../src/store/local/temp-area.ts';
+import { fakeInfo, fakePath } from '../../support/fake-paths.ts';
+import { disposeAll, makeSourceTree, openTempStore, tempDir } from '../../support/temp-store.ts';
+
+after(disposeAll);
+
+async function collect(chunks: AsyncIterable<Uint8Array>): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const c of chunks) parts.push(Buffer.from(c));
+  return Buffer.concat(parts);
+}
+
+describe('LocalStore.addToStore()', () => {
+  it('adds a tree read-only with mtime 1, keeping executables and symlinks', async () => {
+    const store = await openTempStore();
+    try {
+      const src = makeSourceTree('a');
+      const info = await store.addToStore(src);
+      const real = store.realPath(info.path);
+      assert.equal(lstatSync(real).mode & 0o7777, 0o555);
+      assert.equal(lstatSync(join(real, 'README')).mode & 0o7777, 0o444);
+      assert.equal(lstatSync(join(real, 'bin/run')).mode & 0o7777, 0o555);
+      assert.equal(readlinkSync(join(real, 'share/link')), '../README');
+      for (const p of [real, join(real, 'README'), join(real, 'share/link'), join(real, 'share/empty')]) assert.equal(lstatSync(p).mtimeMs, 1000, p);
+      assert.equal(info.ca?.method, 'nar');
+      assert.ok(info.ca?.hash.equals(info.narHash));
+      assert.equal(info.narSize, (await collect(dumpPath(src))).length);
+      assert.ok(info.narHash.equals(hashBytes('sha256', await collect(dumpPath(src)))));
+      assert.deepEqual(readdirSync(store.layout.tempDir), []);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('returns the existing path when the same content is added again', async () => {
+    const store = await openTempStore();
+    try {
+      const a = await store.addToStore(makeSourceTree('same'));
+      const b = await store.addToStore(makeSourceTree('same'));
+      assert.equal(a.path.baseName, b.path.baseName);
+      assert.equal(b.registrationTime, a.registrationTime);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('names the path with --name and hashes flat files by their contents', async () => {
+    const store = await openTempStore();
+    try {
+      const file = join(tempDir(), 'f.txt');
+      writeFileSync(file, 'flat contents');
+      const info = await store.addToStore(file, { method: 'flat', name: 'renamed' });
+      assert.equal(info.path.name, 'renamed');
+      assert.equal(info.ca?.method, 'flat');
+      assert.ok(info.ca?.hash.equals(hashBytes('sha256', 'flat contents')));
+      assert.equal(readFileSync(store.realPath(info.path), 'utf8'), 'flat contents');
+    } finally {
+      await store.close();
+    }
+  });
+
+  const bad: { name: string; make: (dir: string) => string; opts?: object; code: string }[] = [
+    { name: 'refuses a FIFO inside a tree', make: (d) => (execFileSync('mkfifo', [join(d, 'fifo')]), d), code: 'E_NAR_UNSUPPORTED_TYPE' },
+    { name: 'refuses a directory as a flat file', make: (d) => d, opts: { method: 'flat' }, code: 'E_ADD_SOURCE' },
+    { name: 'refuses a missing source', make: (d) => join(d, 'missing'), code: 'E_ADD_SOURCE' },
+    { name: 'refuses an invalid name', make: (d) => d, opts: { name: 'bad name' }, code: 'E_BAD_NAME' },
+  ];
+  for (const c of bad) {
+    it(`${c.name}, leaving nothing behind`, async () => {
+      const store = await openTempStore();
+      try {
+        const d = tempDir();
+        await assert.rejects(store.addToStore(c.make(d), c.opts), { code: c.code });
+        assert.deepEqual(readdirSync(store.layout.tempDir), []);
+        assert.deepEqual(readdirSync(store.layout.realStoreDir), ['.tix-tmp']);
+      } finally {
+        await store.close();
+      }
+    });
+  }
+});
+
+describe('LocalStore.addTextToStore()', () => {
+  it('makes the text path Nix makes and records the outputs of a .drv', async () => {
+    const store = await openTempStore();
+    try {
+      const out = fakePath('out', 'hello');
+      const text = `Derive([("out","/nix/store/${out.baseName}","","")],[],[],"x86_64-linux","/bin/sh",[],[("out","/nix/store/${out.baseName}")])`;
+      const info = await store.addTextToStore('hello.drv', text);
+      assert.equal(info.path.baseName, store.storeDir.makeTextPath('hello.drv', hashBytes('sha256', text)).baseName);
+      assert.equal((await store.db.queryDerivationOutputs(info.path)).get('out')?.baseName, out.baseName);
+      assert.equal(readFileSync(store.realPath(info.path), 'utf8'), text);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('LocalStore.importNar()', () => {
+  const tree = directoryNode({ f: regularNode('hi\n'), x: regularNode('#!/bin/sh\n', true), l: symlinkNode('f') });
+  const nar = narBytes(tree);
+  const narHash = hashBytes('sha256', nar);
+  const target = fakePath('imported', 'imported');
+
+  it('restores, verifies and registers a NAR', async () => {
+    const store = await openTempStore();
+    try {
+      const dep = (await store.addTextToStore('dep', 'dep')).path;
+      const { info, alreadyValid } = await store.importNar(target, [nar], { narHash, narSize: nar.length, references: [dep], sigs: ['k:s'] });
+      assert.equal(alreadyValid, false);
+      assert.deepEqual(info.references.map((r) => r.baseName), [dep.baseName]);
+      assert.deepEqual((await collect(await store.narFromPath(target))).equals(Buffer.from(nar)), true);
+      assert.equal((await store.importNar(target, [nar], { narHash })).alreadyValid, true);
+    } finally {
+      await store.close();
+    }
+  });
+
+  const failures: { name: string; opts: object; chunks?: Uint8Array[]; code: string; message?: RegExp }[] = [
+    { name: 'a wrong NAR hash', opts: { narHash: hashBytes('sha256', 'other') }, code: 'E_NAR_HASH_MISMATCH', message: /hash mismatch importing path '.*';\n  specified: sha256:.*\n  got:       sha256:/ },
+    { name: 'a NAR longer than announced', opts: { narHash, narSize: 100 }, code: 'E_NAR_SIZE_MISMATCH' },
+    { name: 'a NAR shorter than announced', opts: { narHash, narSize: nar.length + 8 }, code: 'E_NAR_SIZE_MISMATCH' },
+    { name: 'a truncated NAR', opts: {}, chunks: [nar.subarray(0, nar.length - 16)], code: 'E_NAR_TRUNCATED' },
+    { name: 'a reference that is not valid', opts: { references: [fakePath('nope')] }, code: 'E_REFERENCE_INVALID' },
+  ];
+  for (const f of failures) {
+    it(`rejects ${f.name} and leaves nothing`, async () => {
+      const store = await openTempStore();
+      try {
+        await assert.rejects(store.importNar(target, f.chunks ?? [nar], f.opts), (e: { code?: string; message: string }) => {
+          if (f.code !== 'E_NAR_TRUNCATED') assert.equal(e.code, f.code);
+          if (f.message) assert.match(e.message, f.message);
+          return true;
+        });
+        assert.equal(await store.db.isValidPath(target), false);
+        assert.equal(existsSync(store.realPath(target)), false);
+        assert.deepEqual(readdirSync(store.layout.tempDir), []);
+      } finally {
+        await store.close();
+      }
+    });
+  }
+
+  it('stops reading when the signal aborts', async () => {
+    const store = await openTempStore();
+    try {
+      const ac = new AbortController();
+      async function* slow() {
+        yield nar.subarray(0, 64);
+        ac.abort(new Error('peer too slow'));
+        yield nar.subarray(64);
+      }
+      await assert.rejects(store.importNar(target, slow(), { signal: ac.signal }), /peer too slow/);
+      assert.deepEqual(readdirSync(store.layout.tempDir), []);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('LocalStore.commitPath()', () => {
+  it('canonicalises, scans for references, breaks hard links and registers a build output', async () => {
+    const store = await openTempStore();
+    try {
+      const dep = (await store.addTextToStore('dep', 'dep')).path;
+      const unused = (await store.addTextToStore('unused', 'unused')).path;
+      const out = fakePath('built', 'built');
+      const tmp = store.newTempPath();
+      mkdirSync(tmp);
+      writeFileSync(join(tmp, 'ref'), `uses ${store.printPath(dep)} and itself ${store.printPath(out)}`);
+      const linked = join(tempDir(), 'outside');
+      writeFileSync(linked, 'shared inode');
+      execFileSync('ln', [linked, join(tmp, 'hard')]);
+      const modeBefore = lstatSync(linked).mode;
+      const { info } = await store.commitPath(tmp, out, { referenceCandidates: [dep, unused], deriver: fakePath('drv', 'built.drv') });
+      assert.deepEqual(info.references.map((r) => r.baseName).sort(), [dep.baseName, out.baseName].sort());
+      assert.equal(info.ultimate, true);
+      assert.equal(lstatSync(join(store.realPath(out), 'hard')).nlink, 1);
+      assert.equal(lstatSync(linked).mode, modeBefore, 'canonicalising the output changed a file outside it');
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('cleanTempArea()', () => {
+  it("removes a dead process's temporary tree and its renamed but unregistered path", async () => {
+    const store = await openTempStore();
+    try {
+      const dead = 999_999_999; // no such PID
+      const stray = fakePath('stray', 'stray');
+      mkdirSync(join(store.layout.tempDir, `T-${dead}.1-1`));
+      writeFileSync(join(store.layout.tempDir, `T-${dead}.1-1`, 'x'), 'x');
+      closeSync(openSync(join(store.layout.tempDir, `M-${dead}.1-2-${stray.baseName}`), 'w'));
+      mkdirSync(store.realPath(stray));
+      const live = store.newTempPath();
+      mkdirSync(live);
+      assert.equal(await cleanTempArea(store.temp, store.layout.realStoreDir, store.db), 2);
+      assert.equal(existsSync(store.realPath(stray)), false);
+      assert.deepEqual(readdirSync(store.layout.tempDir), [live.slice(live.lastIndexOf('/') + 1)]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('keeps a final path that was registered after all', async () => {
+    const store = await openTempStore();
+    try {
+      const info = await store.addTextToStore('kept', 'kept');
+      closeSync(openSync(join(store.layout.tempDir, `M-999999999.1-3-${info.path.baseName}`), 'w'));
+      await cleanTempArea(store.temp, store.layout.realStoreDir, store.db);
+      assert.equal(existsSync(store.realPath(info.path)), true);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('build logs', () => {
+  for (const compress of [true, false]) {
+    it(`round-trips a ${compress ? 'compressed' : 'plain'} log, found from the output too`, async () => {
+      const store = await openTempStore();
+      try {
+        const drv = fakePath('logdrv', 'x.drv');
+        const w = store.openLogWriter(drv, { compress });
+        w.write('line 1\n');
+        w.write(Buffer.from('line 2\n'));
+        await w.close();
+        assert.equal((await store.readBuildLog(drv))?.toString(), 'line 1\nline 2\n');
+        const plain = await store.addTextToStore('x', 'x');
+        assert.equal(await store.readBuildLog(plain.path), undefined);
+        const built = fakePath('out2', 'x');
+        await store.db.registerValidPaths([fakeInfo(built, [], { deriver: drv })]);
+        assert.equal((await store.readBuildLog(built))?.toString(), 'line 1\nline 2\n');
+      } finally {
+        await store.close();
+      }
+    });
+  }
+});
+

@@ -1,0 +1,1 @@
+rec { pos = __curPos; f = x: x; list = [ __curPos (f __curPos) ]; }

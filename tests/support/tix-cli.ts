@@ -1,0 +1,41 @@
+/** Run the `tix` command as a user would (bin/tix on the pinned Node), for CLI and differential tests. */
+
+import { spawn, spawnSync } from 'node:child_process';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const TIX_BIN = join(root, 'bin', 'tix');
+
+export interface TixResult {
+  readonly status: number | null;
+  readonly stdout: Buffer;
+  readonly stderr: string;
+}
+
+type TixOptions = { input?: Uint8Array; cwd?: string; env?: NodeJS.ProcessEnv };
+
+/**
+ * Blocks this process until tix exits: use it only when this process has no store open.
+ * If it does, it may own the store DB, and a blocked owner never answers the child.
+ */
+export function runTix(args: readonly string[], options: TixOptions = {}): TixResult {
+  const env = options.env ? { ...process.env, ...options.env } : undefined;
+  const r = spawnSync(TIX_BIN, args, { input: options.input, cwd: options.cwd, maxBuffer: 1 << 30, ...(env ? { env } : {}) });
+  return { status: r.status, stdout: r.stdout, stderr: String(r.stderr) };
+}
+
+/** `runTix` that keeps this process's event loop running, for tests that hold the store open. */
+export function runTixAsync(args: readonly string[], options: TixOptions = {}): Promise<TixResult> {
+  const env = options.env ? { ...process.env, ...options.env } : process.env;
+  return new Promise((resolve, reject) => {
+    const child = spawn(TIX_BIN, args, { cwd: options.cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString() }));
+    child.stdin.end(options.input);
+  });
+}
