@@ -9,8 +9,8 @@ import { LevelDatastore } from 'datastore-level';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { multiaddr } from '@multiformats/multiaddr';
-import { StoreDir } from '../src/store/index.ts';
-import type { TrustPolicy } from '../src/trust/index.ts';
+import { parseNarInfo, StoreDir } from '../src/store/index.ts';
+import { checkPathInfo, type TrustPolicy } from '../src/trust/index.ts';
 import {
   type NarSource, type NodeStatus, type PathInfoSource, type PeerImporter, PeerSubstitution, queryNarinfos, type SubstituteReply,
 } from '../src/substitute/index.ts';
@@ -179,21 +179,33 @@ export class TixNode {
     return { substituted: Object.fromEntries(r.substituted), failed: Object.fromEntries(r.failed), rejected };
   }
 
-  /** For each path, the narinfo text of the first provider that answers (not yet trusted). */
+  /**
+   * For each path, a provider's narinfo text: the first one our trust policy accepts, else
+   * the first one at all (so the caller can say why it is refused). The caller checks again.
+   */
   async queryNarinfos(paths: readonly string[]): Promise<Map<string, string>> {
     const parsed = paths.map((p) => this.#storeDir.parsePath(p));
     const providers = await this.lookup.findProviders(parsed.map((p) => p.hashPart));
     const out = new Map<string, string>();
     const dialer = hostDialer(this.host);
+    const policy = this.#substitution?.policy;
     await Promise.all(parsed.map(async (p) => {
+      let fallback: string | undefined;
       for (const peer of providers.get(p.hashPart) ?? []) {
         try {
           const text = (await queryNarinfos(dialer, peer, [p.hashPart])).get(p.hashPart);
-          if (text !== undefined) { out.set(this.#storeDir.printPath(p), text); return; }
+          if (text === undefined) continue;
+          fallback ??= text;
+          const info = parseNarInfo(text, { whence: `narinfo from ${peer}`, storeDir: this.#storeDir });
+          if (!policy || checkPathInfo(info, policy, { expectedPath: p }).ok) {
+            out.set(this.#storeDir.printPath(p), text);
+            return;
+          }
         } catch (e) {
           this.#log.debug(`narinfo query to ${peer} failed: ${(e as Error).message}`);
         }
       }
+      if (fallback !== undefined) out.set(this.#storeDir.printPath(p), fallback);
     }));
     return out;
   }
