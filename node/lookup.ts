@@ -117,6 +117,8 @@ export class Lookup implements ProviderFinder {
       }
     }
     const byProvider = new Map<string, Set<string>>();
+    /** One address update per provider, not one per key: each is a peer-store write. */
+    const addrs = new Map<string, { provider: PeerId; multiaddrs: Uint8Array[] }>();
     const self = host.peerId.toString();
     await Promise.all([...askPeer.values()].map(async ({ peer, keys: pk }) => {
       try {
@@ -130,13 +132,15 @@ export class Lookup implements ProviderFinder {
             let set = byProvider.get(id);
             if (!set) byProvider.set(id, (set = new Set()));
             set.add(pk[i]!.hashPart);
-            if (pi.multiaddrs.length > 0) await host.peerStore.merge(provider, { multiaddrs: pi.multiaddrs.map((a) => multiaddr(a)) }).catch(() => {});
+            if (pi.multiaddrs.length > 0 && !addrs.has(id)) addrs.set(id, { provider, multiaddrs: pi.multiaddrs });
           }
         }
       } catch (e) {
         this.#c.log.debug(`GET_PROVIDERS batch to ${peer} failed: ${(e as Error).message}`);
       }
     }));
+    await Promise.all([...addrs.values()].map(({ provider, multiaddrs }) =>
+      host.peerStore.merge(provider, { multiaddrs: multiaddrs.map((a) => multiaddr(a)) }).catch(() => {})));
     return new Map([...byProvider].map(([p, s]) => [p, [...s]]));
   }
 }
