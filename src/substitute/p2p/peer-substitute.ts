@@ -34,6 +34,11 @@ export interface PeerSubstituteComponents {
   dialer: PeerDialer;
   store: PeerImporter;
   policy: TrustPolicy;
+  /**
+   * Offer zstd on NAR streams (default off: on a LAN or loopback, compressing on the serving
+   * side costs more time than the bytes saved; worth it on slow links).
+   */
+  zstd?: boolean;
   /** Called once per rejected provider answer, with the reason (for logs and the CLI). */
   onReject?: (path: StorePath, peer: string, reason: string) => void;
 }
@@ -84,7 +89,7 @@ export class PeerSubstitution {
       try {
         const info = await this.#narinfo(peer, p);
         await this.#references(info);
-        const nar = await fetchNar(this.#c.dialer, peer, p.hashPart, { maxBytes: info.narSize, acceptZstd: true, signal: this.#options.signal });
+        const nar = await fetchNar(this.#c.dialer, peer, p.hashPart, { maxBytes: info.narSize, acceptZstd: this.#c.zstd ?? false, signal: this.#options.signal });
         await this.#c.store.importNar(p, nar.chunks, info, this.#options);
         this.#result.substituted.set(p.baseName, peer);
         return;
