@@ -1,6 +1,6 @@
 /**
- * Lookup benchmark: NODES tix nodes in this process (loopback, no mDNS, bootstrapped from
- * node 0), each holding PATHS paths. Once the batched announcer has swept every node's
+ * Lookup benchmark: NODES tix nodes in this process (loopback, no mDNS, each with the
+ * earlier nodes as static peers), each holding PATHS paths. Once the batched announcer has swept every node's
  * paths into the DHT, resolve QUERY paths held by other nodes three ways:
  *
  *   inventory   node 0: neighbours' Bloom filters + one have-request per neighbour (tix)
@@ -10,7 +10,7 @@
  * plus single-path latency (median of 50) for each, and the announce cost: the tix sweep
  * against plain kad-dht provide() of 100 keys (16 at a time).
  *
- *   node bench/p2p/lookup.ts [NODES=6] [PATHS=2000] [QUERY=1000]
+ *   node bench/p2p/lookup.ts [NODES=6] [PATHS=2000] [QUERY=1000]     (BENCH_LOG=1: node logs)
  */
 
 import { TixNode } from '../../node/daemon.ts';
@@ -24,7 +24,7 @@ import { benchPath, percentiles, prng, storeDir } from './paths.ts';
 const NODES = Number(process.argv[2] ?? 6);
 const PATHS = Number(process.argv[3] ?? 2000);
 const QUERY = Number(process.argv[4] ?? 1000);
-const log = createLogger('bench', () => {});
+const log = createLogger('bench', process.env.BENCH_LOG ? (l) => process.stderr.write(l + '\n') : () => {}, Boolean(process.env.BENCH_LOG));
 const work = mkdtempSync(join(tmpdir(), 'tix-bench-lookup-'));
 
 const ms = (t0: number): number => performance.now() - t0;
@@ -44,10 +44,10 @@ async function makeNode(i: number, paths: number, bootstrap: string[], opts: { m
   return node;
 }
 
-async function until(what: string, f: () => boolean, timeoutMs = 300_000): Promise<number> {
+async function until(what: string, f: () => boolean, timeoutMs = 60_000): Promise<number> {
   const t0 = performance.now();
   while (!f()) {
-    if (ms(t0) > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    if (ms(t0) > timeoutMs) throw new Error(`timed out waiting for ${what}: routing tables ${nodes.map(dhtSize).join(',')}, node 0 neighbours ${nodes[0]!.inventory.neighbours.size}`);
     await new Promise((r) => setTimeout(r, 100));
   }
   return ms(t0);
@@ -57,8 +57,10 @@ const dhtSize = (n: TixNode): number => (n.host.services.dht as unknown as { rou
 
 const tStart = performance.now();
 const nodes: TixNode[] = [await makeNode(0, PATHS, [])];
-const boot = [nodes[0]!.host.getMultiaddrs()[0]!.toString()];
-for (let i = 1; i < NODES; i++) nodes.push(await makeNode(i, PATHS, boot));
+// Each node gets the earlier ones as static peers: js kad-dht fills a new node's routing table
+// from the bootstrap peer only at its next self-lookup, minutes later.
+for (let i = 1; i < NODES; i++) nodes.push(await makeNode(i, PATHS, nodes.map((n) => n.host.getMultiaddrs()[0]!.toString())));
+const boot = nodes.map((n) => n.host.getMultiaddrs()[0]!.toString());
 await until('routing tables', () => nodes.every((n) => dhtSize(n) >= NODES - 1));
 await until('inventories', () => nodes[0]!.inventory.neighbours.size >= NODES - 1);
 // The first automatic sweeps ran while the routing tables were filling; sweep once more with
