@@ -66,6 +66,9 @@ export class PeerSubstitution {
 
   /** Make `paths` (and their closures) valid from peers, several at once. */
   async run(paths: readonly StorePath[]): Promise<PeerSubstituteResult> {
+    // One lookup for all of them (a closure of 1,000 paths is one batched round, not 1,000).
+    const valid = new Set((await this.#c.store.queryValidPaths(paths)).map((p) => p.baseName));
+    await this.#findProviders(paths.filter((p) => !valid.has(p.baseName)));
     await Promise.all(paths.map((p) => this.#one(p).catch((e: Error) => { this.#result.failed.set(p.baseName, e.message); })));
     return this.#result;
   }
