@@ -38,7 +38,9 @@ async function makeNode(i: number, paths: number, bootstrap: string[], opts: { m
   }
   const node = await TixNode.create({
     stateDir: join(work, `n${i}`), listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap, mdns: false,
-    persistent: false, controlSocket: false, forceDht: true, ...opts,
+    // persistent: a LevelDatastore in the state dir, as `tix node start` runs. (In memory, js
+    // kad-dht's provider lookup is a prefix query that scans every record the node holds.)
+    persistent: process.env.BENCH_MEMORY_DATASTORE ? false : true, controlSocket: false, forceDht: true, ...opts,
   }, { source, nars: source, log });
   await node.start();
   return node;
