@@ -10,6 +10,7 @@ import { type LocalBuildStore, openBuildSession, openLocalBuildStore, realise, t
 import { type StoreDir, StorePathError } from '../src/store/index.ts';
 import { type FlagSpec, flagBool, flagString, type ParsedArgs, UsageError } from './args.ts';
 import type { ProgressOptions } from './build-progress.ts';
+import { defaultStateDir } from './commands/node.ts';
 import { writeStderr } from './output.ts';
 
 export const buildFlags: readonly FlagSpec[] = [
@@ -63,6 +64,7 @@ export async function runRealisation(
       warn: (m) => writeStderr(`warning: ${m}\n`),
       cpuCount: cpus().length,
       hostEnv: (name) => process.env[name],
+      nodeStateDir: defaultStateDir(),
     });
     const targets = await targetsOf(store);
     const events = realise(targets, {

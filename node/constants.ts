@@ -62,9 +62,11 @@ export const ADD_PROVIDER_BATCH = 256;
 /** Time one peer may take to accept a region's batch of ADD_PROVIDER messages. */
 export const ADD_PROVIDER_TIMEOUT_MS = 60 * second;
 /** Time a batched GET_PROVIDERS exchange with one peer may take. */
-export const GET_PROVIDERS_TIMEOUT_MS = 5 * second;
+export const GET_PROVIDERS_TIMEOUT_MS = 30 * second;
 /** Peers asked per region in a batched provider lookup (the closest; records are on the K closest). */
 export const GET_PROVIDERS_PEERS = 3;
+/** Keys per GET_PROVIDERS stream; a peer's batches run in parallel. */
+export const GET_PROVIDERS_BATCH = 64;
 
 // ---- inventory --------------------------------------------------------------------------
 

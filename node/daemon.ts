@@ -8,7 +8,12 @@ import type { PrivateKey } from '@libp2p/interface';
 import { LevelDatastore } from 'datastore-level';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { NarSource, NodeStatus, PathInfoSource } from '../src/substitute/index.ts';
+import { multiaddr } from '@multiformats/multiaddr';
+import { parseNarInfo, StoreDir } from '../src/store/index.ts';
+import { checkPathInfo, type TrustPolicy } from '../src/trust/index.ts';
+import {
+  type NarSource, type NodeStatus, type PathInfoSource, type PeerImporter, PeerSubstitution, queryNarinfos, type SubstituteReply,
+} from '../src/substitute/index.ts';
 import { ControlSocket, type ControlHandler } from './control-socket.ts';
 import { DhtAnnouncer } from './dht-announcer.ts';
 import { hostDialer } from './dialer.ts';
@@ -49,6 +54,8 @@ export interface TixNodeComponents {
   source: PathInfoSource;
   nars: NarSource;
   log: Logger;
+  /** Where substitutes from peers go and how they are trusted; without it the node only serves. */
+  substitution?: { store: PeerImporter; policy: TrustPolicy };
 }
 
 export class TixNode {
@@ -61,13 +68,17 @@ export class TixNode {
   readonly #control: ControlSocket | undefined;
   readonly #datastore: LevelDatastore | undefined;
   readonly #log: Logger;
+  readonly #substitution: TixNodeComponents['substitution'];
+  readonly #storeDir: StoreDir;
   #startedAt = 0;
 
   private constructor(host: TixHost, datastore: LevelDatastore | undefined, init: TixNodeInit, c: TixNodeComponents) {
     this.host = host;
     this.#datastore = datastore;
     this.#log = c.log;
+    this.#substitution = c.substitution;
     const storeDir = init.storeDir ?? '/nix/store';
+    this.#storeDir = new StoreDir(storeDir);
     const dialer = hostDialer(host);
     this.inventory = new InventoryService({ host, source: c.source, dialer, log: c.log.child('inventory') }, { maxPeers: init.maxNeighbours });
     this.announcer = new DhtAnnouncer({ host, inventory: this.inventory, log: c.log.child('announce') }, { storeDir, force: init.forceDht });
@@ -121,10 +132,83 @@ export class TixNode {
 
   readonly #onIdentify = (): void => this.announcer.poke();
 
-  readonly #handleControl: ControlHandler = async (method) => {
+  readonly #handleControl: ControlHandler = async (method, params) => {
     if (method === 'status') return await this.status();
+    if (method === 'findProviders') {
+      const hashParts = (params as { hashParts?: unknown }).hashParts;
+      if (!Array.isArray(hashParts) || !hashParts.every((h) => typeof h === 'string' && /^[0-9a-df-np-sv-z]{32}$/.test(h))) {
+        throw Object.assign(new Error('findProviders needs {"hashParts": [32-character nix32 hash parts]}'), { code: 'E_CONTROL_REQUEST' });
+      }
+      return Object.fromEntries(await this.lookup.findProviders(hashParts as string[]));
+    }
+    if (method === 'substitute') return await this.substitute(this.#pathsParam(params));
+    if (method === 'queryNarinfos') return Object.fromEntries(await this.queryNarinfos(this.#pathsParam(params)));
+    if (method === 'connect') {
+      const address = (params as { address?: unknown }).address;
+      if (typeof address !== 'string') throw Object.assign(new Error('connect needs {"address": MULTIADDR}'), { code: 'E_CONTROL_REQUEST' });
+      await this.host.dial(multiaddr(address));
+      return {};
+    }
     throw Object.assign(new Error(`unknown control method '${method}'`), { code: 'E_CONTROL_METHOD' });
   };
+
+  #pathsParam(params: unknown): string[] {
+    const paths = (params as { paths?: unknown }).paths;
+    if (!Array.isArray(paths) || !paths.every((p) => typeof p === 'string')) {
+      throw Object.assign(new Error('expected {"paths": [absolute store paths]}'), { code: 'E_CONTROL_REQUEST' });
+    }
+    return paths as string[];
+  }
+
+  /** Substitute absolute store paths (and their closures) from peers into the node's store. */
+  async substitute(paths: readonly string[]): Promise<SubstituteReply> {
+    const sub = this.#substitution;
+    if (!sub) throw Object.assign(new Error('this node has no store to substitute into (started with --serve-cache)'), { code: 'E_NO_STORE' });
+    const parsed = paths.map((p) => this.#storeDir.parsePath(p));
+    const rejected: SubstituteReply['rejected'] = [];
+    const dialer = hostDialer(this.host);
+    const run = new PeerSubstitution({
+      finder: this.lookup, dialer, store: sub.store, policy: sub.policy,
+      onReject: (path, peer, reason) => {
+        rejected.push({ path: this.#storeDir.printPath(path), peer, reason });
+        this.#log.warn(`rejected '${this.#storeDir.printPath(path)}' from ${peer}: ${reason}`);
+      },
+    });
+    const r = await run.run(parsed);
+    for (const [base, peer] of r.substituted) this.#log.info(`substituted ${this.#storeDir.dir}/${base} from ${peer}`);
+    return { substituted: Object.fromEntries(r.substituted), failed: Object.fromEntries(r.failed), rejected };
+  }
+
+  /**
+   * For each path, a provider's narinfo text: the first one our trust policy accepts, else
+   * the first one at all (so the caller can say why it is refused). The caller checks again.
+   */
+  async queryNarinfos(paths: readonly string[]): Promise<Map<string, string>> {
+    const parsed = paths.map((p) => this.#storeDir.parsePath(p));
+    const providers = await this.lookup.findProviders(parsed.map((p) => p.hashPart));
+    const out = new Map<string, string>();
+    const dialer = hostDialer(this.host);
+    const policy = this.#substitution?.policy;
+    await Promise.all(parsed.map(async (p) => {
+      let fallback: string | undefined;
+      for (const peer of providers.get(p.hashPart) ?? []) {
+        try {
+          const text = (await queryNarinfos(dialer, peer, [p.hashPart])).get(p.hashPart);
+          if (text === undefined) continue;
+          fallback ??= text;
+          const info = parseNarInfo(text, { whence: `narinfo from ${peer}`, storeDir: this.#storeDir });
+          if (!policy || checkPathInfo(info, policy, { expectedPath: p }).ok) {
+            out.set(this.#storeDir.printPath(p), text);
+            return;
+          }
+        } catch (e) {
+          this.#log.debug(`narinfo query to ${peer} failed: ${(e as Error).message}`);
+        }
+      }
+      if (fallback !== undefined) out.set(this.#storeDir.printPath(p), fallback);
+    }));
+    return out;
+  }
 
   async status(): Promise<NodeStatus> {
     const nb = this.inventory.neighbours;
@@ -143,6 +227,7 @@ export class TixNode {
     const is = this.narinfoServer.stats;
     return {
       peerId: this.host.peerId.toString(),
+      pid: process.pid,
       addresses: this.host.getMultiaddrs().map(String),
       httpPort: null,
       peers,

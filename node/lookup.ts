@@ -16,7 +16,7 @@ import { multiaddr } from '@multiformats/multiaddr';
 import { peerIdFromMultihash } from '@libp2p/peer-id';
 import * as Digest from 'multiformats/hashes/digest';
 import { decodeNix32, queryHave, storePathKey, type AbortOptions, type PeerDialer, type ProviderFinder } from '../src/substitute/index.ts';
-import { GET_PROVIDERS_PEERS, GET_PROVIDERS_TIMEOUT_MS, HAVE_TIMEOUT_MS, REGION_MIN_PEERS } from './constants.ts';
+import { GET_PROVIDERS_PEERS, GET_PROVIDERS_BATCH, GET_PROVIDERS_TIMEOUT_MS, HAVE_TIMEOUT_MS, REGION_MIN_PEERS } from './constants.ts';
 import type { DhtAnnouncer } from './dht-announcer.ts';
 import { closestPeers, groupByRegion, kadId, regionBits, regionOf } from './dht-regions.ts';
 import type { TixHost } from './host.ts';
@@ -117,8 +117,14 @@ export class Lookup implements ProviderFinder {
       }
     }
     const byProvider = new Map<string, Set<string>>();
+    /** One address update per provider, not one per key: each is a peer-store write. */
+    const addrs = new Map<string, { provider: PeerId; multiaddrs: Uint8Array[] }>();
     const self = host.peerId.toString();
-    await Promise.all([...askPeer.values()].map(async ({ peer, keys: pk }) => {
+    // Batches of GET_PROVIDERS_BATCH keys per stream: js kad-dht answers the messages of one
+    // stream one by one, so a big batch on one stream outlasts any fixed timeout.
+    const asks = [...askPeer.values()].flatMap(({ peer, keys: all }) =>
+      Array.from({ length: Math.ceil(all.length / GET_PROVIDERS_BATCH) }, (_, i) => ({ peer, keys: all.slice(i * GET_PROVIDERS_BATCH, (i + 1) * GET_PROVIDERS_BATCH) })));
+    await Promise.all(asks.map(async ({ peer, keys: pk }) => {
       try {
         const s = AbortSignal.any([AbortSignal.timeout(GET_PROVIDERS_TIMEOUT_MS), ...(signal ? [signal] : [])]);
         const answers = await getProviders(host, peer, pk.map((k) => k.key), s);
@@ -130,13 +136,15 @@ export class Lookup implements ProviderFinder {
             let set = byProvider.get(id);
             if (!set) byProvider.set(id, (set = new Set()));
             set.add(pk[i]!.hashPart);
-            if (pi.multiaddrs.length > 0) await host.peerStore.merge(provider, { multiaddrs: pi.multiaddrs.map((a) => multiaddr(a)) }).catch(() => {});
+            if (pi.multiaddrs.length > 0 && !addrs.has(id)) addrs.set(id, { provider, multiaddrs: pi.multiaddrs });
           }
         }
       } catch (e) {
         this.#c.log.debug(`GET_PROVIDERS batch to ${peer} failed: ${(e as Error).message}`);
       }
     }));
+    await Promise.all([...addrs.values()].map(({ provider, multiaddrs }) =>
+      host.peerStore.merge(provider, { multiaddrs: multiaddrs.map((a) => multiaddr(a)) }).catch(() => {})));
     return new Map([...byProvider].map(([p, s]) => [p, [...s]]));
   }
 }

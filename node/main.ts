@@ -5,8 +5,12 @@
  * second signal exits at once).
  */
 
-import { BinaryCacheDirSource, MemoryPathSource, type NarSource, type NodeConfig, type PathInfoSource } from '../src/substitute/index.ts';
-import { TixNode } from './daemon.ts';
+import { parsePublicKey, type PublicKey } from '../src/store/index.ts';
+import { LocalStore, resolveStoreLayout } from '../src/store/local/index.ts';
+import { BinaryCacheDirSource, MemoryPathSource, type NarSource, type NodeConfig, type PathInfoSource, type PeerImporter } from '../src/substitute/index.ts';
+import type { TrustPolicy } from '../src/trust/index.ts';
+import { TixNode, type TixNodeComponents } from './daemon.ts';
+import { LocalStoreSource } from './store-source.ts';
 import { createLogger, describeError } from './log.ts';
 
 const log = createLogger('tix-node');
@@ -23,13 +27,18 @@ function parseConfig(arg: string | undefined): NodeConfig {
 
 async function main(): Promise<number> {
   const config = parseConfig(process.argv[2]);
-  if (config.store !== null) {
-    throw Object.assign(new Error(`the local store is not wired into the node yet (issue 5 phase 2); serve a binary cache directory with --serve-cache DIR`), { code: 'E_USAGE' });
-  }
   if (config.httpPort !== null) log.warn('the HTTP binary-cache facade is not implemented yet (issue 5 phase 2); --http-port is ignored');
   let source: PathInfoSource & NarSource;
   let cache: BinaryCacheDirSource | undefined;
-  if (config.serveCache !== null) {
+  let store: LocalStore | undefined;
+  let storeSource: LocalStoreSource | undefined;
+  let substitution: TixNodeComponents['substitution'];
+  if (config.store !== null && config.serveCache === null) {
+    store = await LocalStore.open(resolveStoreLayout(config.store));
+    source = storeSource = new LocalStoreSource(store, log.child('store'));
+    substitution = { store: importerOf(store), policy: trustPolicy(config, store, (m) => log.warn(m)) };
+    config.storeDir = store.storeDir.dir;
+  } else if (config.serveCache !== null) {
     cache = new BinaryCacheDirSource(config.serveCache, (m) => log.warn(m));
     await cache.open();
     source = cache;
@@ -43,7 +52,7 @@ async function main(): Promise<number> {
     mdns: config.mdns ? {} : false,
     ...(config.pskFile ? { pskFile: config.pskFile } : {}),
     storeDir: config.storeDir,
-  }, { source, nars: source, log });
+  }, { source, nars: source, log, substitution });
   let stopping = false;
   const { promise: stopped, resolve: resolveStopped } = Promise.withResolvers<void>();
   const stop = (signal: string): void => {
@@ -53,7 +62,12 @@ async function main(): Promise<number> {
     }
     stopping = true;
     log.info(`${signal}: stopping`);
-    void started.then(() => node.stop()).finally(() => { cache?.close(); resolveStopped(); });
+    void started.then(() => node.stop()).finally(async () => {
+      cache?.close();
+      await storeSource?.close();
+      await store?.close();
+      resolveStopped();
+    });
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
@@ -61,6 +75,33 @@ async function main(): Promise<number> {
   await started;
   await stopped;
   return 0;
+}
+
+/** The store's import, as peer substitution uses it (it verifies hash and size and registers atomically). */
+function importerOf(store: LocalStore): PeerImporter {
+  return {
+    queryValidPaths: (paths) => store.db.queryValidPaths(paths),
+    importNar: async (path, nar, info, options) => {
+      await store.importNar(path, nar, {
+        narHash: info.narHash, narSize: info.narSize, references: info.references, deriver: info.deriver,
+        sigs: info.sigs, ca: info.ca, signal: options.signal,
+      });
+    },
+  };
+}
+
+/** `trusted-public-keys` and `require-sigs` as the CLI passed them; unparsable keys are reported and left out. */
+function trustPolicy(config: NodeConfig, store: LocalStore, warn: (m: string) => void): TrustPolicy {
+  const keys = new Map<string, PublicKey>();
+  for (const entry of config.trustedPublicKeys) {
+    try {
+      const k = parsePublicKey(entry, 'trusted-public-keys');
+      keys.set(k.name, k);
+    } catch (e) {
+      warn((e as Error).message);
+    }
+  }
+  return { trustedKeys: keys, requireSigs: config.requireSigs, storeDir: store.storeDir };
 }
 
 let code: number;

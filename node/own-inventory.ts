@@ -11,15 +11,18 @@
 import { BloomFilter, decodeNix32, MAX_DELTA_PATHS, type Message, type PathInfoSource, type StorePath } from '../src/substitute/index.ts';
 import { INVENTORY_RESNAPSHOT_FRACTION } from './constants.ts';
 
+/** Smallest filter capacity: 2 KiB of filter, so a small store's first paths cause no rebuilds. */
+const MIN_CAPACITY = 1024;
+
 export type InventoryUpdate =
   | { type: 'filter'; message: Extract<Message, { type: 'inventory-filter' }> }
   | { type: 'delta'; messages: Extract<Message, { type: 'inventory-delta' }>[] };
 
 export class OwnInventory {
   readonly #paths = new Map<string, StorePath>();
-  #filter: BloomFilter = BloomFilter.forCount(0);
+  #filter: BloomFilter = BloomFilter.forCount(MIN_CAPACITY);
   /** Entries the current filter was sized for; outgrowing it triggers a rebuild. */
-  #capacity = 0;
+  #capacity = MIN_CAPACITY;
   /** Hash parts removed since the filter was built (still "in" the filter). */
   #removedSinceFilter = new Set<string>();
   #pendingAdded = new Set<string>();
@@ -106,7 +109,7 @@ export class OwnInventory {
 
   #rebuild(): void {
     // Room to grow by half before the next rebuild keeps rebuilds rare during a big build.
-    this.#capacity = Math.max(1024, Math.ceil(this.#paths.size * 1.5));
+    this.#capacity = Math.max(MIN_CAPACITY, Math.ceil(this.#paths.size * 1.5));
     this.#filter = BloomFilter.forCount(this.#capacity);
     for (const h of this.#paths.keys()) this.#filter.add(decodeNix32(h, 20));
     this.#removedSinceFilter.clear();

@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { ControlClient, type NodeConfig, type NodeStatus } from '../../src/substitute/index.ts';
 import { parseArgs, UsageError } from '../args.ts';
 import { writeStdout } from '../output.ts';
+import { commandSettings } from '../settings.ts';
 
 export const summary = 'run a P2P substitution node, or show the status of the running one';
 
@@ -31,7 +32,9 @@ start    Run the node in the foreground, logging to stderr, until SIGINT or SIGT
   --no-mdns          Do not discover peers on the LAN with mDNS.
   --psk-file FILE    Private network key (go-ipfs swarm.key format): peers without it cannot connect.
   --serve-cache DIR  Serve the Nix binary cache in DIR (nix copy --to file://DIR, compression none or zstd).
-  --store DIR        The local tix store to serve (not yet: issue 5 phase 2).
+  --store DIR        The local tix store (the \`store\` setting): its valid paths are announced and
+                     served, and substitutes from peers go into it. Peers' narinfos must be signed
+                     by a key in \`trusted-public-keys\` (require-sigs; tix.conf or --option).
   --http-port N      Port of the HTTP binary-cache facade (not yet: issue 5 phase 2).
 
 status   Show the running node's peer id, addresses, peers, announced paths and transfer counters.
@@ -59,6 +62,7 @@ async function start(argv: string[]): Promise<number> {
     { name: 'no-mdns' }, { name: 'psk-file', arity: 1 }, { name: 'http-port', arity: 1 },
   ]);
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+  const settings = commandSettings({ flags, positionals });
   const port = flags.get('http-port') as string | undefined;
   if (port !== undefined && !/^\d{1,5}$/.test(port)) throw new UsageError(`--http-port '${port}' is not a port number`);
   const path = (name: string): string | null => (flags.has(name) ? resolve(flags.get(name) as string) : null);
@@ -68,7 +72,9 @@ async function start(argv: string[]): Promise<number> {
     peers: (flags.get('peer') as string[] | undefined) ?? [],
     mdns: !flags.has('no-mdns'),
     pskFile: path('psk-file'),
-    store: path('store'),
+    store: flags.has('serve-cache') ? null : storeSetting(settings.store),
+    trustedPublicKeys: settings.trustedPublicKeys,
+    requireSigs: settings.requireSigs,
     serveCache: path('serve-cache'),
     httpPort: port === undefined ? null : Number(port),
     storeDir: '/nix/store',
@@ -88,6 +94,11 @@ async function start(argv: string[]): Promise<number> {
     process.off('SIGINT', ignore);
     process.off('SIGTERM', forward);
   }
+}
+
+/** A directory given as the store is made absolute: the daemon runs with another working directory. */
+function storeSetting(store: string): string {
+  return store === 'auto' || store === '' || store.startsWith('local') || store.startsWith('/') ? store : resolve(store);
 }
 
 async function status(argv: string[]): Promise<number> {

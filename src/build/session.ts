@@ -47,6 +47,8 @@ export interface SessionIo {
   /** Number of CPUs, for `cores = 0`. */
   readonly cpuCount: number;
   readonly hostEnv?: (name: string) => string | undefined;
+  /** State dir of a tix node to substitute from when one is running there (the CLI passes the default). */
+  readonly nodeStateDir?: string;
 }
 
 /** Realisation options from settings; `targets` and per-run flags are the caller's. */
@@ -54,7 +56,7 @@ export async function openBuildSession(settings: BuildSettings, store: BuildStor
   const sandbox = makeSandbox(settings, store, io);
   const secretKeys = settings.secretKeyFiles.map(readSecretKey);
   const trust = trustPolicy(settings, secretKeys, store.storeDir, io);
-  const substituters: Substituter[] = settings.substitute ? await openSubstituters(settings.substituters, store.storeDir, io.warn) : [];
+  const substituters: Substituter[] = settings.substitute ? await openSubstituters(settings.substituters, store.storeDir, io.warn, io.nodeStateDir === undefined ? undefined : { stateDir: io.nodeStateDir, realStoreDir: store.realStoreDir }) : [];
   return {
     store,
     sandbox,

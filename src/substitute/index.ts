@@ -1,4 +1,4 @@
-/** Public surface of substitution for cli/ and node/. */
+/** Public surface of src/substitute (binary-cache substituters and the P2P protocols) for cli/ and node/. */
 export * from './substituter.ts';
 export * from './substitute.ts';
 export * from './binary-cache.ts';
@@ -19,3 +19,5 @@ export * from './binary-cache-dir.ts';
 export { decodeNix32, encodeNix32 } from '../hash/nix32.ts';
 export { concatBytes } from '../util/bytes.ts';
 export type { StorePath } from '../store/store-path.ts';
+export * from './p2p/peer-substitute.ts';
+export * from './p2p/node-substituter.ts';

@@ -1,7 +1,7 @@
 /**
  * Substituters from the `substituters` setting: URIs with optional `?priority=N` and
- * `?trusted=1`. Nix: `StoreReference` parsing for binary-cache stores. Only `file://` is
- * handled here so far; other schemes are reported and skipped, as Nix skips a substituter
+ * `?trusted=1`. Nix: `StoreReference` parsing for binary-cache stores. `file://` and `p2p:`
+ * (a running tix node) are handled here so far; other schemes are reported and skipped, as Nix skips a substituter
  * it cannot open.
  */
 
@@ -9,10 +9,23 @@ import { InvalidValueError } from '../errors.ts';
 import type { StoreDir } from '../store/store-dir.ts';
 import { BinaryCacheSubstituter } from './binary-cache.ts';
 import { FileTransport } from './file-transport.ts';
+import { NodeSubstituter } from './p2p/node-substituter.ts';
 import type { Substituter } from './substituter.ts';
 
+/** Where a running tix node is, for `p2p:` and the automatic P2P substituter. */
+export interface NodeLocation {
+  /** The node's state dir (its control socket). */
+  readonly stateDir: string;
+  /** The real directory of this store, where the node's substitutes appear. */
+  readonly realStoreDir: string;
+}
+
 /** Open one substituter by URI. */
-export async function openSubstituter(uri: string, storeDir: StoreDir): Promise<Substituter> {
+export async function openSubstituter(uri: string, storeDir: StoreDir, node?: NodeLocation): Promise<Substituter> {
+  if (uri === 'p2p:' || uri === 'p2p') {
+    if (!node) throw new InvalidValueError('E_SUBSTITUTER', `substituter '${uri}' needs a tix node`);
+    return new NodeSubstituter(node.stateDir, storeDir, node.realStoreDir);
+  }
   const url = new URL(uri);
   const prio = url.searchParams.get('priority');
   const opts = { priority: prio === null ? undefined : Number(prio), trusted: url.searchParams.get('trusted') === '1' };
@@ -23,16 +36,24 @@ export async function openSubstituter(uri: string, storeDir: StoreDir): Promise<
   throw new InvalidValueError('E_SUBSTITUTER', `substituter '${uri}' is not supported yet (only file:// binary caches are)`);
 }
 
-/** Open every configured substituter; those that fail are reported through `warn` and left out. */
-export async function openSubstituters(uris: readonly string[], storeDir: StoreDir, warn: (m: string) => void): Promise<Substituter[]> {
+/**
+ * Open every configured substituter; those that fail are reported through `warn` and left
+ * out. With `node`, a running tix node is added as the `p2p:` substituter when the list
+ * does not name it (tix build uses a running node automatically).
+ */
+export async function openSubstituters(uris: readonly string[], storeDir: StoreDir, warn: (m: string) => void, node?: NodeLocation): Promise<Substituter[]> {
   const out: Substituter[] = [];
   for (const uri of uris) {
     if (uri === '') continue;
     try {
-      out.push(await openSubstituter(uri, storeDir));
+      out.push(await openSubstituter(uri, storeDir, node));
     } catch (e) {
       warn(`ignoring substituter '${uri}': ${(e as Error).message}`);
     }
+  }
+  if (node && !out.some((s) => s.uri === 'p2p:')) {
+    const p2p = await NodeSubstituter.probe(node.stateDir, storeDir, node.realStoreDir);
+    if (p2p) out.push(p2p);
   }
   return out;
 }

@@ -5,8 +5,9 @@
  *     request   {"id": 1, "method": "status", "params": {}}
  *     response  {"id": 1, "result": {...}}   or   {"id": 1, "error": {"code": "E_...", "message": "..."}}
  *
- * Methods: `status` (now); the phase-2 substitution client adds fetch/announce. The types
- * and the client live here so the CLI and the substitution client reach the daemon
+ * Methods: `status`, `findProviders` (hash parts → peer ids), `queryNarinfos` (store paths →
+ * a provider's narinfo), `substitute` (store paths → made valid in the node's store),
+ * `connect` (dial a multiaddr). The types and the client live here so the CLI and the substitution client reach the daemon
  * without importing node/.
  */
 
@@ -43,6 +44,8 @@ export interface TransferCounters {
 /** `tix node status --json` (these key names are the interface). */
 export interface NodeStatus {
   peerId: string;
+  /** Process id of the daemon. */
+  pid: number;
   addresses: string[];
   /** Port of the HTTP binary-cache facade; null until it exists (issue 5 phase 2). */
   httpPort: number | null;
@@ -64,12 +67,23 @@ export interface NodeConfig {
   peers: string[];
   mdns: boolean;
   pskFile: string | null;
-  /** The local tix store (wired in by issue 5 phase 2). */
+  /** The local tix store (the `store` setting) served, announced and substituted into. */
   store: string | null;
+  /** `trusted-public-keys` for substitutes from peers. */
+  trustedPublicKeys: string[];
+  /** `require-sigs`. */
+  requireSigs: boolean;
   /** A Nix binary cache directory to serve to peers. */
   serveCache: string | null;
   httpPort: number | null;
   storeDir: string;
+}
+
+/** The answer to `substitute`: base names substituted (with the peer), failed (with why), rejected answers. */
+export interface SubstituteReply {
+  substituted: Record<string, string>;
+  failed: Record<string, string>;
+  rejected: { path: string; peer: string; reason: string }[];
 }
 
 export interface ControlRequest {
@@ -140,6 +154,29 @@ export class ControlClient {
 
   async status(): Promise<NodeStatus> {
     return (await this.request('status')) as NodeStatus;
+  }
+
+  /** Providers of each hash part, as the node's lookup finds them (neighbours, then the DHT). */
+  async findProviders(hashParts: readonly string[]): Promise<Record<string, string[]>> {
+    return (await this.request('findProviders', { hashParts })) as Record<string, string[]>;
+  }
+
+  /**
+   * Have the node substitute absolute store `paths` (with their closures) from peers into
+   * its store, checking signatures and hashes itself.
+   */
+  async substitute(paths: readonly string[], timeoutMs = 600_000): Promise<SubstituteReply> {
+    return (await this.request('substitute', { paths }, timeoutMs)) as SubstituteReply;
+  }
+
+  /** The narinfo text of each absolute store path that some peer has (unverified: the caller checks). */
+  async queryNarinfos(paths: readonly string[]): Promise<Record<string, string>> {
+    return (await this.request('queryNarinfos', { paths }, 60_000)) as Record<string, string>;
+  }
+
+  /** Dial a peer by multiaddr (with /p2p/<id>). */
+  async connect(address: string): Promise<void> {
+    await this.request('connect', { address });
   }
 
   close(): void {

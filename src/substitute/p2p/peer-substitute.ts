@@ -1,0 +1,139 @@
+/**
+ * Substituting store paths from peers, closure first. Nix: `SubstitutionGoal` with one
+ * "substituter" per provider: for each missing path, find its providers (neighbours'
+ * inventories, then the DHT: the `ProviderFinder`), and for each provider in turn
+ *
+ *   1. fetch its narinfo (batched protocol, one path) and refuse one for another path;
+ *   2. check the signature against `trusted-public-keys` (`require-sigs`; content-addressed
+ *      paths may prove themselves), *before* downloading anything;
+ *   3. substitute the missing references first (the store takes a path only after them);
+ *   4. stream the NAR into the store's import, which restores into a temp dir while hashing,
+ *      stops at the first byte past NarSize, compares hash and size and registers atomically.
+ *
+ * Any failure (timeout, disconnect, wrong hash, bad or missing signature, malformed NAR or
+ * narinfo, oversize) drops that provider for that path and the next one is tried; the
+ * store's import guarantees nothing partial becomes valid or stays behind.
+ */
+
+import { parseNarInfo, type NarInfo } from '../../store/narinfo.ts';
+import type { StoreDir } from '../../store/store-dir.ts';
+import type { StorePath } from '../../store/store-path.ts';
+import { checkPathInfo, type TrustPolicy } from '../../trust/verdict.ts';
+import { fetchNar } from './nar-client.ts';
+import { queryNarinfos } from './narinfo-client.ts';
+import type { AbortOptions, PeerDialer, ProviderFinder } from './types.ts';
+
+/** The store operations substitution needs (LocalStore has them). */
+export interface PeerImporter {
+  queryValidPaths(paths: readonly StorePath[]): Promise<StorePath[]>;
+  importNar(path: StorePath, nar: AsyncIterable<Uint8Array>, info: NarInfo, options: AbortOptions): Promise<void>;
+}
+
+export interface PeerSubstituteComponents {
+  finder: ProviderFinder;
+  dialer: PeerDialer;
+  store: PeerImporter;
+  policy: TrustPolicy;
+  /**
+   * Offer zstd on NAR streams (default off: on a LAN or loopback, compressing on the serving
+   * side costs more time than the bytes saved; worth it on slow links).
+   */
+  zstd?: boolean;
+  /** Called once per rejected provider answer, with the reason (for logs and the CLI). */
+  onReject?: (path: StorePath, peer: string, reason: string) => void;
+}
+
+export interface PeerSubstituteResult {
+  /** Paths made valid by this call (references included), with the peer each came from. */
+  readonly substituted: Map<string, string>;
+  /** Paths that could not be substituted, with the last reason. */
+  readonly failed: Map<string, string>;
+}
+
+export class PeerSubstitution {
+  readonly #c: PeerSubstituteComponents;
+  readonly #storeDir: StoreDir;
+  readonly #providers = new Map<string, string[]>();
+  readonly #running = new Map<string, Promise<void>>();
+  readonly #result: PeerSubstituteResult = { substituted: new Map(), failed: new Map() };
+  readonly #options: AbortOptions;
+
+  constructor(c: PeerSubstituteComponents, options: AbortOptions = {}) {
+    this.#c = c;
+    this.#storeDir = c.policy.storeDir;
+    this.#options = options;
+  }
+
+  /** Make `paths` (and their closures) valid from peers, several at once. */
+  async run(paths: readonly StorePath[]): Promise<PeerSubstituteResult> {
+    // One lookup for all of them (a closure of 1,000 paths is one batched round, not 1,000).
+    const valid = new Set((await this.#c.store.queryValidPaths(paths)).map((p) => p.baseName));
+    await this.#findProviders(paths.filter((p) => !valid.has(p.baseName)));
+    await Promise.all(paths.map((p) => this.#one(p).catch((e: Error) => { this.#result.failed.set(p.baseName, e.message); })));
+    return this.#result;
+  }
+
+  #one(p: StorePath): Promise<void> {
+    let job = this.#running.get(p.baseName);
+    if (!job) {
+      job = this.#substitute(p);
+      this.#running.set(p.baseName, job);
+    }
+    return job;
+  }
+
+  async #substitute(p: StorePath): Promise<void> {
+    if ((await this.#c.store.queryValidPaths([p])).length > 0) return;
+    const printed = this.#storeDir.printPath(p);
+    const providers = await this.#findProviders([p]).then((m) => m.get(p.hashPart) ?? []);
+    let last = 'no peer provides it';
+    for (const peer of providers) {
+      this.#options.signal?.throwIfAborted();
+      try {
+        const info = await this.#narinfo(peer, p);
+        await this.#references(info);
+        const nar = await fetchNar(this.#c.dialer, peer, p.hashPart, { maxBytes: info.narSize, acceptZstd: this.#c.zstd ?? false, signal: this.#options.signal });
+        await this.#c.store.importNar(p, nar.chunks, info, this.#options);
+        this.#result.substituted.set(p.baseName, peer);
+        return;
+      } catch (e) {
+        if (this.#options.signal?.aborted) throw e;
+        last = `${(e as Error).message} (from ${peer})`;
+        this.#c.onReject?.(p, peer, (e as Error).message);
+      }
+    }
+    throw new Error(`cannot substitute '${printed}' from peers: ${last}`);
+  }
+
+  /** The provider's narinfo for `p`, parsed and trusted, or an error saying why not. */
+  async #narinfo(peer: string, p: StorePath): Promise<NarInfo> {
+    const texts = await queryNarinfos(this.#c.dialer, peer, [p.hashPart], this.#options);
+    const text = texts.get(p.hashPart);
+    if (text === undefined) throw new Error('the peer no longer has it');
+    const info = parseNarInfo(text, { whence: `narinfo from ${peer}`, storeDir: this.#storeDir });
+    const verdict = checkPathInfo(info, this.#c.policy, { expectedPath: p });
+    if (!verdict.ok) throw new Error(verdict.reason);
+    return info;
+  }
+
+  /** Substitute the missing references of `info` first; fails if any cannot be had. */
+  async #references(info: NarInfo): Promise<void> {
+    const others = info.references.filter((r) => !r.equals(info.path));
+    if (others.length === 0) return;
+    const valid = new Set((await this.#c.store.queryValidPaths(others)).map((v) => v.baseName));
+    const missing = others.filter((r) => !valid.has(r.baseName));
+    if (missing.length === 0) return;
+    await this.#findProviders(missing);
+    await Promise.all(missing.map((r) => this.#one(r)));
+  }
+
+  /** Providers of `paths`, asked in one batch for those not asked yet. */
+  async #findProviders(paths: readonly StorePath[]): Promise<Map<string, string[]>> {
+    const ask = paths.map((p) => p.hashPart).filter((h) => !this.#providers.has(h));
+    if (ask.length > 0) {
+      const found = await this.#c.finder.findProviders(ask, this.#options);
+      for (const h of ask) this.#providers.set(h, found.get(h) ?? []);
+    }
+    return new Map(paths.map((p) => [p.hashPart, this.#providers.get(p.hashPart)!]));
+  }
+}
