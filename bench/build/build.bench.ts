@@ -16,14 +16,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { arg, median, now } from '../support/bench.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const tixBin = join(root, 'bin', 'tix');
 
-function arg(name: string, dflt: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
-}
 const CHAIN = arg('chain', 100);
 const FAN = arg('fan', 500);
 const RUNS = arg('runs', 3);
@@ -38,8 +35,6 @@ let
   fan = mk "fan-root" "echo \${builtins.concatStringsSep " " (map toString leaves)} > $out";
 in if shape == "chain" then chain else fan
 `;
-
-const now = (): number => Number(process.hrtime.bigint()) / 1e6;
 
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): number {
   const t0 = now();
@@ -73,11 +68,6 @@ function tixBuild(file: string, shape: string, n: number): number {
   } finally {
     chmodRemove(store);
   }
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'tix-bench-build-'));

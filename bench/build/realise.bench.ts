@@ -22,20 +22,15 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { derivationNameFromPath, derivationReferences, parseDerivation } from '../../src/store/index.ts';
 import { LocalStore, storeLayout } from '../../src/store/local/index.ts';
+import { arg, now } from '../support/bench.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const tixBin = join(root, 'bin', 'tix');
 
-function arg(name: string, dflt: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
-}
 const RUNS = arg('runs', 2);
 const CHAIN = arg('chain', 100);
 const FAN = arg('fan', 500);
 const JOBS = arg('jobs', 2);
-
-const now = (): number => Number(process.hrtime.bigint()) / 1e6;
 
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): string {
   const r = spawnSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env }, maxBuffer: 1 << 26 });

@@ -22,19 +22,14 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RefScanner } from '../../src/store/index.ts';
 import { hashPath, readFdChunks, restorePath } from '../../src/store/local/index.ts';
+import { arg, now } from '../support/bench.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const tixBin = join(root, 'bin', 'tix');
 
-function arg(name: string, dflt: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
-}
 const RUNS = arg('runs', 5);
 const BIG_MIB = arg('big-mib', 1024);
 const FILES = arg('files', 20000);
-
-const now = (): number => Number(process.hrtime.bigint()) / 1e6;
 
 interface Stat {
   readonly best: number;

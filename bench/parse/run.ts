@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BASE_ENV_NAMES, parse, resolve, showExpr, Source } from '../../src/lang/index.ts';
+import { median } from '../support/bench.ts';
 
 function packageSet(n: number): string {
   const out = ['{ lib, stdenv, fetchurl, pkgs }:', 'with pkgs;', 'let', '  common = { platforms = lib.platforms.unix; };', 'in {'];
@@ -51,11 +52,6 @@ function operatorSoup(n: number): string {
   const terms: string[] = [];
   for (let i = 0; i < n; i++) terms.push(`(x: y: if x < y then x * ${i} - y / 2 else { a.b = x; c = [ y ${i}.5 ]; }.a.b or null) ${i} ${i + 1}`);
   return `[\n${terms.join('\n')}\n]\n`;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1]!;
 }
 
 function timeNix(file: string, runs: number): number {

@@ -19,19 +19,14 @@ import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, wri
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { arg, now } from '../support/bench.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const tixBin = join(root, 'bin', 'tix');
 
-function arg(name: string, dflt: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
-}
 const RUNS = arg('runs', 3);
 const BIG_MIB = arg('big-mib', 1024);
 const FILES = arg('files', 20000);
-
-const now = (): number => Number(process.hrtime.bigint()) / 1e6;
 
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): string {
   const r = spawnSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
