@@ -27,6 +27,8 @@ export interface HttpTransportOptions {
   readonly headersTimeoutMs?: number;
   /** First backoff delay; doubled per attempt. */
   readonly backoffMs?: number;
+  /** Largest small file (`nix-cache-info`, narinfo) read whole; a lying cache cannot fill memory. */
+  readonly maxFileBytes?: number;
 }
 
 const MISSING = new Set([403, 404, 410]);
@@ -47,7 +49,7 @@ export class HttpTransport implements CacheTransport {
   constructor(base: string, opts: HttpTransportOptions = {}) {
     this.uri = base;
     this.#base = base;
-    this.#opts = { connections: 25, attempts: 5, headersTimeoutMs: 30_000, backoffMs: 100, ...opts };
+    this.#opts = { connections: 25, attempts: 5, headersTimeoutMs: 30_000, backoffMs: 100, maxFileBytes: 4 << 20, ...opts };
   }
 
   /** The absolute URL of a file: relative to the cache, or absolute http(s) as a narinfo may say. */
@@ -58,11 +60,27 @@ export class HttpTransport implements CacheTransport {
   }
 
   async readFile(rel: string, signal?: AbortSignal): Promise<Uint8Array | undefined> {
-    const res = await this.#get(this.url(rel), signal);
+    const url = this.url(rel);
+    const res = await this.#get(url, signal);
     if (!res) return undefined;
+    const tooBig = (): InvalidValueError => new InvalidValueError('E_SUBSTITUTER', `'${url}' is larger than ${this.#opts.maxFileBytes} bytes`);
+    if (Number(res.headers.get('content-length') ?? 0) > this.#opts.maxFileBytes) {
+      await res.body?.cancel().catch(() => {});
+      throw tooBig();
+    }
     await this.#acquire();
     try {
-      return new Uint8Array(await res.arrayBuffer());
+      const chunks: Uint8Array[] = [];
+      let size = 0;
+      for await (const chunk of (res.body ?? []) as AsyncIterable<Uint8Array>) {
+        size += chunk.byteLength;
+        if (size > this.#opts.maxFileBytes) {
+          await res.body?.cancel().catch(() => {});
+          throw tooBig();
+        }
+        chunks.push(chunk);
+      }
+      return Buffer.concat(chunks);
     } finally {
       this.#release();
     }

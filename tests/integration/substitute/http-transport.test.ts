@@ -86,6 +86,14 @@ describe('HttpTransport', () => {
     assert.throws(() => t.url('file:///etc/passwd'), { code: 'E_SUBSTITUTER' });
   });
 
+  it('refuses a narinfo larger than its limit, announced or not', async () => {
+    routes.set('/cache/huge-announced', (_q, res) => res.writeHead(200, { 'content-length': '5000' }).end('x'.repeat(5000)));
+    routes.set('/cache/huge-chunked', (_q, res) => { res.write('x'.repeat(3000)); res.end('x'.repeat(3000)); });
+    const t = new HttpTransport(base, { maxFileBytes: 4096 });
+    for (const f of ['huge-announced', 'huge-chunked']) await assert.rejects(t.readFile(f), { message: /is larger than 4096 bytes/ });
+    assert.equal((await t.readFile('nix-cache-info'))!.length, 'StoreDir: /nix/store\n'.length);
+  });
+
   it('reports a NAR that is missing when it is opened', async () => {
     await assert.rejects(transport().openFile('nar/gone.nar'), { message: /HTTP error 404/ });
   });
