@@ -17,6 +17,7 @@ import {
 import { ControlSocket, type ControlHandler } from './control-socket.ts';
 import { DhtAnnouncer } from './dht-announcer.ts';
 import { hostDialer } from './dialer.ts';
+import { HttpCacheServer } from './http-cache.ts';
 import { createTixHost, type MdnsOptions, type TixHost } from './host.ts';
 import { loadOrCreateIdentity } from './identity.ts';
 import { InventoryService } from './inventory-service.ts';
@@ -46,7 +47,7 @@ export interface TixNodeInit {
   forceDht?: boolean;
   /** Compress NARs with zstd when a peer offers it. */
   zstd?: boolean;
-  /** HTTP facade port requested (not served until issue 5 phase 2). */
+  /** Serve the store as a Nix binary cache on 127.0.0.1 at this port (0: any free port). */
   httpPort?: number;
 }
 
@@ -65,6 +66,9 @@ export class TixNode {
   readonly lookup: Lookup;
   readonly narinfoServer: NarinfoServer;
   readonly narServer: NarServer;
+  /** The HTTP binary-cache facade, when a port was asked for. */
+  readonly httpCache: HttpCacheServer | undefined;
+  readonly #httpPort: number | undefined;
   readonly #control: ControlSocket | undefined;
   readonly #datastore: LevelDatastore | undefined;
   readonly #log: Logger;
@@ -85,6 +89,10 @@ export class TixNode {
     this.lookup = new Lookup({ host, inventory: this.inventory, announcer: this.announcer, dialer, log: c.log.child('lookup') }, { storeDir, forceDht: init.forceDht });
     this.narinfoServer = new NarinfoServer({ host, source: c.source, log: c.log.child('narinfo') });
     this.narServer = new NarServer({ host, source: c.source, nars: c.nars, log: c.log.child('nar') }, { zstd: init.zstd ?? true });
+    this.#httpPort = init.httpPort;
+    if (init.httpPort !== undefined) {
+      this.httpCache = new HttpCacheServer({ source: c.source, nars: c.nars, storeDir: this.#storeDir, log: c.log.child('http') });
+    }
     if (init.controlSocket !== false) {
       this.#control = new ControlSocket(init.stateDir, { handler: this.#handleControl, log: c.log.child('control') });
     }
@@ -112,6 +120,7 @@ export class TixNode {
     await this.inventory.start();
     await this.narinfoServer.start();
     await this.narServer.start();
+    if (this.httpCache) await this.httpCache.start(this.#httpPort ?? 0);
     await this.announcer.start();
     this.host.addEventListener('peer:identify', this.#onIdentify);
     await this.#control?.start();
@@ -122,6 +131,7 @@ export class TixNode {
     await this.#control?.stop();
     this.host.removeEventListener('peer:identify', this.#onIdentify);
     await this.announcer.stop();
+    await this.httpCache?.stop();
     await this.narServer.stop();
     await this.narinfoServer.stop();
     await this.inventory.stop();
@@ -229,7 +239,7 @@ export class TixNode {
       peerId: this.host.peerId.toString(),
       pid: process.pid,
       addresses: this.host.getMultiaddrs().map(String),
-      httpPort: null,
+      httpPort: this.httpCache?.port ?? null,
       peers,
       announced: this.inventory.own.size,
       dht: { routingTable: (this.host.services.dht as unknown as { routingTable: { size: number } }).routingTable.size, sweeps: a.sweeps, records: a.records, skipped: a.skipped, lastSweepMs: Math.round(a.lastSweepMs) },

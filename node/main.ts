@@ -27,7 +27,6 @@ function parseConfig(arg: string | undefined): NodeConfig {
 
 async function main(): Promise<number> {
   const config = parseConfig(process.argv[2]);
-  if (config.httpPort !== null) log.warn('the HTTP binary-cache facade is not implemented yet (issue 5 phase 2); --http-port is ignored');
   let source: PathInfoSource & NarSource;
   let cache: BinaryCacheDirSource | undefined;
   let store: LocalStore | undefined;
@@ -52,6 +51,7 @@ async function main(): Promise<number> {
     mdns: config.mdns ? {} : false,
     ...(config.pskFile ? { pskFile: config.pskFile } : {}),
     storeDir: config.storeDir,
+    ...(config.httpPort !== null ? { httpPort: config.httpPort } : {}),
   }, { source, nars: source, log, substitution });
   let stopping = false;
   const { promise: stopped, resolve: resolveStopped } = Promise.withResolvers<void>();

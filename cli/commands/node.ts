@@ -35,7 +35,8 @@ start    Run the node in the foreground, logging to stderr, until SIGINT or SIGT
   --store DIR        The local tix store (the \`store\` setting): its valid paths are announced and
                      served, and substitutes from peers go into it. Peers' narinfos must be signed
                      by a key in \`trusted-public-keys\` (require-sigs; tix.conf or --option).
-  --http-port N      Port of the HTTP binary-cache facade (not yet: issue 5 phase 2).
+  --http-port N      Also serve the store as a Nix binary cache on http://127.0.0.1:N
+                     (0: any free port; see 'tix node status').
 
 status   Show the running node's peer id, addresses, peers, announced paths and transfer counters.
   --json             Print the status as JSON (keys: peerId, addresses, httpPort, peers, announced, transfers).
@@ -64,7 +65,7 @@ async function start(argv: string[]): Promise<number> {
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
   const settings = commandSettings({ flags, positionals });
   const port = flags.get('http-port') as string | undefined;
-  if (port !== undefined && !/^\d{1,5}$/.test(port)) throw new UsageError(`--http-port '${port}' is not a port number`);
+  if (port !== undefined && (!/^\d{1,5}$/.test(port) || Number(port) > 65535)) throw new UsageError(`--http-port '${port}' is not a port number`);
   const path = (name: string): string | null => (flags.has(name) ? resolve(flags.get(name) as string) : null);
   const config: NodeConfig = {
     stateDir: path('state') ?? defaultStateDir(),

@@ -1,6 +1,6 @@
 /**
  * A Nix binary cache as a substituter, over any transport that can read a file of the
- * cache (file-transport.ts for `file://`; HTTP later). Layout, as `nix copy --to` writes it
+ * cache (file-transport.ts for `file://`, http-transport.ts for `http(s)://`). Layout, as `nix copy --to` writes it
  * (Nix: `BinaryCacheStore`):
  *
  *   nix-cache-info        `StoreDir: /nix/store`, `WantMassQuery: 1`, `Priority: 40`

@@ -3,6 +3,7 @@ export * from './substituter.ts';
 export * from './substitute.ts';
 export * from './binary-cache.ts';
 export * from './file-transport.ts';
+export * from './http-transport.ts';
 export * from './open.ts';
 export * from './p2p/wire.ts';
 export * from './p2p/types.ts';

@@ -1,14 +1,15 @@
 /**
  * Substituters from the `substituters` setting: URIs with optional `?priority=N` and
- * `?trusted=1`. Nix: `StoreReference` parsing for binary-cache stores. `file://` and `p2p:`
- * (a running tix node) are handled here so far; other schemes are reported and skipped, as Nix skips a substituter
- * it cannot open.
+ * `?trusted=1`. Nix: `StoreReference` parsing for binary-cache stores. `file://`, `http://`,
+ * `https://` and `p2p:` (a running tix node) are handled here; other schemes are reported
+ * and skipped, as Nix skips a substituter it cannot open.
  */
 
 import { InvalidValueError } from '../errors.ts';
 import type { StoreDir } from '../store/store-dir.ts';
 import { BinaryCacheSubstituter } from './binary-cache.ts';
 import { FileTransport } from './file-transport.ts';
+import { HttpTransport } from './http-transport.ts';
 import { NodeSubstituter } from './p2p/node-substituter.ts';
 import type { Substituter } from './substituter.ts';
 
@@ -28,12 +29,18 @@ export async function openSubstituter(uri: string, storeDir: StoreDir, node?: No
   }
   const url = new URL(uri);
   const prio = url.searchParams.get('priority');
+  if (prio !== null && !/^-?\d+$/.test(prio)) throw new InvalidValueError('E_SUBSTITUTER', `substituter '${uri}': priority '${prio}' is not an integer`);
   const opts = { priority: prio === null ? undefined : Number(prio), trusted: url.searchParams.get('trusted') === '1' };
   if (url.protocol === 'file:') {
     const base = `file://${url.pathname}`;
     return BinaryCacheSubstituter.open(new FileTransport(base, decodeURIComponent(url.pathname)), storeDir, opts);
   }
-  throw new InvalidValueError('E_SUBSTITUTER', `substituter '${uri}' is not supported yet (only file:// binary caches are)`);
+  if (url.protocol === 'http:' || url.protocol === 'https:') {
+    // The cache's URI as Nix prints it: without the query, without a trailing slash.
+    const base = `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}`;
+    return BinaryCacheSubstituter.open(new HttpTransport(base), storeDir, opts);
+  }
+  throw new InvalidValueError('E_SUBSTITUTER', `substituter '${uri}' is not supported (tix knows file://, http://, https:// and p2p:)`);
 }
 
 /**

@@ -47,7 +47,7 @@ export interface NodeStatus {
   /** Process id of the daemon. */
   pid: number;
   addresses: string[];
-  /** Port of the HTTP binary-cache facade; null until it exists (issue 5 phase 2). */
+  /** Port of the HTTP binary-cache facade on 127.0.0.1; null when it is off (no --http-port). */
   httpPort: number | null;
   peers: PeerStatus[];
   /** Own valid paths announced to neighbours (and swept into the DHT when it reaches beyond them). */
