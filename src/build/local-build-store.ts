@@ -30,7 +30,7 @@ import type { SubstitutablePathInfo } from '../substitute/substituter.ts';
 import type { BuildStore, BuiltOutput, NewPath } from './build-store.ts';
 import { canonicaliseOutput } from './canonicalise.ts';
 import { BuildError } from './errors.ts';
-import { removeTree } from './realise-one.ts';
+import { removeTree } from './remove-tree.ts';
 
 export interface LocalBuildStore extends BuildStore {
   readonly layout: StoreLayout;

@@ -25,6 +25,7 @@ import { BuildError, buildExitStatus } from './errors.ts';
 import { EventQueue, type Progress, type RealiseEvent, type RealisePlan, type TargetResult } from './events.ts';
 import type { OutputPolicy } from './outputs.ts';
 import { realiseOne } from './realise-one.ts';
+import { settleRemovals } from './remove-tree.ts';
 import type { Sandbox, SandboxPath } from './sandbox.ts';
 import { type Job, type JobOutcome, runJobs } from './scheduler.ts';
 
@@ -74,7 +75,7 @@ export function realise(targets: readonly RealiseTarget[], options: RealiseOptio
   const q = new EventQueue<RealiseEvent>();
   new Realisation(options, q).run(targets).then(
     () => q.end(),
-    (e: unknown) => q.end(e),
+    (e: unknown) => settleRemovals().then(() => q.end(e)),
   );
   return q;
 }
@@ -125,6 +126,8 @@ class Realisation {
         onJob: (id, ev) => this.#onJob(id, ev),
       });
     }
+    // Builds remove their trees in the background; none may outlive the run.
+    await settleRemovals();
     this.#q.push({ type: 'done', result: this.#result(targets, outcomes) });
   }
 
