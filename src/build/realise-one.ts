@@ -36,6 +36,8 @@ export interface RealiseOneOptions {
   readonly outputPaths: ReadonlyMap<string, StorePath>;
   /** The store paths the build reads: input sources and the used outputs of input derivations. */
   readonly inputPaths: readonly StorePath[];
+  /** References already looked up in this realisation (see BuildStore.computeClosure). */
+  readonly knownReferences?: Map<string, readonly StorePath[]>;
   /** Rebuild valid outputs and compare (`--check`). */
   readonly check: boolean;
   readonly cores: number;
@@ -72,7 +74,7 @@ export async function realiseOne(o: RealiseOneOptions): Promise<RealiseOneResult
     if (o.check && valid.length !== outputs.length) {
       throw new BuildError('E_CHECK_IMPOSSIBLE', `some outputs of '${printed}' are not valid, so checking is not possible`, { storePath: printed });
     }
-    const closure = await store.computeClosure(o.inputPaths);
+    const closure = await store.computeClosure(o.inputPaths, o.knownReferences);
     await store.addTempRoots(closure);
     return await buildIn(o, closure, printed, o.check ? new Set() : new Set(valid.map((p) => p.baseName)));
   } finally {

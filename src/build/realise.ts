@@ -98,6 +98,8 @@ class Realisation {
   readonly #valid = new Set<string>();
   /** Paths to substitute, by base name. */
   readonly #subs = new Map<string, Substitute>();
+  /** References of valid paths looked up by builds of this run (they never change while valid). */
+  readonly #references = new Map<string, readonly StorePath[]>();
   #progress: { -readonly [K in keyof Progress]: Progress[K] } = { built: 0, building: 0, substituted: 0, substituting: 0, failed: 0, total: 0 };
 
   constructor(o: RealiseOptions, q: EventQueue<RealiseEvent>) {
@@ -324,6 +326,7 @@ class Realisation {
       drv,
       outputPaths: node.outputPaths,
       inputPaths,
+      knownReferences: this.#references,
       check: node.check,
       cores: o.cores,
       buildDir: o.buildDir,

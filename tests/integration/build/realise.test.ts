@@ -63,6 +63,16 @@ describe('realise()', { skip: BUILD_SKIP }, () => {
     assert.deepEqual(again.events.find((e) => e.type === 'plan'), { type: 'plan', plan: { toBuild: [], toSubstitute: [], downloadSize: 0, narSize: 0 } });
   });
 
+  it('shows each build of a chain the whole closure of its inputs, reached through references', async () => {
+    let prev = await t.add({ name: 'link-0', script: 'echo 0 > $out' });
+    const first = prev.out.out!;
+    // Each output names the one before, so the first is in every later closure only through references.
+    for (let i = 1; i < 5; i++) prev = await t.add({ name: `link-${i}`, deps: [prev], script: `echo "${i} $(cat ${first}) ${prev.out.out}" > $out` });
+    const r = await t.realise([prev], { maxJobs: 1 });
+    assert.equal(r.result.exitStatus, 0, message(r));
+    assert.match(readFileSync(t.real(prev.out.out!), 'utf8'), /^4 0 \/nix\/store\/\w{32}-link-3\n$/);
+  });
+
   it('never runs more builders at once than max-jobs', async () => {
     for (const maxJobs of [1, 3]) {
       const leaves = await Promise.all([0, 1, 2, 3, 4].map((i) => t.add({ name: `sleepy-${maxJobs}-${i}`, script: 'sleep 0.2; echo > $out' })));
