@@ -174,6 +174,31 @@ describe('BwrapSandbox', { skip: SKIP }, () => {
     assert.equal(existsSync(join(physStore, input, 'new')), false);
   });
 
+  it('never starts the builder when an input cannot be copied, and reports why', async () => {
+    const input = '11111111111111111111111111111111-visible';
+    const top = mkdtempSync(join(root, 'b-'));
+    for (const d of ['build', 'store', `store/${input}`]) mkdirSync(join(top, d)); // in the copy's way
+    const logFd = openSync(join(top, 'log'), 'w');
+    try {
+      const run = sandbox.run({
+        builder: '/bin/sh',
+        args: ['-c', 'echo ran > /build/ran'],
+        env: new Map(),
+        storeDir: '/nix/store',
+        hostBuildDir: join(top, 'build'),
+        hostStoreDir: join(top, 'store'),
+        inputs: new Map([[input, join(physStore, input)]]),
+        sandboxPaths: [{ target: '/bin/sh', source: BUSYBOX, optional: false }],
+        network: false,
+        logFd,
+      });
+      await assert.rejects(run, { code: 'EEXIST' });
+      assert.equal(existsSync(join(top, 'build', 'ran')), false);
+    } finally {
+      closeSync(logFd);
+    }
+  });
+
   it('cannot create device nodes', async () => {
     const r = await sandboxed('mkdir $out && mknod $out/null c 1 3 && echo CREATED');
     assert.doesNotMatch(r.log, /CREATED/);
