@@ -37,8 +37,13 @@ export interface BuildStore {
   queryPathInfo(path: StorePath): Promise<ValidPathInfo | undefined>;
   /** The subset of `paths` that is valid. */
   queryValidPaths(paths: readonly StorePath[]): Promise<StorePath[]>;
-  /** The closure of `paths` under references (the paths included); all must be valid. */
-  computeClosure(paths: readonly StorePath[]): Promise<StorePath[]>;
+  /**
+   * The closure of `paths` under references (the paths included); all must be valid.
+   * `known`: references of paths already looked up (base name → references), used and
+   * extended; a realisation passes one map to all its builds, so a chain of builds does
+   * not walk its ever longer closure through the DB level by level each time.
+   */
+  computeClosure(paths: readonly StorePath[], known?: Map<string, readonly StorePath[]>): Promise<StorePath[]>;
   /** Read and parse a valid `.drv`. */
   readDerivation(drvPath: StorePath): Promise<Derivation>;
 

@@ -30,7 +30,7 @@ import type { SubstitutablePathInfo } from '../substitute/substituter.ts';
 import type { BuildStore, BuiltOutput, NewPath } from './build-store.ts';
 import { canonicaliseOutput } from './canonicalise.ts';
 import { BuildError } from './errors.ts';
-import { removeTree } from './realise-one.ts';
+import { removeTree } from './remove-tree.ts';
 
 export interface LocalBuildStore extends BuildStore {
   readonly layout: StoreLayout;
@@ -101,20 +101,31 @@ class LocalStoreForBuilds implements LocalBuildStore {
     return paths.length === 0 ? Promise.resolve([]) : this.#db.queryValidPaths(paths);
   }
 
-  async computeClosure(paths: readonly StorePath[]): Promise<StorePath[]> {
+  async computeClosure(paths: readonly StorePath[], known: Map<string, readonly StorePath[]> = new Map()): Promise<StorePath[]> {
     const done = new Map<string, StorePath>();
     let level = [...paths];
     while (level.length > 0) {
-      const fresh = [...new Map(level.filter((p) => !done.has(p.baseName)).map((p) => [p.baseName, p])).values()];
-      if (fresh.length === 0) break;
-      const infos = await this.#db.queryPathInfos(fresh);
       const next: StorePath[] = [];
-      fresh.forEach((p, i) => {
-        const info = infos[i];
-        if (!info) throw new BuildError('E_BAD_DERIVATION', `path '${this.storeDir.printPath(p)}' is not valid`, { storePath: this.storeDir.printPath(p) });
-        done.set(p.baseName, p);
-        next.push(...info.references);
-      });
+      const fresh = new Map<string, StorePath>();
+      for (const p of level) {
+        if (done.has(p.baseName)) continue;
+        const refs = known.get(p.baseName);
+        if (refs) {
+          done.set(p.baseName, p);
+          next.push(...refs);
+        } else fresh.set(p.baseName, p);
+      }
+      if (fresh.size > 0) {
+        const asked = [...fresh.values()];
+        const infos = await this.#db.queryPathInfos(asked);
+        asked.forEach((p, i) => {
+          const info = infos[i];
+          if (!info) throw new BuildError('E_BAD_DERIVATION', `path '${this.storeDir.printPath(p)}' is not valid`, { storePath: this.storeDir.printPath(p) });
+          known.set(p.baseName, info.references);
+          done.set(p.baseName, p);
+          next.push(...info.references);
+        });
+      }
       level = next;
     }
     return [...done.values()];

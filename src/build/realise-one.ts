@@ -8,13 +8,13 @@
  *                                         on the store's filesystem so they move by rename
  *   → run the builder in the sandbox, log to a file → keep the log in the store
  *   → check, canonicalise, scan and hash the outputs (outputs.ts) → register them
- *     atomically → unlock and remove the tree.
+ *     atomically → unlock; the trees are removed in the background (remove-tree.ts).
  *
  * A process killed at any point leaves at most a stale build tree (never a valid partial
  * output): outputs become valid only in the store's final atomic batch.
  */
 
-import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Derivation } from '../store/drv/derivation.ts';
@@ -24,6 +24,7 @@ import type { BuildStore } from './build-store.ts';
 import { makeBuilderEnv } from './builder-env.ts';
 import { BuildError, describeExit } from './errors.ts';
 import { processOutputs, type OutputPolicy } from './outputs.ts';
+import { removeTree, removeTreeLater } from './remove-tree.ts';
 import type { Sandbox, SandboxPath } from './sandbox.ts';
 
 export interface RealiseOneOptions {
@@ -35,6 +36,8 @@ export interface RealiseOneOptions {
   readonly outputPaths: ReadonlyMap<string, StorePath>;
   /** The store paths the build reads: input sources and the used outputs of input derivations. */
   readonly inputPaths: readonly StorePath[];
+  /** References already looked up in this realisation (see BuildStore.computeClosure). */
+  readonly knownReferences?: Map<string, readonly StorePath[]>;
   /** Rebuild valid outputs and compare (`--check`). */
   readonly check: boolean;
   readonly cores: number;
@@ -71,7 +74,7 @@ export async function realiseOne(o: RealiseOneOptions): Promise<RealiseOneResult
     if (o.check && valid.length !== outputs.length) {
       throw new BuildError('E_CHECK_IMPOSSIBLE', `some outputs of '${printed}' are not valid, so checking is not possible`, { storePath: printed });
     }
-    const closure = await store.computeClosure(o.inputPaths);
+    const closure = await store.computeClosure(o.inputPaths, o.knownReferences);
     await store.addTempRoots(closure);
     return await buildIn(o, closure, printed, o.check ? new Set() : new Set(valid.map((p) => p.baseName)));
   } finally {
@@ -151,8 +154,9 @@ async function buildIn(o: RealiseOneOptions, closure: readonly StorePath[], prin
     return 'built';
   } finally {
     log.close();
-    removeTree(buildTop);
-    if (hostStoreDir) removeTree(hostStoreDir);
+    // Off the critical path: the next build of a chain need not wait for the unlinking.
+    removeTreeLater(buildTop);
+    if (hostStoreDir) removeTreeLater(hostStoreDir);
   }
 }
 
@@ -200,33 +204,4 @@ function buildFailure(printed: string, exitCode: number | null, signal: string |
     msg += `For full logs, run 'tix log ${printed}'.`;
   }
   return new BuildError('E_BUILD_FAILED', msg, { storePath: printed });
-}
-
-/** Remove a build tree, whatever read-only directories the builder or canonicalisation left. */
-export function removeTree(path: string): void {
-  try {
-    rmSync(path, { recursive: true, force: true });
-  } catch {
-    makeWritable(path);
-    rmSync(path, { recursive: true, force: true });
-  }
-}
-
-function makeWritable(path: string): void {
-  try {
-    chmodSync(path, 0o700);
-  } catch {
-    return;
-  }
-  let names: string[] = [];
-  try {
-    names = readdirNames(path);
-  } catch {
-    return;
-  }
-  for (const n of names) makeWritable(join(path, n));
-}
-
-function readdirNames(path: string): string[] {
-  return lstatSync(path).isDirectory() ? readdirSync(path) : [];
 }

@@ -25,6 +25,7 @@ import { BuildError, buildExitStatus } from './errors.ts';
 import { EventQueue, type Progress, type RealiseEvent, type RealisePlan, type TargetResult } from './events.ts';
 import type { OutputPolicy } from './outputs.ts';
 import { realiseOne } from './realise-one.ts';
+import { settleRemovals } from './remove-tree.ts';
 import type { Sandbox, SandboxPath } from './sandbox.ts';
 import { type Job, type JobOutcome, runJobs } from './scheduler.ts';
 
@@ -74,7 +75,7 @@ export function realise(targets: readonly RealiseTarget[], options: RealiseOptio
   const q = new EventQueue<RealiseEvent>();
   new Realisation(options, q).run(targets).then(
     () => q.end(),
-    (e: unknown) => q.end(e),
+    (e: unknown) => settleRemovals().then(() => q.end(e)),
   );
   return q;
 }
@@ -97,6 +98,8 @@ class Realisation {
   readonly #valid = new Set<string>();
   /** Paths to substitute, by base name. */
   readonly #subs = new Map<string, Substitute>();
+  /** References of valid paths looked up by builds of this run (they never change while valid). */
+  readonly #references = new Map<string, readonly StorePath[]>();
   #progress: { -readonly [K in keyof Progress]: Progress[K] } = { built: 0, building: 0, substituted: 0, substituting: 0, failed: 0, total: 0 };
 
   constructor(o: RealiseOptions, q: EventQueue<RealiseEvent>) {
@@ -125,6 +128,8 @@ class Realisation {
         onJob: (id, ev) => this.#onJob(id, ev),
       });
     }
+    // Builds remove their trees in the background; none may outlive the run.
+    await settleRemovals();
     this.#q.push({ type: 'done', result: this.#result(targets, outcomes) });
   }
 
@@ -321,6 +326,7 @@ class Realisation {
       drv,
       outputPaths: node.outputPaths,
       inputPaths,
+      knownReferences: this.#references,
       check: node.check,
       cores: o.cores,
       buildDir: o.buildDir,

@@ -18,7 +18,8 @@
  *   sandbox-paths bound read-only (default `/bin/sh` = busybox)
  *
  * Options and the environment go to bwrap through `--args` on fd 3, which keeps the exact
- * bytes of environment values and has no argv length limit for large closures. Host paths
+ * bytes of environment values and has no argv length limit for large closures. Small inputs
+ * are copied while bwrap starts; `--block-fd` on fd 4 holds the builder back until then. Host paths
  * are only ever bound read-only: inside the user namespace the build user maps to the
  * calling user, so a writable bind of a host file would let the builder change it.
  */
@@ -97,8 +98,12 @@ export class BwrapSandbox implements Sandbox {
     return dir;
   }
 
-  /** The bwrap options (without the command), NUL-separated as `--args` reads them. */
-  options(run: SandboxRun): string[] {
+  /**
+   * The bwrap options (without the command), NUL-separated as `--args` reads them. With
+   * `blockFd`, bwrap sets up the sandbox and then waits for a byte on that descriptor
+   * before it runs the builder.
+   */
+  options(run: SandboxRun, blockFd?: number): string[] {
     const o: string[] = ['--unshare-user', '--unshare-ipc', '--unshare-pid', '--unshare-uts', '--unshare-cgroup-try'];
     if (!run.network) o.push('--unshare-net');
     o.push('--uid', String(SANDBOX_UID), '--gid', String(SANDBOX_GID), '--hostname', SANDBOX_HOSTNAME);
@@ -110,11 +115,8 @@ export class BwrapSandbox implements Sandbox {
     o.push('--perms', '1777', '--tmpfs', '/tmp');
 
     o.push('--bind', run.hostStoreDir, run.storeDir);
-    for (const [base, physical] of run.inputs) {
-      const plan = planInput(physical);
-      if (plan.kind === 'copy') materialise(plan, physical, join(run.hostStoreDir, base));
-      else o.push('--ro-bind', physical, `${run.storeDir}/${base}`);
-    }
+    // Small inputs are copied by `copyInputs`, large ones bound read-only (input-view.ts).
+    for (const [base, physical] of run.inputs) if (planInput(physical).kind === 'bind') o.push('--ro-bind', physical, `${run.storeDir}/${base}`);
     o.push('--bind', run.hostBuildDir, SANDBOX_BUILD_DIR);
 
     const etc = join(this.#etc(), run.network ? 'fod' : 'plain');
@@ -126,6 +128,7 @@ export class BwrapSandbox implements Sandbox {
       else o.push(p.optional ? '--ro-bind-try' : '--ro-bind', p.source, p.target);
     }
     o.push('--remount-ro', '/', '--chdir', SANDBOX_BUILD_DIR, '--clearenv');
+    if (blockFd !== undefined) o.push('--block-fd', String(blockFd));
     for (const [k, v] of run.env) {
       if (k.includes('\0') || v.includes('\0') || k.includes('=')) {
         throw new BuildError('E_BAD_DERIVATION', `environment variable '${k}' cannot be passed to the builder (it contains a NUL byte or '=')`);
@@ -135,14 +138,29 @@ export class BwrapSandbox implements Sandbox {
     return o;
   }
 
+  /** Copy the small inputs into the host directory of the sandbox's store. */
+  copyInputs(run: SandboxRun): void {
+    for (const [base, physical] of run.inputs) {
+      const plan = planInput(physical);
+      if (plan.kind === 'copy') materialise(plan, physical, join(run.hostStoreDir, base));
+    }
+  }
+
+  /**
+   * Start bwrap first and copy the inputs while it makes the namespaces and mounts (the
+   * store directory is bound, so files added to it later are seen inside); the builder
+   * runs once the copies are complete, when bwrap reads a byte from its `--block-fd`. If
+   * copying fails, bwrap is killed while still blocked, so the builder never starts (an
+   * end of file on the descriptor would release it: it stays open until bwrap is gone).
+   */
   run(run: SandboxRun): Promise<SandboxResult> {
-    const opts = this.options(run);
+    const opts = this.options(run, BLOCK_FD);
     const blob = Buffer.from(opts.join('\0') + '\0', 'latin1');
     // The command goes on argv (bwrap wants it there); argv strings are UTF-8 on the wire.
-    const argv = ['--args', '3', '--', utf8Of(run.builder), ...run.args.map(utf8Of)];
+    const argv = ['--args', String(ARGS_FD), '--', utf8Of(run.builder), ...run.args.map(utf8Of)];
     return new Promise<SandboxResult>((resolve, reject) => {
-      const stdio: (number | 'ignore' | 'pipe')[] = ['ignore', run.logFd, run.logFd, 'pipe'];
-      for (const fd of leakedFds()) if (fd > 3) stdio[fd] = devNull();
+      const stdio: (number | 'ignore' | 'pipe')[] = ['ignore', run.logFd, run.logFd, 'pipe', 'pipe'];
+      for (const fd of leakedFds()) if (fd > BLOCK_FD) stdio[fd] = devNull();
       for (let i = 0; i < stdio.length; i++) stdio[i] ??= 'ignore';
       const child = spawn(this.bwrap, argv, {
         stdio,
@@ -150,17 +168,38 @@ export class BwrapSandbox implements Sandbox {
         signal: run.signal,
         killSignal: 'SIGKILL',
       });
-      const argsPipe = child.stdio[3] as NodeJS.WritableStream & { on(e: 'error', f: () => void): void };
-      argsPipe.on('error', () => {}); // bwrap may exit before reading (reported through its status)
-      argsPipe.end(blob);
+      type Pipe = NodeJS.WritableStream & { on(e: 'error', f: () => void): void; destroy(): void };
+      const argsPipe = child.stdio[ARGS_FD] as Pipe | null;
+      const goPipe = child.stdio[BLOCK_FD] as Pipe | null;
+      // bwrap may exit before reading (reported through its status).
+      argsPipe?.on('error', () => {});
+      goPipe?.on('error', () => {});
+      argsPipe?.end(blob);
+      let copyError: unknown;
+      try {
+        this.copyInputs(run);
+      } catch (e) {
+        copyError = e;
+        child.kill('SIGKILL');
+      }
+      if (copyError === undefined) goPipe?.end(Buffer.of(1));
       child.once('error', (e) => {
+        goPipe?.destroy();
         if ((e as NodeJS.ErrnoException).code === 'ABORT_ERR') resolve({ exitCode: null, signal: 'SIGKILL' });
         else reject(new BuildError('E_SANDBOX', `cannot start bwrap: ${(e as Error).message}`, { cause: e }));
       });
-      child.once('close', (exitCode, signal) => resolve({ exitCode, signal }));
+      child.once('exit', () => goPipe?.destroy());
+      child.once('close', (exitCode, signal) => {
+        if (copyError !== undefined) reject(copyError);
+        else resolve({ exitCode, signal });
+      });
     });
   }
 }
+
+/** Where bwrap reads its options (`--args`) and the byte that lets the builder start (`--block-fd`). */
+const ARGS_FD = 3;
+const BLOCK_FD = 4;
 
 /** A byte string as the JS string whose UTF-8 encoding is those bytes (lossy if not UTF-8). */
 function utf8Of(s: string): string {

@@ -20,7 +20,7 @@ import { type DrvOutputMapping, decodePathInfo } from './db-records.ts';
 import type { InvalidateResult, LockOptions, StoreDb, StoreDbEvent } from './store-db.ts';
 
 export interface DbOwnerOptions {
-  /** Sync the LevelDB log on every registration (Nix's `fsync-metadata`, default true). */
+  /** Sync the LevelDB log soon after every registration (Nix's `fsync-metadata`, default true; db.ts). */
   readonly fsync?: boolean;
 }
 
@@ -98,6 +98,7 @@ export class DbOwner {
     this.coordinator.close();
     this.#listeners.clear();
     for (const fn of this.#closeHooks) await fn();
+    await this.paths.flush();
     await this.db.close();
   }
 }

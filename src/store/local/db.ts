@@ -4,6 +4,7 @@
  * are 32 nix32 characters, which never contain `:`.
  *
  *   m:schema                       → "1"
+ *   m:sync                         → ""                   (written synced to sync the log)
  *   p:<hash>                       → PathRecord (db-records.ts): one per valid path
  *   r:<ref hash>:<referrer hash>   → referrer base name   (referrers index; self included)
  *   o:<drv hash>:<output name>     → output base name     (derivation outputs)
@@ -14,6 +15,13 @@
  * Keying paths by hash part makes `queryPathFromHashPart` a point lookup. A registration
  * or invalidation is one `batch()`, so a crash leaves the DB either before or after it.
  * Mutations run one at a time (their checks read the DB and must not interleave).
+ *
+ * `fsync-metadata`: as Nix (SQLite in WAL mode with `synchronous = normal`, which syncs at
+ * checkpoints, not at every commit), a mutation does not wait for the disk. Its batch is in
+ * the LevelDB log, which a killed process cannot lose; a sync of the log follows within
+ * SYNC_DELAY_MS and on close, so a power loss forgets at most the last moment's
+ * registrations, and LevelDB's checksummed log never leaves a half-applied batch. Waiting
+ * for an fsync per registration cost more than a whole trivial build's sandbox.
  */
 
 import type { Level } from 'level';
@@ -24,6 +32,9 @@ import { StoreError } from './errors.ts';
 import type { InvalidateResult } from './store-db.ts';
 
 export const SCHEMA_VERSION = '1';
+
+/** Longest a mutation waits in the OS before the DB log is synced (with `fsync-metadata`). */
+export const SYNC_DELAY_MS = 1000;
 
 export type LevelDb = Level<string, string>;
 
@@ -39,9 +50,12 @@ export type ProtectionCheck = (path: StorePath) => string | undefined;
 
 export class PathInfoTable {
   readonly #db: LevelDb;
-  /** Sync the write-ahead log on registration (Nix's `fsync-metadata`). */
+  /** Sync the log soon after each mutation (Nix's `fsync-metadata`). */
   readonly #sync: boolean;
   #queue: Promise<unknown> = Promise.resolve();
+  #syncTimer: ReturnType<typeof setTimeout> | undefined;
+  #unsynced = false;
+  #flushing: Promise<void> = Promise.resolve();
 
   constructor(db: LevelDb, opts: { sync?: boolean } = {}) {
     this.#db = db;
@@ -53,6 +67,29 @@ export class PathInfoTable {
     const v = this.#db.getSync('m:schema');
     if (v === undefined) await this.#db.put('m:schema', SCHEMA_VERSION);
     else if (v !== SCHEMA_VERSION) throw new StoreError('E_DB_SCHEMA', `store database has schema version ${v}, this tix reads version ${SCHEMA_VERSION}`);
+  }
+
+  /** After a mutation: sync the log within SYNC_DELAY_MS. */
+  #written(): void {
+    if (!this.#sync) return;
+    this.#unsynced = true;
+    if (this.#syncTimer) return;
+    this.#syncTimer = setTimeout(() => {
+      this.#syncTimer = undefined;
+      this.flush().catch(() => {}); // closed meanwhile: close flushed first
+    }, SYNC_DELAY_MS);
+    this.#syncTimer.unref();
+  }
+
+  /** Sync the log now if a mutation may not be on disk yet (one synced write covers all before it). */
+  flush(): Promise<void> {
+    if (this.#syncTimer) clearTimeout(this.#syncTimer);
+    this.#syncTimer = undefined;
+    if (!this.#unsynced) return this.#flushing; // a sync already under way still counts
+    this.#unsynced = false;
+    const p = this.#flushing.then(() => this.#db.put('m:sync', '', { sync: true }));
+    this.#flushing = p.catch(() => {});
+    return p;
   }
 
   /** Run mutations one after another. */
@@ -145,7 +182,8 @@ export class PathInfoTable {
         ops.push({ type: 'put', key: `o:${o.drv.hashPart}:${o.output}`, value: o.path.baseName });
         ops.push({ type: 'put', key: `d:${o.path.hashPart}:${o.drv.hashPart}`, value: o.drv.baseName });
       }
-      await this.#db.batch(ops, { sync: this.#sync });
+      await this.#db.batch(ops);
+      this.#written();
       return records.map((r) => r.path);
     });
   }
@@ -155,7 +193,8 @@ export class PathInfoTable {
       const r = this.#recordOf(path);
       if (!r) throw new StoreError('E_INVALID_PATH', `path '${path.baseName}' is not valid`, { storePath: path.baseName });
       const merged: PathRecord = { ...r, sigs: [...new Set([...r.sigs, ...sigs])] };
-      await this.#db.put('p:' + path.hashPart, JSON.stringify(merged), { sync: this.#sync });
+      await this.#db.put('p:' + path.hashPart, JSON.stringify(merged));
+      this.#written();
     });
   }
 
@@ -197,7 +236,10 @@ export class PathInfoTable {
           ops.push({ type: 'del', key: k }, { type: 'del', key: `d:${v.slice(0, 32)}:${hash}` });
         }
       }
-      if (ops.length > 0) await this.#db.batch(ops, { sync: this.#sync });
+      if (ops.length > 0) {
+        await this.#db.batch(ops);
+        this.#written();
+      }
       return { invalidated, refused: [...refused].map(([hash, reason]) => ({ path: wanted.get(hash)!, reason })) };
     });
   }

@@ -4,7 +4,7 @@
  */
 
 import { strict as assert } from 'node:assert';
-import { existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -61,6 +61,16 @@ describe('realise()', { skip: BUILD_SKIP }, () => {
     const again = await t.realise([top]);
     assert.deepEqual(freshBuilds(again.events), []);
     assert.deepEqual(again.events.find((e) => e.type === 'plan'), { type: 'plan', plan: { toBuild: [], toSubstitute: [], downloadSize: 0, narSize: 0 } });
+  });
+
+  it('shows each build of a chain the whole closure of its inputs, reached through references', async () => {
+    let prev = await t.add({ name: 'link-0', script: 'echo 0 > $out' });
+    const first = prev.out.out!;
+    // Each output names the one before, so the first is in every later closure only through references.
+    for (let i = 1; i < 5; i++) prev = await t.add({ name: `link-${i}`, deps: [prev], script: `echo "${i} $(cat ${first}) ${prev.out.out}" > $out` });
+    const r = await t.realise([prev], { maxJobs: 1 });
+    assert.equal(r.result.exitStatus, 0, message(r));
+    assert.match(readFileSync(t.real(prev.out.out!), 'utf8'), /^4 0 \/nix\/store\/\w{32}-link-3\n$/);
   });
 
   it('never runs more builders at once than max-jobs', async () => {
@@ -198,5 +208,21 @@ describe('realise()', { skip: BUILD_SKIP }, () => {
     const r = await t.realise([d], {}, { streamLogs: true });
     const lines = r.events.flatMap((e: RealiseEvent) => (e.type === 'build-log' ? e.lines : []));
     assert.deepEqual(lines, ['first', 'second']);
+  });
+
+  it('removes every build tree, of builds that succeeded and failed, before it reports done', async () => {
+    const buildDir = mkdtempSync(join(tmpdir(), 'tix-build-dirs-'));
+    try {
+      const lib = await t.add({ name: 'tree-lib', script: 'mkdir -p $out/a/b; echo x > $out/a/b/f; chmod -R a-w $out' });
+      const ok = await t.add({ name: 'tree-ok', deps: [lib], script: 'mkdir $out; chmod a-w $out; mkdir -p keep/me; chmod a-w keep' });
+      const bad = await t.add({ name: 'tree-bad', script: 'mkdir -p $out/x; chmod a-w $out; exit 1' });
+      const r = await t.realise([ok, bad], { buildDir, keepGoing: true });
+      assert.equal(r.events.at(-1)!.type, 'done');
+      assert.deepEqual(r.result.targets.map((x) => x.ok), [true, false]);
+      assert.deepEqual(readdirSync(buildDir), []);
+      assert.deepEqual(readdirSync(join(t.store.realStoreDir, '.tix-builds')), []);
+    } finally {
+      rmSync(buildDir, { recursive: true, force: true });
+    }
   });
 });

@@ -159,6 +159,46 @@ describe('BwrapSandbox', { skip: SKIP }, () => {
     }
   });
 
+  it("shows a copied input with the store's modes and mtime 1, and a builder that changes its copy changes nothing else", async () => {
+    const input = '11111111111111111111111111111111-visible';
+    const show = `stat -c '%a %Y %s' /nix/store/${input} /nix/store/${input}/file; cat /nix/store/${input}/file`;
+    const tamper = `chmod -R u+w /nix/store/${input} && echo tampered > /nix/store/${input}/file && echo new > /nix/store/${input}/new && echo DONE`;
+    const expected = `555 1 ${statSync(join(physStore, input)).size}\n444 1 ${`contents of ${input}\n`.length}\ncontents of ${input}\n`;
+    for (let i = 0; i < 2; i++) {
+      const r = await sandboxed(`${show}; ${tamper}`, { inputs: [input] });
+      assert.equal(r.exitCode, 0, r.log);
+      // The second build sees a fresh copy, whatever the first did to its own.
+      assert.equal(r.log, `${expected}DONE\n`);
+    }
+    assert.equal(readFileSync(join(physStore, input, 'file'), 'utf8'), `contents of ${input}\n`);
+    assert.equal(existsSync(join(physStore, input, 'new')), false);
+  });
+
+  it('never starts the builder when an input cannot be copied, and reports why', async () => {
+    const input = '11111111111111111111111111111111-visible';
+    const top = mkdtempSync(join(root, 'b-'));
+    for (const d of ['build', 'store', `store/${input}`]) mkdirSync(join(top, d)); // in the copy's way
+    const logFd = openSync(join(top, 'log'), 'w');
+    try {
+      const run = sandbox.run({
+        builder: '/bin/sh',
+        args: ['-c', 'echo ran > /build/ran'],
+        env: new Map(),
+        storeDir: '/nix/store',
+        hostBuildDir: join(top, 'build'),
+        hostStoreDir: join(top, 'store'),
+        inputs: new Map([[input, join(physStore, input)]]),
+        sandboxPaths: [{ target: '/bin/sh', source: BUSYBOX, optional: false }],
+        network: false,
+        logFd,
+      });
+      await assert.rejects(run, { code: 'EEXIST' });
+      assert.equal(existsSync(join(top, 'build', 'ran')), false);
+    } finally {
+      closeSync(logFd);
+    }
+  });
+
   it('cannot create device nodes', async () => {
     const r = await sandboxed('mkdir $out && mknod $out/null c 1 3 && echo CREATED');
     assert.doesNotMatch(r.log, /CREATED/);

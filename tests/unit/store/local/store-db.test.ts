@@ -28,6 +28,11 @@ storeDbContract('owner in this process', async () => {
   return { open: () => openStoreDb({ dbDir: `${dir}/db`, socketPath: `${dir}/db.sock` }, { fsync: false }) };
 });
 
+storeDbContract('owner in this process, syncing its log (fsync-metadata)', async () => {
+  const dir = fresh();
+  return { open: () => openStoreDb({ dbDir: `${dir}/db`, socketPath: `${dir}/db.sock` }, { fsync: true }) };
+});
+
 storeDbContract('follower of an owner in another process', async () => {
   const dir = fresh();
   const owner = spawnChild(join(repoRoot, 'tests/support/store-db-child.ts'), [dir, 'hold']);
