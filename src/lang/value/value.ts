@@ -187,9 +187,16 @@ export class Shape {
 
   /** The same names without positions (results of builtins such as mapAttrs). */
   withoutPositions(): Shape {
-    return (this.#noPos ??= new Shape(this.keys, new Array<Pos | undefined>(this.keys.length).fill(undefined)));
+    return (this.#noPos ??= new Shape(this.keys, NO_POSITIONS));
   }
 }
+
+/**
+ * The positions of a set whose attributes have none (builtin results): an empty array, as
+ * `pos[i]` reads undefined for every i. `//` of two such sets then copies no positions,
+ * which halves the garbage of module-system folds over `mapAttrs` results.
+ */
+export const NO_POSITIONS: readonly (Pos | undefined)[] = Object.freeze([]);
 
 export const EMPTY_SHAPE = new Shape([], []);
 
