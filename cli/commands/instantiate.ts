@@ -34,8 +34,7 @@ import {
   type EvalSettings,
   type ParsedFile,
 } from '../../src/lang/index.ts';
-import { flushStoreWrites, loadNixConfig, NodeEvalHost, parseNixPath, StoreWrites, type NixConfig } from '../../src/glue/index.ts';
-import { LocalStore, resolveStoreLayout } from '../../src/store/local/index.ts';
+import { flushStoreWrites, loadNixConfig, NodeEvalHost, parseNixPath, resolveStoreLayout, StoreWrites, type NixConfig } from '../../src/glue/index.ts';
 import { commandSettings } from '../settings.ts';
 
 export const summary = 'evaluate or instantiate Nix expressions (nix-instantiate)';
@@ -224,6 +223,8 @@ export async function main(argv: string[]): Promise<number> {
     writes,
   });
   if (writes !== undefined && writes.size > 0) {
+    // The local store's modules (database, signatures) load only when something is written.
+    const { LocalStore } = await import('../../src/store/local/index.ts');
     const store = await LocalStore.open(layout);
     try {
       await flushStoreWrites(store, writes);

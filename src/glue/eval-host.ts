@@ -8,6 +8,7 @@
  * seam a store integration fills in to also write.
  */
 
+import { createRequire } from 'node:module';
 import { lstatSync, readdirSync, readFileSync, readlinkSync, statSync, writeSync } from 'node:fs';
 import { parseHashAlgo, type HashAlgo } from '../hash/algo.ts';
 import { hashBytes } from '../hash/digest.ts';
@@ -22,8 +23,10 @@ import type { ContentAddressMethod } from '../store/content-address.ts';
 import { HostError, type AddToStoreRequest, type AddToStoreResult, type DerivationRequest, type DerivationResult, type EvalHost, type FetchResult, type FileType } from '../lang/host.ts';
 import { fsPath, hashPathSync } from './sync-nar.ts';
 import type { StoreWrites } from './store-writes.ts';
-import { Fetchers, type FetchKind } from './fetch/fetcher.ts';
+import type { Fetchers, FetchKind } from './fetch/fetcher.ts';
 import { printDerivation } from '../store/drv/aterm-print.ts';
+
+const lazyRequire = createRequire(import.meta.url);
 
 export interface NodeEvalHostOptions {
   /** Search path entries (`-I` first, then NIX_PATH), raw. */
@@ -75,7 +78,8 @@ export class NodeEvalHost implements EvalHost {
   readonly #hashLookup;
   readonly #writes: StoreWrites | undefined;
   readonly #realStoreDir: string | undefined;
-  readonly #fetchers: Fetchers;
+  /** Created on the first fetch: most evaluations fetch nothing, and the fetchers' modules (git, downloads, unpacking) cost start-up time. */
+  #fetchers: Fetchers | undefined;
 
   constructor(opts: NodeEvalHostOptions) {
     this.#env = opts.env ?? process.env;
@@ -89,7 +93,6 @@ export class NodeEvalHost implements EvalHost {
     this.#writes = opts.writes;
     this.#hashLookup = makeDrvHashLookup((p) => this.#readDerivation(p), this.#store);
     this.#realStoreDir = opts.realStoreDir === undefined || opts.realStoreDir === this.storeDir ? undefined : Buffer.from(opts.realStoreDir, 'utf8').toString('latin1');
-    this.#fetchers = new Fetchers(this.#store, this.#writes, (line) => this.#log(line));
   }
 
   /**
@@ -102,7 +105,7 @@ export class NodeEvalHost implements EvalHost {
       const slash = path.indexOf('/', dir.length + 1);
       const top = slash < 0 ? path : path.slice(0, slash);
       const rest = slash < 0 ? '' : path.slice(slash);
-      const fetched = this.#fetchers.realLocation(top);
+      const fetched = this.#fetchers?.realLocation(top);
       if (fetched !== undefined) return fsPath(fetched + rest);
       if (this.#realStoreDir !== undefined) return fsPath(this.#realStoreDir + path.slice(dir.length));
     }
@@ -110,12 +113,17 @@ export class NodeEvalHost implements EvalHost {
   }
 
   fetch(kind: FetchKind, args: ReadonlyMap<string, unknown>): FetchResult {
+    if (this.#fetchers === undefined) {
+      // Loaded synchronously (builtins are synchronous) by require(esm), only when needed.
+      const { Fetchers } = lazyRequire('./fetch/fetcher.ts') as typeof import('./fetch/fetcher.ts');
+      this.#fetchers = new Fetchers(this.#store, this.#writes, (line) => this.#log(line));
+    }
     return this.#fetchers.fetch(kind, args);
   }
 
   /** Remove the fetchers' temporary files; call after the store writes were flushed. */
   dispose(): void {
-    this.#fetchers.dispose();
+    this.#fetchers?.dispose();
   }
 
   readFile(path: string): string {

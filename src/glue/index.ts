@@ -6,3 +6,5 @@ export { instantiate, type InstantiateRequest, type InstantiatedDerivation, type
 export { resolveExprPath } from './expr-path.ts';
 export { instantiateToStore, type InstantiateToStoreOptions } from './instantiate-to-store.ts';
 export { renderNixError } from './render-error.ts';
+// The store layout alone, without the local store's modules (instantiate --eval never opens the store).
+export { resolveStoreLayout, type StoreLayout } from '../store/local/layout.ts';

@@ -4,7 +4,7 @@
  * build. What nix-instantiate and the first half of nix-build do.
  */
 
-import { LocalStore, type StoreLayout } from '../store/local/index.ts';
+import type { StoreLayout } from '../store/local/index.ts';
 import { instantiate, type InstantiatedDerivation, type InstantiateRequest } from './instantiate.ts';
 import { flushStoreWrites } from './store-writes.ts';
 
@@ -17,6 +17,8 @@ export async function instantiateToStore(req: Omit<InstantiateRequest, 'storeDir
   const { derivations, writes, dispose } = instantiate({ ...req, storeDir: layout.storeDir.dir, realStoreDir: layout.realStoreDir });
   try {
     if (writes.size === 0) return derivations;
+    // Loaded here, not at start-up: opening the store pulls in the database and signatures.
+    const { LocalStore } = await import('../store/local/index.ts');
     const store = await LocalStore.open(layout, { fsync: opts.fsync });
     try {
       await flushStoreWrites(store, writes, opts.signal);

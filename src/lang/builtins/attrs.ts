@@ -4,7 +4,7 @@
  * `unsafeGetAttrPos`.
  */
 
-import { call2 } from '../eval/call.ts';
+import { appCall2 } from '../eval/call.ts';
 import { NixTypeError } from '../eval/errors.ts';
 import { forceAttrs, forceFunction, forceList, forceStringNoCtx } from '../eval/force.ts';
 import { mkPosValue } from '../eval/position.ts';
@@ -76,10 +76,8 @@ function mapAttrs(_pos: unknown, f: Value, s: Value): Value {
   const keys = a.keys;
   const vals = new Array<Value>(keys.length);
   for (let i = 0; i < keys.length; i++) {
-    const name = keys[i]!;
-    const v = a.vals[i]!;
     // mapAttrs does not evaluate f, so its applications have no position (as upstream).
-    vals[i] = new AppThunk(undefined, (pos) => call2(f, name, v, pos));
+    vals[i] = new AppThunk(undefined, appCall2, f, keys[i]!, a.vals[i]!);
   }
   return new Attrs(a.shape.withoutPositions(), vals);
 }
@@ -99,7 +97,7 @@ function zipAttrsWith(_pos: unknown, f: Value, l: Value): Value {
   }
   const b = new AttrsBuilder();
   const fpos = determinePos(force(f));
-  for (const [k, vs] of groups) b.add(k, new AppThunk(fpos, (pos) => call2(f, k, vs, pos)));
+  for (const [k, vs] of groups) b.add(k, new AppThunk(fpos, appCall2, f, k, vs));
   return b.finish();
 }
 

@@ -5,7 +5,7 @@
  * Arguments are forced in upstream's order, which decides which error is reported first.
  */
 
-import { call1, callFunction } from '../eval/call.ts';
+import { appCall1, call1, call2 } from '../eval/call.ts';
 import { eqValues, lessThan } from '../eval/equal.ts';
 import { EvalError } from '../eval/errors.ts';
 import { forceBool, forceFunction, forceInt, forceList, forceStringNoCtx } from '../eval/force.ts';
@@ -26,8 +26,7 @@ function map(_pos: unknown, f: Value, l: Value): Value {
   const out = new Array<Value>(list.length);
   const fpos = determinePos(fn);
   for (let i = 0; i < list.length; i++) {
-    const x = list[i]!;
-    out[i] = new AppThunk(fpos, (pos) => call1(fn, x, pos));
+    out[i] = new AppThunk(fpos, appCall1, fn, list[i]!);
   }
   return out;
 }
@@ -49,7 +48,7 @@ function foldl(_pos: unknown, f: Value, nul: Value, l: Value): Value {
   const list = forceList(l, undefined, 'while evaluating the third argument passed to builtins.foldlStrict');
   if (list.length === 0) return force(nul);
   let acc = nul;
-  for (let i = 0; i < list.length; i++) acc = callFunction(fn, [acc, list[i]!], undefined);
+  for (let i = 0; i < list.length; i++) acc = call2(fn, acc, list[i]!, undefined);
   return acc;
 }
 
@@ -59,7 +58,7 @@ function genList(_pos: unknown, f: Value, n: Value): Value {
   const fn = forceFunction(f, undefined, 'while evaluating the first argument passed to builtins.genList');
   const out = new Array<Value>(len);
   const fpos = determinePos(fn);
-  for (let i = 0; i < len; i++) out[i] = new AppThunk(fpos, (pos) => call1(fn, i, pos));
+  for (let i = 0; i < len; i++) out[i] = new AppThunk(fpos, appCall1, fn, i);
   return out;
 }
 
@@ -106,7 +105,7 @@ function sort(_pos: unknown, f: Value, l: Value): Value {
     return mergeSort(elems, (x, y) => lessThan(x, y, undefined, 'while evaluating the ordering function passed to builtins.sort'));
   }
   return mergeSort(elems, (x, y) =>
-    forceBool(callFunction(fn, [x, y], undefined), undefined, 'while evaluating the return value of the sorting function passed to builtins.sort'),
+    forceBool(call2(fn, x, y, undefined), undefined, 'while evaluating the return value of the sorting function passed to builtins.sort'),
   );
 }
 

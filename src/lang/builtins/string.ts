@@ -31,9 +31,11 @@ function substring(_pos: unknown, st: Value, ln: Value, s: Value): Value {
     if (typeof v === 'string') return '';
     if (v instanceof NixStr) return new NixStr('', v.ctx);
   }
+  const b = Number(start);
+  // A plain string needs no coercion and has no context to carry.
+  if (typeof s === 'string') return b >= s.length ? '' : len < 0 ? s.slice(b) : s.slice(b, b + Number(len));
   const ctx = new Set<string>();
   const str = coerceToString(undefined, s, ctx, 'while evaluating the third argument (the string) passed to builtins.substring');
-  const b = Number(start);
   const out = b >= str.length ? '' : len < 0 ? str.slice(b) : str.slice(b, b + Number(len));
   return mkStr(out, ctx);
 }
@@ -51,6 +53,39 @@ function replaceStrings(_pos: unknown, f: Value, t: Value, s: Value): Value {
   // one-character pieces costs far more memory and time than the string itself.
   let res = '';
   let last = 0;
+  const replacement = (j: number): string => {
+    let rep = cache.get(j);
+    if (rep === undefined) {
+      const tv = forceString(toL[j]!, undefined, 'while evaluating one of the replacement strings passed to builtins.replaceStrings');
+      rep = strOf(tv);
+      for (const c of ctxOf(tv)) ctx.add(c);
+      cache.set(j, rep);
+    }
+    return rep;
+  };
+  if (!from.includes('')) {
+    // Without an empty pattern, jump from match to match with indexOf: next[j] is the first
+    // occurrence of from[j] at or after p. The leftmost match wins, and at one position the
+    // pattern listed first, as in upstream's position-by-position scan.
+    const next = from.map((pat) => str.indexOf(pat));
+    for (let p = 0; ; ) {
+      let q = -1;
+      let j = -1;
+      for (let k = 0; k < from.length; k++) {
+        let n = next[k]!;
+        if (n >= 0 && n < p) next[k] = n = str.indexOf(from[k]!, p);
+        if (n >= 0 && (q < 0 || n < q)) {
+          q = n;
+          j = k;
+        }
+      }
+      if (q < 0) break;
+      res += str.slice(last, q) + replacement(j);
+      p = last = q + from[j]!.length;
+    }
+    res += str.slice(last);
+    return mkStr(res, ctx);
+  }
   for (let p = 0; p <= str.length; ) {
     let j = 0;
     while (j < from.length && !str.startsWith(from[j]!, p)) j++;
@@ -59,14 +94,7 @@ function replaceStrings(_pos: unknown, f: Value, t: Value, s: Value): Value {
       continue;
     }
     const pat = from[j]!;
-    let rep = cache.get(j);
-    if (rep === undefined) {
-      const tv = forceString(toL[j]!, undefined, 'while evaluating one of the replacement strings passed to builtins.replaceStrings');
-      rep = strOf(tv);
-      for (const c of ctxOf(tv)) ctx.add(c);
-      cache.set(j, rep);
-    }
-    res += str.slice(last, p) + rep;
+    res += str.slice(last, p) + replacement(j);
     if (pat === '') {
       // An empty pattern inserts before each character, which itself is kept.
       last = p;

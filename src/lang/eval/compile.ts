@@ -137,6 +137,18 @@ class Compiler {
   /** ev(e) wrapped so that an error while evaluating e gets the trace (msg at e's position). */
   evCtx(e: Expr, sc: Scope | null, msg: string): string {
     if (cannotFail(e)) return this.ev(e, sc);
+    if (e.type === 'Var') {
+      // The most common operand: one conditional call instead of a try block (smaller code
+      // for V8 to parse; most of a big library's code runs once or never).
+      const r = this.resolve(e.name, sc, e.pos);
+      if (r.kind !== 'with') {
+        const p = this.pos(e.pos);
+        const m = JSON.stringify(msg);
+        const js = r.kind === 'lex' ? r.b.js : /^K\d+$/.test(r.js) ? r.js : this.tmp(r.js);
+        if (r.kind === 'lex' && r.b.assignable) return this.tmp(`${js} instanceof T ? (${js} = forceTr(${js}, ${p}, ${m})) : ${js}`);
+        return this.tmp(`${js} instanceof T ? forceTr(${js}, ${p}, ${m}) : ${js}`);
+      }
+    }
     const r = this.id('t');
     const b = this.block(() => this.ev(e, sc));
     this.emit(`let ${r};\ntry {\n${b.code}\n${r} = ${b.result};\n} catch (e) { throw tr(e, ${this.pos(e.pos)}, ${JSON.stringify(msg)}); }`);

@@ -86,6 +86,15 @@ function selKPos(): Pos | undefined {
   return lastAttrPos;
 }
 
+/** Force a thunk; an error gets the trace `msg` at `pos` (evCtx of a variable, in one call instead of a try block in the generated code). */
+function forceTr(t: Thunk, pos: Pos, msg: string): Value {
+  try {
+    return t.force(pos);
+  } catch (e) {
+    throw tr(e, pos, msg);
+  }
+}
+
 export const RUNTIME = {
   T: Thunk,
   Attrs,
@@ -97,6 +106,7 @@ export const RUNTIME = {
   EMPTY_LIST,
   NONE,
   force: forceValue,
+  forceTr,
   tr,
   notABool,
   notASet,

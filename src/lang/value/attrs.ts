@@ -5,7 +5,7 @@
  */
 
 import type { Pos } from '../source.ts';
-import { Attrs, EMPTY_ATTRS, EMPTY_SHAPE, Shape, type Value } from './value.ts';
+import { Attrs, EMPTY_ATTRS, EMPTY_SHAPE, NO_POSITIONS, Shape, type Value } from './value.ts';
 
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
@@ -40,21 +40,24 @@ export class AttrsBuilder {
     const vals: Value[] = [];
     const poss: (Pos | undefined)[] = [];
     let last: string | undefined;
+    let anyPos = false;
     for (const i of idx) {
       const k = names[i]!;
       if (k === last) continue;
       last = k;
       keys.push(k);
       vals.push(this.vals[i]!);
-      poss.push(this.poss[i]);
+      const p = this.poss[i];
+      if (p !== undefined) anyPos = true;
+      poss.push(p);
     }
-    return new Attrs(new Shape(keys, poss), vals, pos);
+    return new Attrs(new Shape(keys, anyPos ? poss : NO_POSITIONS), vals, pos);
   }
 }
 
 /** A set from names that are already sorted and unique. */
 export function attrsSorted(keys: readonly string[], vals: Value[], poss?: readonly (Pos | undefined)[]): Attrs {
-  return new Attrs(new Shape(keys, poss ?? new Array<Pos | undefined>(keys.length).fill(undefined)), vals);
+  return new Attrs(new Shape(keys, poss ?? NO_POSITIONS), vals);
 }
 
 /** A set from a plain list of [name, value] pairs in any order. */
@@ -90,6 +93,7 @@ export function update(a: Attrs, b: Attrs): Attrs {
   const n = na + nb - common;
   const keys = new Array<string>(n);
   const vals = new Array<Value>(n);
+  if (pa === NO_POSITIONS && pb === NO_POSITIONS) return updateNoPos(a, b, keys, vals);
   const poss = new Array<Pos | undefined>(n);
   let i = 0;
   let j = 0;
@@ -120,6 +124,38 @@ export function update(a: Attrs, b: Attrs): Attrs {
   }
   // Upstream's result keeps the position of neither operand's set expression.
   return new Attrs(new Shape(keys, poss), vals, b.pos ?? a.pos);
+}
+
+/** The merge of `update` for two sets without positions (only names and values to copy). */
+function updateNoPos(a: Attrs, b: Attrs, keys: string[], vals: Value[]): Attrs {
+  const ka = a.keys;
+  const kb = b.keys;
+  const na = ka.length;
+  const nb = kb.length;
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  while (i < na && j < nb) {
+    const x = ka[i]!;
+    const y = kb[j]!;
+    if (x < y) {
+      keys[k] = x;
+      vals[k++] = a.vals[i++]!;
+    } else {
+      if (x === y) i++;
+      keys[k] = y;
+      vals[k++] = b.vals[j++]!;
+    }
+  }
+  for (; i < na; i++, k++) {
+    keys[k] = ka[i]!;
+    vals[k] = a.vals[i]!;
+  }
+  for (; j < nb; j++, k++) {
+    keys[k] = kb[j]!;
+    vals[k] = b.vals[j]!;
+  }
+  return new Attrs(new Shape(keys, NO_POSITIONS), vals, b.pos ?? a.pos);
 }
 
 /** `a` without the given names. */
