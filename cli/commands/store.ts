@@ -22,7 +22,8 @@ import {
   signPathInfo,
   type StorePath,
 } from '../../src/store/index.ts';
-import { closureSize, describeProblem, type LocalStore, readFdChunks, sortedPaths, StoreError } from '../../src/store/local/index.ts';
+import { closureSize, describeProblem, type LocalStore, readFdChunks, repairStoreDb, resolveStoreLayout, sortedPaths, StoreError } from '../../src/store/local/index.ts';
+import { commandSettings } from '../settings.ts';
 
 export const summary = 'manipulate the local store (add, dump, path-info, verify, gc, ...)';
 
@@ -47,6 +48,8 @@ Every command also takes --store DIR and --option NAME VALUE.
                  delete what no GC root needs (nix-store --gc)
   sign --key-file FILE [-r] PATH...
                  sign paths with a secret key (nix store sign)
+  repair-db      rebuild a damaged store database from what is readable
+                 (a copy of the damaged one is kept beside it)
 `;
 
 async function storePaths(store: LocalStore, args: readonly string[]): Promise<StorePath[]> {
@@ -285,6 +288,20 @@ async function sign(argv: string[]): Promise<number> {
   });
 }
 
+async function repairDb(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, []);
+  if (args.positionals.length > 0) throw new UsageError('tix store repair-db takes no arguments');
+  const layout = resolveStoreLayout(commandSettings(args).store);
+  const r = await repairStoreDb(layout, new Date());
+  if (r.outcome === 'intact') {
+    writeStderr(`the store database in '${layout.dbDir}' is readable (${r.paths} valid paths); nothing to repair\n`);
+    return 0;
+  }
+  writeStderr(`repaired the store database in '${layout.dbDir}': ${r.paths} valid paths kept; the damaged copy is in '${r.backup}'\n`);
+  writeStderr(`run 'tix store verify --all --check-contents' next; 'tix store gc' removes files whose records were lost\n`);
+  return 0;
+}
+
 const SUBCOMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   add: (a) => add(a),
   'add-path': (a) => add(a, 'nar'),
@@ -299,6 +316,7 @@ const SUBCOMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   delete: del,
   gc,
   sign,
+  'repair-db': repairDb,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -22,6 +22,7 @@ import { resolveStoreLayout, type StoreLayout } from '../store/local/layout.ts';
 import { buildLogPath } from '../store/local/log-store.ts';
 import { restorePath } from '../store/local/nar-fs.ts';
 import { holderAlive } from '../store/local/process-identity.ts';
+import { SysError } from '../store/local/sys-error.ts';
 import { openStoreDb, type SharedStoreDb } from '../store/local/shared-db.ts';
 import type { PathInfo } from '../store/path-info-json.ts';
 import type { ValidPathInfo } from '../store/path-info.ts';
@@ -177,8 +178,14 @@ class LocalStoreForBuilds implements LocalBuildStore {
     const base = buildLogPath(this.layout, drvPath);
     mkdirSync(dirname(base), { recursive: true });
     const tmp = `${base}.tmp-${process.pid}`;
-    writeFileSync(tmp, zstdCompressSync(log));
-    renameSync(tmp, `${base}.zst`);
+    try {
+      writeFileSync(tmp, zstdCompressSync(log));
+      renameSync(tmp, `${base}.zst`);
+    } catch (e) {
+      // A full disk (ENOSPC) or a read-only state dir: name the file, leave no half log.
+      rmSync(tmp, { force: true });
+      throw new SysError('writing build log', tmp, e as NodeJS.ErrnoException);
+    }
     // An uncompressed log of an earlier build would otherwise be read after this one.
     rmSync(base, { force: true });
   }

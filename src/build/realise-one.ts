@@ -130,9 +130,14 @@ async function buildIn(o: RealiseOneOptions, closure: readonly StorePath[], prin
     }
     if (o.onLogLines) emitLines(o, log, true);
     const text = log.contents();
-    await store.addBuildLog(o.drvPath, text);
+    // A log that cannot be kept (disk full) must not hide why the build failed.
+    const logError = await store.addBuildLog(o.drvPath, text).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     if (o.signal?.aborted) throw new BuildError('E_BUILD_FAILED', `build of '${printed}' was interrupted`, { storePath: printed });
     if (result.exitCode !== 0) throw buildFailure(printed, result.exitCode, result.signal, text, o.logLines);
+    if (logError !== undefined) throw logError;
 
     const newPaths = await processOutputs({
       store,
