@@ -37,6 +37,8 @@ export interface LocalBuildStore extends BuildStore {
   readonly layout: StoreLayout;
   /** Register `link` (a symlink into the store, e.g. `./result`) as an indirect GC root. */
   addIndirectRoot(link: string): Promise<void>;
+  /** Restore the files of a valid path from a NAR that matches its registration (repair). */
+  repairFromNar(info: PathInfo, nar: AsyncIterable<Uint8Array>, signal?: AbortSignal): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -165,6 +167,36 @@ class LocalStoreForBuilds implements LocalBuildStore {
         if ((await this.queryValidPaths([info.path])).length > 0) return;
         this.#moveIntoPlace(tree, info.path);
         await this.#db.registerValidPaths([this.#record(info, false)]);
+      } finally {
+        await this.unlockPaths([info.path.baseName]);
+      }
+    } finally {
+      removeTree(dir);
+    }
+  }
+
+  replacePathFiles(tree: string, path: StorePath): Promise<void> {
+    this.#moveIntoPlace(tree, path);
+    return Promise.resolve();
+  }
+
+  /**
+   * Restore the files of the valid `info.path` from a NAR (a substitute) when they are
+   * missing or damaged: the NAR must hash to the registered NAR hash and size.
+   */
+  async repairFromNar(info: PathInfo, nar: AsyncIterable<Uint8Array>, signal?: AbortSignal): Promise<void> {
+    const printed = this.storeDir.printPath(info.path);
+    const dir = this.makeTempTree('repair');
+    try {
+      const tree = join(dir, info.path.baseName);
+      const r = await restorePath(tree, nar, { hashAlgo: info.narHash.algo });
+      if (r.narSize !== info.narSize || !r.hash!.equals(info.narHash)) {
+        throw new BuildError('E_REPAIR_MISMATCH', `the substitute of '${printed}' does not match its registration (NAR hash ${r.hash!.sri}, expected ${info.narHash.sri})`, { storePath: printed });
+      }
+      canonicaliseOutput(tree);
+      await this.lockPaths([info.path.baseName], { wait: true, signal });
+      try {
+        this.#moveIntoPlace(tree, info.path);
       } finally {
         await this.unlockPaths([info.path.baseName]);
       }

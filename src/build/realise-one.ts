@@ -37,6 +37,8 @@ export interface RealiseOneOptions {
   readonly inputPaths: readonly StorePath[];
   /** Rebuild valid outputs and compare (`--check`). */
   readonly check: boolean;
+  /** With `check`: replace the outputs' files by the rebuilt ones when they match. */
+  readonly repair?: boolean;
   readonly cores: number;
   /** Where build directories are made (`build-dir`; default the temp dir, as Nix). */
   readonly buildDir?: string;
@@ -148,6 +150,7 @@ async function buildIn(o: RealiseOneOptions, closure: readonly StorePath[], prin
       actualDir,
       policy: o.policy,
       check: o.check,
+      repair: o.repair,
       alreadyValid,
     });
     if (o.check) return 'checked';
