@@ -6,7 +6,18 @@
 
 import { cpus } from 'node:os';
 import type { Settings } from '../src/config/index.ts';
-import { type LocalBuildStore, openBuildSession, openLocalBuildStore, realise, type RealiseEvent, type RealiseResult, type RealiseTarget } from '../src/build/index.ts';
+import {
+  type LocalBuildStore,
+  openBuildSession,
+  openLocalBuildStore,
+  realise,
+  type RealiseEvent,
+  type RealiseResult,
+  type RealiseTarget,
+  repairPaths,
+  type RepairOutcome,
+} from '../src/build/index.ts';
+import type { PathInfo } from '../src/store/index.ts';
 import { type StoreDir, StorePathError } from '../src/store/index.ts';
 import { type FlagSpec, flagBool, flagString, type ParsedArgs, UsageError } from './args.ts';
 import type { ProgressOptions } from './build-progress.ts';
@@ -83,4 +94,25 @@ export async function runRealisation(
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
   }
+}
+
+/** `verify --repair`: substitute or rebuild the damaged paths (src/build/repair.ts), one outcome each. */
+export async function repairDamaged(settings: Settings, infos: readonly PathInfo[], report: (o: RepairOutcome, print: (p: PathInfo['path']) => string) => void): Promise<number> {
+  const store = await openLocalBuildStore(settings);
+  let failed = 0;
+  try {
+    const warn = (m: string) => writeStderr(`warning: ${m}\n`);
+    const session = await openBuildSession(settings, store, { warn, cpuCount: cpus().length, hostEnv: (name) => process.env[name], nodeStateDir: defaultStateDir() });
+    try {
+      for await (const o of repairPaths(infos, { ...session, store, warn })) {
+        if (o.how === 'failed') failed++;
+        report(o, (p) => store.storeDir.printPath(p));
+      }
+    } finally {
+      for (const s of session.substituters ?? []) await s.close?.();
+    }
+  } finally {
+    await store.close();
+  }
+  return failed;
 }

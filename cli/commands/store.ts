@@ -20,9 +20,13 @@ import {
   pathInfoToJson,
   printNarListingJson,
   signPathInfo,
+  type PathInfo,
   type StorePath,
 } from '../../src/store/index.ts';
-import { closureSize, describeProblem, type LocalStore, readFdChunks, sortedPaths, StoreError } from '../../src/store/local/index.ts';
+import { closureSize, describeProblem, type LocalStore, readFdChunks, repairStoreDb, resolveStoreLayout, sortedPaths, StoreError } from '../../src/store/local/index.ts';
+import { commandSettings } from '../settings.ts';
+import { repairDamaged } from '../build-run.ts';
+import type { Settings } from '../../src/config/index.ts';
 
 export const summary = 'manipulate the local store (add, dump, path-info, verify, gc, ...)';
 
@@ -40,13 +44,17 @@ Every command also takes --store DIR and --option NAME VALUE.
   ls [-R] [-l] [-d] [--json] PATH
                  list a path inside the store (nix store ls)
   cat PATH       print a file inside the store (nix store cat)
-  verify [--all] [--check-contents] [--sigs] [PATH...]
-                 check paths against the database; report every problem
+  verify [--all] [--check-contents] [--sigs] [--repair] [PATH...]
+                 check paths against the database; report every problem;
+                 --repair: substitute or rebuild paths whose files are missing
+                 or modified
   delete PATH... delete paths that nothing needs (nix-store --delete)
   gc [--max-freed N] [--print-roots | --print-live | --print-dead]
                  delete what no GC root needs (nix-store --gc)
   sign --key-file FILE [-r] PATH...
                  sign paths with a secret key (nix store sign)
+  repair-db      rebuild a damaged store database from what is readable
+                 (a copy of the damaged one is kept beside it)
 `;
 
 async function storePaths(store: LocalStore, args: readonly string[]): Promise<StorePath[]> {
@@ -206,23 +214,40 @@ async function cat(argv: string[]): Promise<number> {
 }
 
 async function verify(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, [{ name: 'all' }, { name: 'check-contents' }, { name: 'sigs' }]);
+  const args = parseArgs(argv, [{ name: 'all' }, { name: 'check-contents' }, { name: 'sigs' }, { name: 'repair' }]);
   if (flagBool(args, 'all') === args.positionals.length > 0) throw new UsageError('tix store verify expects --all or some PATHs');
-  return withStore(args, async (store, settings) => {
+  const repair = flagBool(args, 'repair');
+  let settings: Settings | undefined;
+  const { failed, checked, damaged } = await withStore(args, async (store, s) => {
+    settings = s;
     const paths = flagBool(args, 'all') ? undefined : args.positionals.map((a) => store.parseStorePath(a));
     let failed = 0;
     let checked = 0;
+    const damaged: StorePath[] = [];
     for await (const ev of store.verify({
       paths,
       checkContents: flagBool(args, 'check-contents'),
-      trust: flagBool(args, 'sigs') ? { trustedKeys: parsePublicKeys(settings.trustedPublicKeys) } : undefined,
+      trust: flagBool(args, 'sigs') ? { trustedKeys: parsePublicKeys(s.trustedPublicKeys) } : undefined,
     })) {
       if (ev.type === 'done') ({ failed, checked } = ev);
-      else if (ev.type !== 'checked') writeStderr(`error: ${describeProblem(ev, (p) => store.printPath(p))}\n`);
+      else if (ev.type !== 'checked') {
+        writeStderr(`error: ${describeProblem(ev, (p) => store.printPath(p))}\n`);
+        if (ev.type === 'missing' || ev.type === 'modified' || ev.type === 'unreadable') damaged.push(ev.path);
+      }
     }
-    if (failed > 0) writeStderr(`${failed} of ${checked} paths have problems\n`);
-    return failed > 0 ? 1 : 0;
+    const infos = repair ? ((await store.db.queryPathInfos(damaged)).filter(Boolean) as PathInfo[]) : [];
+    return { failed, checked, damaged: infos };
   });
+  if (failed > 0) writeStderr(`${failed} of ${checked} paths have problems\n`);
+  if (!repair || damaged.length === 0) return failed > 0 ? 1 : 0;
+  // Paths with other problems (invalid references, untrusted) are not fixed by repairing files.
+  const unfixable = failed - damaged.length;
+  const left = await repairDamaged(settings!, damaged, (o, print) => {
+    if (o.how === 'substituted') writeStderr(`repaired '${print(o.path)}' from '${o.from}'\n`);
+    else if (o.how === 'rebuilt') writeStderr(`repaired '${print(o.path)}' by rebuilding '${print(o.drvPath)}'\n`);
+    else writeStderr(`error: cannot repair '${print(o.path)}': ${o.reason}\n`);
+  });
+  return left + unfixable > 0 ? 1 : 0;
 }
 
 async function del(argv: string[]): Promise<number> {
@@ -285,6 +310,20 @@ async function sign(argv: string[]): Promise<number> {
   });
 }
 
+async function repairDb(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, []);
+  if (args.positionals.length > 0) throw new UsageError('tix store repair-db takes no arguments');
+  const layout = resolveStoreLayout(commandSettings(args).store);
+  const r = await repairStoreDb(layout, new Date());
+  if (r.outcome === 'intact') {
+    writeStderr(`the store database in '${layout.dbDir}' is readable (${r.paths} valid paths); nothing to repair\n`);
+    return 0;
+  }
+  writeStderr(`repaired the store database in '${layout.dbDir}': ${r.paths} valid paths kept; the damaged copy is in '${r.backup}'\n`);
+  writeStderr(`run 'tix store verify --all --check-contents' next; 'tix store gc' removes files whose records were lost\n`);
+  return 0;
+}
+
 const SUBCOMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   add: (a) => add(a),
   'add-path': (a) => add(a, 'nar'),
@@ -299,6 +338,7 @@ const SUBCOMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   delete: del,
   gc,
   sign,
+  'repair-db': repairDb,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -67,4 +67,10 @@ export interface BuildStore {
   addNar(info: SubstitutablePathInfo, nar: AsyncIterable<Uint8Array>, signal?: AbortSignal): Promise<void>;
   /** Keep the log of a build of `drvPath` (for `tix log`). */
   addBuildLog(drvPath: StorePath, log: Uint8Array): Promise<void>;
+  /**
+   * Put `tree` (canonical, hashed by the caller to the registered NAR hash) in place of
+   * the files of the valid `path`, which are missing or damaged (`verify --repair`). The
+   * caller holds the path's lock; the DB is not changed.
+   */
+  replacePathFiles(tree: string, path: StorePath): Promise<void>;
 }

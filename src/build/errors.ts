@@ -18,6 +18,8 @@ export type BuildErrorCode =
   | 'E_DEPENDENCY_FAILED' // an input derivation failed
   | 'E_SANDBOX' // the sandbox could not be set up (bwrap missing, no user namespaces)
   | 'E_SYSTEM_MISMATCH' // derivation for another platform
+  | 'E_REPAIR_MISMATCH' // a substitute offered for repair is not the registered contents
+  | 'E_REPAIR_DIFFERS' // repair by rebuilding gave different contents
   | 'E_BAD_DERIVATION'; // the .drv cannot be built as written
 
 export class BuildError extends Error implements TixError {

@@ -10,3 +10,4 @@ export { NoSandbox } from './sandbox-none.ts';
 export type { Sandbox } from './sandbox.ts';
 export { logTail } from './build-log.ts';
 export { openLocalBuildStore, type LocalBuildStore, type OpenLocalBuildStoreOptions } from './local-build-store.ts';
+export { repairPaths, type RepairOutcome, type RepairOptions } from './repair.ts';

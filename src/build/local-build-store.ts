@@ -22,6 +22,7 @@ import { resolveStoreLayout, type StoreLayout } from '../store/local/layout.ts';
 import { buildLogPath } from '../store/local/log-store.ts';
 import { restorePath } from '../store/local/nar-fs.ts';
 import { holderAlive } from '../store/local/process-identity.ts';
+import { SysError } from '../store/local/sys-error.ts';
 import { openStoreDb, type SharedStoreDb } from '../store/local/shared-db.ts';
 import type { PathInfo } from '../store/path-info-json.ts';
 import type { ValidPathInfo } from '../store/path-info.ts';
@@ -36,6 +37,8 @@ export interface LocalBuildStore extends BuildStore {
   readonly layout: StoreLayout;
   /** Register `link` (a symlink into the store, e.g. `./result`) as an indirect GC root. */
   addIndirectRoot(link: string): Promise<void>;
+  /** Restore the files of a valid path from a NAR that matches its registration (repair). */
+  repairFromNar(info: PathInfo, nar: AsyncIterable<Uint8Array>, signal?: AbortSignal): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -183,13 +186,49 @@ class LocalStoreForBuilds implements LocalBuildStore {
     }
   }
 
+  replacePathFiles(tree: string, path: StorePath): Promise<void> {
+    this.#moveIntoPlace(tree, path);
+    return Promise.resolve();
+  }
+
+  /**
+   * Restore the files of the valid `info.path` from a NAR (a substitute) when they are
+   * missing or damaged: the NAR must hash to the registered NAR hash and size.
+   */
+  async repairFromNar(info: PathInfo, nar: AsyncIterable<Uint8Array>, signal?: AbortSignal): Promise<void> {
+    const printed = this.storeDir.printPath(info.path);
+    const dir = this.makeTempTree('repair');
+    try {
+      const tree = join(dir, info.path.baseName);
+      const r = await restorePath(tree, nar, { hashAlgo: info.narHash.algo });
+      if (r.narSize !== info.narSize || !r.hash!.equals(info.narHash)) {
+        throw new BuildError('E_REPAIR_MISMATCH', `the substitute of '${printed}' does not match its registration (NAR hash ${r.hash!.sri}, expected ${info.narHash.sri})`, { storePath: printed });
+      }
+      canonicaliseOutput(tree);
+      await this.lockPaths([info.path.baseName], { wait: true, signal });
+      try {
+        this.#moveIntoPlace(tree, info.path);
+      } finally {
+        await this.unlockPaths([info.path.baseName]);
+      }
+    } finally {
+      removeTree(dir);
+    }
+  }
+
   /** Keep the log of a build where `tix log` (readBuildLog) finds it, replacing an earlier one. */
   async addBuildLog(drvPath: StorePath, log: Uint8Array): Promise<void> {
     const base = buildLogPath(this.layout, drvPath);
     mkdirSync(dirname(base), { recursive: true });
     const tmp = `${base}.tmp-${process.pid}`;
-    writeFileSync(tmp, zstdCompressSync(log));
-    renameSync(tmp, `${base}.zst`);
+    try {
+      writeFileSync(tmp, zstdCompressSync(log));
+      renameSync(tmp, `${base}.zst`);
+    } catch (e) {
+      // A full disk (ENOSPC) or a read-only state dir: name the file, leave no half log.
+      rmSync(tmp, { force: true });
+      throw new SysError('writing build log', tmp, e as NodeJS.ErrnoException);
+    }
     // An uncompressed log of an earlier build would otherwise be read after this one.
     rmSync(base, { force: true });
   }

@@ -39,6 +39,8 @@ export interface ProcessOutputsOptions {
   readonly actualDir: string;
   readonly policy: OutputPolicy;
   readonly check: boolean;
+  /** With `check`: put a rebuilt output that matches its registration in place (repair). */
+  readonly repair?: boolean;
   /** Outputs valid before the build (base names): kept as they are, not registered again. Nix: `AlreadyRegistered`. */
   readonly alreadyValid: ReadonlySet<string>;
 }
@@ -95,10 +97,16 @@ export async function processOutputs(o: ProcessOutputsOptions): Promise<NewPath[
     if (o.check) {
       const old = await o.store.queryPathInfo(s.path);
       if (old && !old.narHash.equals(s.narHash)) {
+        if (o.repair) {
+          throw new BuildError('E_REPAIR_DIFFERS', `cannot repair '${o.store.storeDir.printPath(s.path)}': rebuilding '${printed}' gives different contents (the build is not deterministic)`, {
+            storePath: printed,
+          });
+        }
         throw new BuildError('E_NOT_DETERMINISTIC', `derivation '${printed}' may not be deterministic: output '${o.store.storeDir.printPath(s.path)}' differs`, {
           storePath: printed,
         });
       }
+      if (o.repair && old) await o.store.replacePathFiles(s.tree, s.path);
       continue;
     }
     const info: ValidPathInfo = { path: s.path, narHash: s.narHash, narSize: s.narSize, references: s.references, deriver: o.drvPath, sigs: [], ca };

@@ -40,6 +40,8 @@ export interface RealiseOneOptions {
   readonly knownReferences?: Map<string, readonly StorePath[]>;
   /** Rebuild valid outputs and compare (`--check`). */
   readonly check: boolean;
+  /** With `check`: replace the outputs' files by the rebuilt ones when they match. */
+  readonly repair?: boolean;
   readonly cores: number;
   /** Where build directories are made (`build-dir`; default the temp dir, as Nix). */
   readonly buildDir?: string;
@@ -133,9 +135,14 @@ async function buildIn(o: RealiseOneOptions, closure: readonly StorePath[], prin
     }
     if (o.onLogLines) emitLines(o, log, true);
     const text = log.contents();
-    await store.addBuildLog(o.drvPath, text);
+    // A log that cannot be kept (disk full) must not hide why the build failed.
+    const logError = await store.addBuildLog(o.drvPath, text).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     if (o.signal?.aborted) throw new BuildError('E_BUILD_FAILED', `build of '${printed}' was interrupted`, { storePath: printed });
     if (result.exitCode !== 0) throw buildFailure(printed, result.exitCode, result.signal, text, o.logLines);
+    if (logError !== undefined) throw logError;
 
     const newPaths = await processOutputs({
       store,
@@ -146,6 +153,7 @@ async function buildIn(o: RealiseOneOptions, closure: readonly StorePath[], prin
       actualDir,
       policy: o.policy,
       check: o.check,
+      repair: o.repair,
       alreadyValid,
     });
     if (o.check) return 'checked';

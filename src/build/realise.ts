@@ -50,6 +50,8 @@ export interface RealiseOptions {
   readonly keepGoing?: boolean;
   /** Rebuild the targets (not their dependencies) and compare (`--check`). */
   readonly check?: boolean;
+  /** With `check`: put each rebuilt output that matches its registration in place of its files (`verify --repair`). */
+  readonly repair?: boolean;
   /** Plan only (`--dry-run`). */
   readonly dryRun?: boolean;
   /** `NIX_BUILD_CORES`. */
@@ -328,6 +330,7 @@ class Realisation {
       inputPaths,
       knownReferences: this.#references,
       check: node.check,
+      repair: node.check && o.repair === true,
       cores: o.cores,
       buildDir: o.buildDir,
       sandboxPaths: o.sandboxPaths,

@@ -17,6 +17,7 @@ import { StorePath } from '../store-path.ts';
 import { Coordinator } from './coordinator.ts';
 import { type LevelDb, PathInfoTable } from './db.ts';
 import { type DrvOutputMapping, decodePathInfo } from './db-records.ts';
+import { StoreDbCorruptError, StoreDbUnavailableError } from './errors.ts';
 import type { InvalidateResult, LockOptions, StoreDb, StoreDbEvent } from './store-db.ts';
 
 export interface DbOwnerOptions {
@@ -49,7 +50,7 @@ export class DbOwner {
     } catch (e) {
       const cause = (e as { cause?: { code?: string } }).cause;
       if (cause?.code === 'LEVEL_LOCKED') return undefined;
-      throw e;
+      throw asCorruption(dir, e);
     }
     const owner = new DbOwner(db, opts.fsync ?? true);
     try {
@@ -57,7 +58,7 @@ export class DbOwner {
       await owner.coordinator.load();
     } catch (e) {
       await db.close();
-      throw e;
+      throw asCorruption(dir, e);
     }
     return owner;
   }
@@ -197,4 +198,22 @@ export class OwnerSession implements Omit<StoreDb, 'events' | 'close'> {
     if (this.#owner.closing) this.#owner.coordinator.detach(this.holder);
     else await this.#owner.coordinator.disconnect(this.holder);
   }
+}
+
+/**
+ * LevelDB's open failures that mean damaged files (a garbled CURRENT or MANIFEST, a bad
+ * table block) as a `StoreDbCorruptError` naming the directory; anything else unchanged.
+ */
+function asCorruption(dir: string, e: unknown): unknown {
+  const x = e as { code?: string; message?: string; cause?: { code?: string; message?: string } };
+  const inner = x.cause?.code?.startsWith('LEVEL_') ? x.cause : x;
+  const detail = inner.message ?? 'unreadable';
+  // A file the DB's own index names is missing (garbled CURRENT or MANIFEST): damage too.
+  if (inner.code === 'LEVEL_CORRUPTION' || (inner.code === 'LEVEL_IO_ERROR' && /No such file/.test(detail))) {
+    return new StoreDbCorruptError(dir, detail, { cause: e });
+  }
+  // Permissions, a read-only filesystem: LevelDB's message names the file.
+  if (inner.code === 'LEVEL_IO_ERROR') return new StoreDbUnavailableError(`cannot open the store database in '${dir}': ${detail}`, { cause: e });
+  if (e instanceof SyntaxError) return new StoreDbCorruptError(dir, `a record is not valid JSON (${e.message})`, { cause: e });
+  return e;
 }

@@ -33,3 +33,22 @@ export class InvalidPathError extends StoreError {
     super('E_INVALID_PATH', message, { storePath: path });
   }
 }
+
+/**
+ * The store's LevelDB cannot be read: a damaged or garbled file in the DB directory. The
+ * message names the directory and what to do (`tix store repair-db`).
+ */
+export class StoreDbCorruptError extends StoreError {
+  override readonly name = 'StoreDbCorruptError';
+  readonly dbDir: string;
+  constructor(dbDir: string, detail: string, options: { cause?: unknown } = {}) {
+    super(
+      'E_STORE_DB_CORRUPT',
+      `the store database in '${dbDir}' is damaged: ${detail}\n` +
+        `Stop every tix process using this store, then run 'tix store repair-db' (with the same --store) ` +
+        `to rebuild it from what is readable, and 'tix store verify --all --check-contents' after it.`,
+      options,
+    );
+    this.dbDir = dbDir;
+  }
+}

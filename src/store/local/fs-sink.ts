@@ -20,6 +20,7 @@ import { InvalidValueError } from '../../errors.ts';
 import { checkEntryName } from '../nar/wire.ts';
 import type { NarSink } from '../nar/sink.ts';
 import type { FsPath } from './fs-source.ts';
+import { strerror } from './sys-error.ts';
 
 const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 
@@ -58,6 +59,8 @@ export class FsRestoreSink implements NarSink {
   /** Paths of the directories being filled, innermost last. */
   readonly #dirs: FsPath[] = [];
   #fd = -1;
+  /** The file `#fd` writes, for error messages. */
+  #file: FsPath = '';
   /** Mode of an executable, learnt from the first one (the umask does not change during a restore). */
   #execMode = -1;
 
@@ -90,7 +93,7 @@ export class FsRestoreSink implements NarSink {
       if (code === 'EEXIST' || code === 'ELOOP') {
         throw new RestoreError('E_RESTORE_EXISTS', `cannot restore to '${String(path)}': path already exists`, String(path), { cause: e });
       }
-      throw new RestoreError('E_RESTORE_IO', `${what} '${String(path)}': ${(e as Error).message}`, String(path), { cause: e });
+      throw new RestoreError('E_RESTORE_IO', `${what} '${String(path)}': ${strerror(e as NodeJS.ErrnoException)}`, String(path), { cause: e });
     }
   }
 
@@ -108,6 +111,7 @@ export class FsRestoreSink implements NarSink {
     const p = this.#path(name);
     const fd = this.#create(p, 'creating file', () => openSync(p, CREATE_FLAGS, 0o666));
     this.#fd = fd;
+    this.#file = p;
     if (executable) {
       // As Nix: add the execute bits to whatever mode the umask left.
       if (this.#execMode < 0) this.#execMode = (fstatSync(fd).mode & 0o7777) | 0o111;
@@ -117,7 +121,12 @@ export class FsRestoreSink implements NarSink {
 
   contents(chunk: Uint8Array): void {
     let off = 0;
-    while (off < chunk.length) off += writeSync(this.#fd, chunk, off, chunk.length - off);
+    try {
+      while (off < chunk.length) off += writeSync(this.#fd, chunk, off, chunk.length - off);
+    } catch (e) {
+      // ENOSPC, EDQUOT, EIO: name the file, as Nix's "writing to file" does.
+      throw new RestoreError('E_RESTORE_IO', `writing to file '${String(this.#file)}': ${strerror(e as NodeJS.ErrnoException)}`, String(this.#file), { cause: e });
+    }
   }
 
   endRegular(): void {

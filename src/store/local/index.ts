@@ -17,3 +17,4 @@ export { closureSize, sortedPaths, topoSortPaths } from './closure.ts';
 export { buildLogPath } from './log-store.ts';
 export { CANONICAL_MTIME, canonicalisePath } from './canonicalise.ts';
 export * from './sys-error.ts';
+export { repairStoreDb, type RepairDbResult } from './db-repair.ts';

@@ -20,7 +20,8 @@ export class SysError extends Error implements TixError {
   }
 }
 
-function strerror(e: NodeJS.ErrnoException): string {
+/** The C library's text for an fs error ("No space left on device"), capitalised as Nix prints it. */
+export function strerror(e: NodeJS.ErrnoException): string {
   if (typeof e.errno !== 'number') return e.message;
   const m = getSystemErrorMessage(e.errno);
   return m.charAt(0).toUpperCase() + m.slice(1);

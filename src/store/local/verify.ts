@@ -9,8 +9,7 @@
  *   signed by a trusted key (src/trust).
  *
  * Every problem is reported, not just the first; nothing is changed. Repairing a corrupt
- * path needs a substituter to fetch a good copy from, so `--repair` belongs with
- * substitution, not here.
+ * path needs a substituter or a rebuild, so `--repair` lives in src/build/repair.ts.
  */
 
 import { lstatSync } from 'node:fs';
