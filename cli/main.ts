@@ -56,7 +56,8 @@ async function run(argv: string[]): Promise<number> {
     writeStderr(`error: unknown command '${first}'; run 'tix --help' for the list\n`);
     return EXIT_USAGE;
   }
-  if (rest[0] === '--help' || rest[0] === '-h') {
+  // `--help` anywhere (`tix store verify --help`) shows the command's help, as Nix does.
+  if (rest[0] === '-h' || rest.includes('--help')) {
     writeStdout(cmd.help.endsWith('\n') ? cmd.help : cmd.help + '\n');
     return 0;
   }
