@@ -49,6 +49,8 @@ export interface TixNodeInit {
   zstd?: boolean;
   /** Serve the store as a Nix binary cache on 127.0.0.1 at this port (0: any free port). */
   httpPort?: number;
+  /** Drop a provider silent this long mid-transfer (stalled-download-timeout); 0 or absent: never. */
+  stallTimeoutMs?: number;
 }
 
 export interface TixNodeComponents {
@@ -74,6 +76,7 @@ export class TixNode {
   readonly #log: Logger;
   readonly #substitution: TixNodeComponents['substitution'];
   readonly #storeDir: StoreDir;
+  readonly #stallTimeoutMs: number;
   #startedAt = 0;
 
   private constructor(host: TixHost, datastore: LevelDatastore | undefined, init: TixNodeInit, c: TixNodeComponents) {
@@ -83,6 +86,7 @@ export class TixNode {
     this.#substitution = c.substitution;
     const storeDir = init.storeDir ?? '/nix/store';
     this.#storeDir = new StoreDir(storeDir);
+    this.#stallTimeoutMs = init.stallTimeoutMs ?? 0;
     const dialer = hostDialer(host);
     this.inventory = new InventoryService({ host, source: c.source, dialer, log: c.log.child('inventory') }, { maxPeers: init.maxNeighbours });
     this.announcer = new DhtAnnouncer({ host, inventory: this.inventory, log: c.log.child('announce') }, { storeDir, force: init.forceDht });
@@ -178,7 +182,7 @@ export class TixNode {
     const rejected: SubstituteReply['rejected'] = [];
     const dialer = hostDialer(this.host);
     const run = new PeerSubstitution({
-      finder: this.lookup, dialer, store: sub.store, policy: sub.policy,
+      finder: this.lookup, dialer, store: sub.store, policy: sub.policy, stallTimeoutMs: this.#stallTimeoutMs,
       onReject: (path, peer, reason) => {
         rejected.push({ path: this.#storeDir.printPath(path), peer, reason });
         this.#log.warn(`rejected '${this.#storeDir.printPath(path)}' from ${peer}: ${reason}`);
@@ -203,7 +207,7 @@ export class TixNode {
       let fallback: string | undefined;
       for (const peer of providers.get(p.hashPart) ?? []) {
         try {
-          const text = (await queryNarinfos(dialer, peer, [p.hashPart])).get(p.hashPart);
+          const text = (await queryNarinfos(dialer, peer, [p.hashPart], { idleTimeoutMs: this.#stallTimeoutMs })).get(p.hashPart);
           if (text === undefined) continue;
           fallback ??= text;
           const info = parseNarInfo(text, { whence: `narinfo from ${peer}`, storeDir: this.#storeDir });

@@ -14,6 +14,8 @@ import { LocalStoreSource } from './store-source.ts';
 import { createLogger, describeError } from './log.ts';
 
 const log = createLogger('tix-node');
+/** Nix's default `stalled-download-timeout`, for a configuration written without it. */
+const DEFAULT_STALLED_DOWNLOAD_TIMEOUT_S = 300;
 
 function parseConfig(arg: string | undefined): NodeConfig {
   if (arg === undefined) throw new Error('usage: node/main.ts <NodeConfig JSON> (normally started by `tix node start`)');
@@ -52,6 +54,7 @@ async function main(): Promise<number> {
     ...(config.pskFile ? { pskFile: config.pskFile } : {}),
     storeDir: config.storeDir,
     ...(config.httpPort !== null ? { httpPort: config.httpPort } : {}),
+    stallTimeoutMs: (config.stalledDownloadTimeout ?? DEFAULT_STALLED_DOWNLOAD_TIMEOUT_S) * 1000,
   }, { source, nars: source, log, substitution });
   let stopping = false;
   const { promise: stopped, resolve: resolveStopped } = Promise.withResolvers<void>();

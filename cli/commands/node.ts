@@ -79,6 +79,7 @@ async function start(argv: string[]): Promise<number> {
     serveCache: path('serve-cache'),
     httpPort: port === undefined ? null : Number(port),
     storeDir: '/nix/store',
+    stalledDownloadTimeout: settings.stalledDownloadTimeout,
   };
   const child = spawn(process.execPath, ['--no-warnings=ExperimentalWarning', daemonEntry, JSON.stringify(config)], { stdio: 'inherit' });
   // Ctrl-C reaches the daemon through the process group; we only wait for it.

@@ -77,6 +77,11 @@ export interface NodeConfig {
   serveCache: string | null;
   httpPort: number | null;
   storeDir: string;
+  /**
+   * `stalled-download-timeout` in seconds: a provider silent this long mid-narinfo or
+   * mid-NAR is dropped for the next one; 0 waits forever. Absent: Nix's default, 300.
+   */
+  stalledDownloadTimeout?: number;
 }
 
 /** The answer to `substitute`: base names substituted (with the peer), failed (with why), rejected answers. */

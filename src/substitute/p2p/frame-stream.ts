@@ -14,18 +14,31 @@ export interface StreamContext {
   readonly protocol: string;
 }
 
+export interface FrameReaderOptions {
+  /**
+   * Abort the stream when no byte arrives for this long while a frame is awaited (Nix's
+   * `stalled-download-timeout`). Without it a peer that stops sending but keeps the
+   * connection open (SIGSTOP, a slowloris) would hold the reader forever. 0 or absent: none.
+   */
+  idleMs?: number;
+}
+
 export class FrameReader {
+  readonly #stream: PeerStream;
   readonly #it: AsyncIterator<Uint8Array | { subarray(): Uint8Array }>;
   readonly #dec: FrameDecoder;
   readonly #ctx: StreamContext;
+  readonly #idleMs: number;
   #done = false;
   /** Offset of the last frame returned. */
   lastOffset = 0;
 
-  constructor(stream: PeerStream, maxBody: number, ctx: StreamContext) {
+  constructor(stream: PeerStream, maxBody: number, ctx: StreamContext, options: FrameReaderOptions = {}) {
+    this.#stream = stream;
     this.#it = stream[Symbol.asyncIterator]();
     this.#dec = new FrameDecoder(maxBody);
     this.#ctx = ctx;
+    this.#idleMs = options.idleMs ?? 0;
   }
 
   /** Bytes received so far. */
@@ -44,7 +57,7 @@ export class FrameReader {
       if (this.#done) return undefined;
       let r: IteratorResult<Uint8Array | { subarray(): Uint8Array }>;
       try {
-        r = await this.#it.next();
+        r = await this.#read();
       } catch (e) {
         throw toPeerError(e, this.#ctx, 'stream failed');
       }
@@ -68,6 +81,26 @@ export class FrameReader {
       throw new PeerError(m.code === ERROR_CODE.notFound ? 'E_PEER_NOT_FOUND' : 'E_PEER_REFUSED', this.#ctx.peerId, this.#ctx.protocol, `peer answered with error ${m.code}: ${m.message}`);
     }
     return this.#wrap(() => expectType(m, types, this.lastOffset));
+  }
+
+  /** The stream's next chunk, or E_PEER_TIMEOUT (and the stream aborted) after idleMs without one. */
+  async #read(): Promise<IteratorResult<Uint8Array | { subarray(): Uint8Array }>> {
+    const idle = this.#idleMs;
+    if (!(idle > 0)) return await this.#it.next();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const stalled = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const e = new PeerError('E_PEER_TIMEOUT', this.#ctx.peerId, this.#ctx.protocol, `stalled: no data for ${idle} ms after ${this.#dec.offset} bytes`);
+        // Aborting settles the pending read too, and tells the peer we are gone.
+        this.#stream.abort(e);
+        reject(e);
+      }, idle);
+    });
+    try {
+      return await Promise.race([this.#it.next(), stalled]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   #wrap<R>(f: () => R): R {
@@ -121,10 +154,15 @@ export function toPeerError(e: unknown, ctx: StreamContext, what: string): PeerE
   return new PeerError('E_PEER_TRUNCATED', ctx.peerId, ctx.protocol, `${what}: ${reasonText(e)}`, { cause: e });
 }
 
-/** Open a `protocol` stream to `peer`, failing with a `PeerError` (E_PEER_DIAL) that names it. */
-export async function openStream(dialer: PeerDialer, peer: string, protocol: string, signal: AbortSignal | undefined): Promise<PeerStream> {
+/**
+ * Open a `protocol` stream to `peer`, failing with a `PeerError` (E_PEER_DIAL) that names it.
+ * `idleMs` bounds the opening too (a stopped peer never finishes protocol negotiation).
+ */
+export async function openStream(dialer: PeerDialer, peer: string, protocol: string, signal: AbortSignal | undefined, idleMs = 0): Promise<PeerStream> {
+  const signals = [...(signal ? [signal] : []), ...(idleMs > 0 ? [AbortSignal.timeout(idleMs)] : [])];
+  const s = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
   try {
-    return await dialer.openStream(peer, protocol, signal ? { signal } : {});
+    return await dialer.openStream(peer, protocol, s ? { signal: s } : {});
   } catch (e) {
     throw new PeerError('E_PEER_DIAL', peer, protocol, `cannot open a stream: ${reasonText(e)}`, { cause: e });
   }

@@ -6,7 +6,9 @@
  * - more NAR bytes than the header's narSize (or compressed bytes beyond any plausible
  *   size) abort the stream (E_PEER_LIMIT);
  * - a stream that ends before `nar-end`, or with fewer bytes than announced, fails with
- *   E_PEER_TRUNCATED; a `nar-end` that disagrees with the bytes sent with E_PEER_MISMATCH.
+ *   E_PEER_TRUNCATED; a `nar-end` that disagrees with the bytes sent with E_PEER_MISMATCH;
+ * - a stream that sends nothing for `idleTimeoutMs` (a stopped or stalling peer) is aborted
+ *   with E_PEER_TIMEOUT: a slow peer may take as long as it needs, a silent one may not.
  *
  * The caller still hashes what it receives: a byte-exact, well-sized NAR can be the wrong one.
  */
@@ -24,6 +26,8 @@ export interface FetchNarOptions extends AbortOptions {
   maxBytes: number;
   /** Offer zstd; the peer decides. */
   acceptZstd?: boolean;
+  /** Give up when no byte arrives for this long (Nix's stalled-download-timeout); 0: never. */
+  idleTimeoutMs?: number;
 }
 
 export interface FetchedNar extends NarStream {
@@ -38,10 +42,11 @@ const ZSTD_SLACK = (n: number): number => Math.ceil(n / 1024) + 64 * 1024;
 
 export async function fetchNar(dialer: PeerDialer, peer: string, hashPart: string, options: FetchNarOptions): Promise<FetchedNar> {
   const ctx: StreamContext = { peerId: peer, protocol: PROTOCOL_NAR };
-  const stream = await openStream(dialer, peer, PROTOCOL_NAR, options.signal);
+  const idleMs = options.idleTimeoutMs ?? 0;
+  const stream = await openStream(dialer, peer, PROTOCOL_NAR, options.signal, idleMs);
   const unlisten = options.signal ? abortOnSignal(stream, options.signal, ctx) : () => {};
   const fail = (code: 'E_PEER_LIMIT' | 'E_PEER_TRUNCATED' | 'E_PEER_MISMATCH', msg: string): PeerError => new PeerError(code, peer, PROTOCOL_NAR, msg);
-  const reader = new FrameReader(stream, FRAME_CAP.nar, ctx);
+  const reader = new FrameReader(stream, FRAME_CAP.nar, ctx, { idleMs });
   let header: Extract<Message, { type: 'nar-header' }>;
   try {
     await writeMessage(stream, { type: 'nar-request', hashPart, acceptZstd: options.acceptZstd ?? false }, ctx);

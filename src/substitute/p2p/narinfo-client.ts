@@ -11,7 +11,12 @@ import type { AbortOptions, PeerDialer } from './types.ts';
 import { FRAME_CAP, MAX_PATHS_PER_REQUEST, PROTOCOL_NARINFO } from './wire.ts';
 
 /** Narinfo texts by hash part for the requested paths `peer` has; absent ones are left out. */
-export async function queryNarinfos(dialer: PeerDialer, peer: string, hashParts: readonly string[], options: AbortOptions = {}): Promise<Map<string, string>> {
+export interface QueryNarinfosOptions extends AbortOptions {
+  /** Give up when the peer sends nothing for this long; 0: never. */
+  idleTimeoutMs?: number;
+}
+
+export async function queryNarinfos(dialer: PeerDialer, peer: string, hashParts: readonly string[], options: QueryNarinfosOptions = {}): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   for (let i = 0; i < hashParts.length; i += MAX_PATHS_PER_REQUEST) {
     await queryBatch(dialer, peer, hashParts.slice(i, i + MAX_PATHS_PER_REQUEST), out, options);
@@ -19,15 +24,16 @@ export async function queryNarinfos(dialer: PeerDialer, peer: string, hashParts:
   return out;
 }
 
-async function queryBatch(dialer: PeerDialer, peer: string, batch: string[], out: Map<string, string>, options: AbortOptions): Promise<void> {
+async function queryBatch(dialer: PeerDialer, peer: string, batch: string[], out: Map<string, string>, options: QueryNarinfosOptions): Promise<void> {
   const ctx: StreamContext = { peerId: peer, protocol: PROTOCOL_NARINFO };
-  const stream = await openStream(dialer, peer, PROTOCOL_NARINFO, options.signal);
+  const idleMs = options.idleTimeoutMs ?? 0;
+  const stream = await openStream(dialer, peer, PROTOCOL_NARINFO, options.signal, idleMs);
   const unlisten = options.signal ? abortOnSignal(stream, options.signal, ctx) : () => {};
   const wanted = new Set(batch);
   const mismatch = (msg: string): PeerError => new PeerError('E_PEER_MISMATCH', peer, PROTOCOL_NARINFO, msg);
   try {
     await writeMessage(stream, { type: 'narinfo-request', hashParts: batch }, ctx);
-    const reader = new FrameReader(stream, FRAME_CAP.narinfo, ctx);
+    const reader = new FrameReader(stream, FRAME_CAP.narinfo, ctx, { idleMs });
     let count = 0;
     for (;;) {
       const m = await reader.expect(['narinfo', 'end']);

@@ -39,6 +39,11 @@ export interface PeerSubstituteComponents {
    * side costs more time than the bytes saved; worth it on slow links).
    */
   zstd?: boolean;
+  /**
+   * Drop a provider that sends nothing for this long, mid-narinfo or mid-NAR, and try the
+   * next one (Nix's `stalled-download-timeout`); 0 or absent: wait forever.
+   */
+  stallTimeoutMs?: number;
   /** Called once per rejected provider answer, with the reason (for logs and the CLI). */
   onReject?: (path: StorePath, peer: string, reason: string) => void;
 }
@@ -92,7 +97,9 @@ export class PeerSubstitution {
       try {
         const info = await this.#narinfo(peer, p);
         await this.#references(info);
-        const nar = await fetchNar(this.#c.dialer, peer, p.hashPart, { maxBytes: info.narSize, acceptZstd: this.#c.zstd ?? false, signal: this.#options.signal });
+        const nar = await fetchNar(this.#c.dialer, peer, p.hashPart, {
+          maxBytes: info.narSize, acceptZstd: this.#c.zstd ?? false, signal: this.#options.signal, idleTimeoutMs: this.#c.stallTimeoutMs ?? 0,
+        });
         await this.#c.store.importNar(p, nar.chunks, info, this.#options);
         this.#result.substituted.set(p.baseName, peer);
         return;
@@ -107,7 +114,7 @@ export class PeerSubstitution {
 
   /** The provider's narinfo for `p`, parsed and trusted, or an error saying why not. */
   async #narinfo(peer: string, p: StorePath): Promise<NarInfo> {
-    const texts = await queryNarinfos(this.#c.dialer, peer, [p.hashPart], this.#options);
+    const texts = await queryNarinfos(this.#c.dialer, peer, [p.hashPart], { ...this.#options, idleTimeoutMs: this.#c.stallTimeoutMs ?? 0 });
     const text = texts.get(p.hashPart);
     if (text === undefined) throw new Error('the peer no longer has it');
     const info = parseNarInfo(text, { whence: `narinfo from ${peer}`, storeDir: this.#storeDir });
