@@ -38,6 +38,10 @@ export interface NodeProcessOptions {
   /** Listen address (default loopback, any port). */
   listen?: string;
   mdns?: boolean;
+  /** The program taking `node start ...` (default: bin/tix), e.g. a test node script. */
+  entry?: string[];
+  /** Extra environment variables. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export class NodeProcess {
@@ -58,8 +62,8 @@ export class NodeProcess {
   static async start(opts: NodeProcessOptions = {}): Promise<NodeProcess> {
     const stateDir = mkdtempSync(join(tmpdir(), 'tix-node-test-'));
     const args = ['node', 'start', '--state', stateDir, '--listen', opts.listen ?? '/ip4/127.0.0.1/tcp/0', ...(opts.mdns ? [] : ['--no-mdns']), ...(opts.args ?? [])];
-    const [cmd, ...pre] = [...(opts.prefix ?? []), tixBin];
-    const child = spawn(cmd!, [...pre, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const [cmd, ...pre] = [...(opts.prefix ?? []), ...(opts.entry ?? [tixBin])];
+    const child = spawn(cmd!, [...pre, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...opts.env } });
     const node = new NodeProcess(stateDir, child);
     try {
       await waitFor('the node to answer on its control socket', async () => {
