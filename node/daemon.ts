@@ -12,7 +12,7 @@ import { multiaddr } from '@multiformats/multiaddr';
 import { parseNarInfo, StoreDir } from '../src/store/index.ts';
 import { checkPathInfo, type TrustPolicy } from '../src/trust/index.ts';
 import {
-  type NarSource, type NodeStatus, type PathInfoSource, type PeerImporter, PeerSubstitution, queryNarinfos, type SubstituteReply,
+  type NarSource, type NodeStatus, type PathInfoSource, type PeerImporter, PeerRequestLimiter, PeerSubstitution, queryNarinfos, type SubstituteReply,
 } from '../src/substitute/index.ts';
 import { ControlSocket, type ControlHandler } from './control-socket.ts';
 import { DhtAnnouncer } from './dht-announcer.ts';
@@ -68,6 +68,8 @@ export class TixNode {
   readonly lookup: Lookup;
   readonly narinfoServer: NarinfoServer;
   readonly narServer: NarServer;
+  /** Per-peer request limits shared by every substitution this node runs (two `tix copy` at once stay under them together). */
+  readonly peerLimiter = new PeerRequestLimiter();
   /** The HTTP binary-cache facade, when a port was asked for. */
   readonly httpCache: HttpCacheServer | undefined;
   readonly #httpPort: number | undefined;
@@ -182,7 +184,7 @@ export class TixNode {
     const rejected: SubstituteReply['rejected'] = [];
     const dialer = hostDialer(this.host);
     const run = new PeerSubstitution({
-      finder: this.lookup, dialer, store: sub.store, policy: sub.policy, stallTimeoutMs: this.#stallTimeoutMs,
+      finder: this.lookup, dialer, store: sub.store, policy: sub.policy, stallTimeoutMs: this.#stallTimeoutMs, limiter: this.peerLimiter,
       onReject: (path, peer, reason) => {
         rejected.push({ path: this.#storeDir.printPath(path), peer, reason });
         this.#log.warn(`rejected '${this.#storeDir.printPath(path)}' from ${peer}: ${reason}`);

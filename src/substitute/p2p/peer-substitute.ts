@@ -3,24 +3,35 @@
  * "substituter" per provider: for each missing path, find its providers (neighbours'
  * inventories, then the DHT: the `ProviderFinder`), and for each provider in turn
  *
- *   1. fetch its narinfo (batched protocol, one path) and refuse one for another path;
+ *   1. fetch its narinfo (every path asked of one provider in the same turn goes out as one
+ *      batched request) and refuse one for another path;
  *   2. check the signature against `trusted-public-keys` (`require-sigs`; content-addressed
  *      paths may prove themselves), *before* downloading anything;
  *   3. substitute the missing references first (the store takes a path only after them);
  *   4. stream the NAR into the store's import, which restores into a temp dir while hashing,
  *      stops at the first byte past NarSize, compares hash and size and registers atomically.
  *
+ * Requests to one provider are queued below the server's per-peer limits (a
+ * `PeerRequestLimiter`, shared by the node's substitutions), so a big closure is never
+ * refused as "busy".
+ *
  * Any failure (timeout, disconnect, wrong hash, bad or missing signature, malformed NAR or
  * narinfo, oversize) drops that provider for that path and the next one is tried; the
- * store's import guarantees nothing partial becomes valid or stays behind.
+ * store's import guarantees nothing partial becomes valid or stays behind. When every
+ * provider failed and some only for a passing reason (unreachable, reset, stalled, busy —
+ * providers restarting while a big closure streams in), they are asked again after a
+ * pause, at most RETRY_DELAYS_MS.length times; a provider that lied is never asked again.
  */
 
 import { parseNarInfo, type NarInfo } from '../../store/narinfo.ts';
 import type { StoreDir } from '../../store/store-dir.ts';
 import type { StorePath } from '../../store/store-path.ts';
 import { checkPathInfo, type TrustPolicy } from '../../trust/verdict.ts';
+import { PeerError } from './errors.ts';
 import { fetchNar } from './nar-client.ts';
+import { NarinfoBatcher } from './narinfo-batcher.ts';
 import { queryNarinfos } from './narinfo-client.ts';
+import { PeerRequestLimiter } from './request-limiter.ts';
 import type { AbortOptions, PeerDialer, ProviderFinder } from './types.ts';
 
 /** The store operations substitution needs (LocalStore has them). */
@@ -44,6 +55,8 @@ export interface PeerSubstituteComponents {
    * next one (Nix's `stalled-download-timeout`); 0 or absent: wait forever.
    */
   stallTimeoutMs?: number;
+  /** Per-peer request limits; pass the node's own so concurrent substitutions share them. */
+  limiter?: PeerRequestLimiter;
   /** Called once per rejected provider answer, with the reason (for logs and the CLI). */
   onReject?: (path: StorePath, peer: string, reason: string) => void;
 }
@@ -62,11 +75,16 @@ export class PeerSubstitution {
   readonly #running = new Map<string, Promise<void>>();
   readonly #result: PeerSubstituteResult = { substituted: new Map(), failed: new Map() };
   readonly #options: AbortOptions;
+  readonly #limiter: PeerRequestLimiter;
+  readonly #narinfos: NarinfoBatcher;
 
   constructor(c: PeerSubstituteComponents, options: AbortOptions = {}) {
     this.#c = c;
     this.#storeDir = c.policy.storeDir;
     this.#options = options;
+    this.#limiter = c.limiter ?? new PeerRequestLimiter();
+    this.#narinfos = new NarinfoBatcher((peer, hashParts, o) => this.#limiter.run(peer, 'narinfo',
+      () => queryNarinfos(c.dialer, peer, hashParts, { ...o, idleTimeoutMs: c.stallTimeoutMs ?? 0 }), o.signal), options);
   }
 
   /** Make `paths` (and their closures) valid from peers, several at once. */
@@ -91,31 +109,56 @@ export class PeerSubstitution {
     if ((await this.#c.store.queryValidPaths([p])).length > 0) return;
     const printed = this.#storeDir.printPath(p);
     const providers = await this.#findProviders([p]).then((m) => m.get(p.hashPart) ?? []);
+    /** Providers that gave a wrong or untrusted answer: never asked again for this path. */
+    const refused = new Set<string>();
     let last = 'no peer provides it';
-    for (const peer of providers) {
-      this.#options.signal?.throwIfAborted();
-      try {
-        const info = await this.#narinfo(peer, p);
-        await this.#references(info);
-        const nar = await fetchNar(this.#c.dialer, peer, p.hashPart, {
-          maxBytes: info.narSize, acceptZstd: this.#c.zstd ?? false, signal: this.#options.signal, idleTimeoutMs: this.#c.stallTimeoutMs ?? 0,
-        });
-        await this.#c.store.importNar(p, nar.chunks, info, this.#options);
-        this.#result.substituted.set(p.baseName, peer);
-        return;
-      } catch (e) {
-        if (this.#options.signal?.aborted) throw e;
-        last = `${(e as Error).message} (from ${peer})`;
-        this.#c.onReject?.(p, peer, (e as Error).message);
+    for (let pass = 0; ; pass++) {
+      let transient = false;
+      for (const peer of providers) {
+        if (refused.has(peer)) continue;
+        this.#options.signal?.throwIfAborted();
+        try {
+          await this.#fetchFrom(peer, p);
+          this.#result.substituted.set(p.baseName, peer);
+          return;
+        } catch (e) {
+          if (this.#options.signal?.aborted) throw e;
+          // A reference that cannot be had fails its referrers whoever provides them.
+          if (e instanceof ReferenceFailed) throw new Error(`cannot substitute '${printed}' from peers: ${e.message}`);
+          last = `${(e as Error).message} (from ${peer})`;
+          this.#c.onReject?.(p, peer, (e as Error).message);
+          if (isTransient(e)) transient = true;
+          else refused.add(peer);
+        }
       }
+      // Every provider failed, and at least one only for a reason that may pass (it was
+      // down, reset, stalled or busy): ask them again after a pause, a bounded number of times.
+      if (!transient || pass >= RETRY_DELAYS_MS.length) break;
+      await sleep(RETRY_DELAYS_MS[pass]!, this.#options.signal);
     }
     throw new Error(`cannot substitute '${printed}' from peers: ${last}`);
   }
 
+  /** One attempt at `p` from `peer`: narinfo, references, NAR into the store. */
+  async #fetchFrom(peer: string, p: StorePath): Promise<void> {
+    const info = await this.#narinfo(peer, p);
+    try {
+      await this.#references(info);
+    } catch (e) {
+      throw new ReferenceFailed((e as Error).message);
+    }
+    await this.#limiter.run(peer, 'nar', async () => {
+      const nar = await fetchNar(this.#c.dialer, peer, p.hashPart, {
+        maxBytes: info.narSize, acceptZstd: this.#c.zstd ?? false, signal: this.#options.signal, idleTimeoutMs: this.#c.stallTimeoutMs ?? 0,
+      });
+      await this.#c.store.importNar(p, nar.chunks, info, this.#options);
+    }, this.#options.signal);
+  }
+
+
   /** The provider's narinfo for `p`, parsed and trusted, or an error saying why not. */
   async #narinfo(peer: string, p: StorePath): Promise<NarInfo> {
-    const texts = await queryNarinfos(this.#c.dialer, peer, [p.hashPart], { ...this.#options, idleTimeoutMs: this.#c.stallTimeoutMs ?? 0 });
-    const text = texts.get(p.hashPart);
+    const text = await this.#narinfos.get(peer, p.hashPart);
     if (text === undefined) throw new Error('the peer no longer has it');
     const info = parseNarInfo(text, { whence: `narinfo from ${peer}`, storeDir: this.#storeDir });
     const verdict = checkPathInfo(info, this.#c.policy, { expectedPath: p });
@@ -143,4 +186,28 @@ export class PeerSubstitution {
     }
     return new Map(paths.map((p) => [p.hashPart, this.#providers.get(p.hashPart)!]));
   }
+}
+
+/**
+ * Pauses before asking a path's providers again when all of them failed for a passing
+ * reason: a provider restarting on a LAN is back within a few seconds; after these the
+ * path fails (and the builder may build it).
+ */
+export const RETRY_DELAYS_MS = [1000, 3000] as const;
+
+/** Failures that say nothing against the provider's answer: it was unreachable, reset, stalled or busy. */
+const TRANSIENT_CODES: ReadonlySet<string> = new Set(['E_PEER_DIAL', 'E_PEER_TIMEOUT', 'E_PEER_TRUNCATED', 'E_PEER_REFUSED']);
+
+function isTransient(e: unknown): boolean {
+  return e instanceof PeerError && TRANSIENT_CODES.has(e.code);
+}
+
+class ReferenceFailed extends Error {}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, ms);
+    const onAbort = (): void => { clearTimeout(t); reject(signal!.reason); };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }
