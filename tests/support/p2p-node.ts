@@ -42,29 +42,36 @@ export interface NodeProcessOptions {
   entry?: string[];
   /** Extra environment variables. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Use this state dir (a restarted node keeps its identity) and leave it in place on stop;
+   * by default a fresh one is made and removed.
+   */
+  stateDir?: string;
 }
 
 export class NodeProcess {
   readonly stateDir: string;
   readonly child: ChildProcess;
+  readonly #ownsState: boolean;
   #log = '';
   #exited: Promise<number | null>;
   status!: NodeStatus;
 
-  private constructor(stateDir: string, child: ChildProcess) {
+  private constructor(stateDir: string, child: ChildProcess, ownsState: boolean) {
     this.stateDir = stateDir;
     this.child = child;
+    this.#ownsState = ownsState;
     child.stderr!.setEncoding('utf8');
     child.stderr!.on('data', (d: string) => { this.#log += d; });
     this.#exited = new Promise((r) => child.once('exit', (code) => r(code)));
   }
 
   static async start(opts: NodeProcessOptions = {}): Promise<NodeProcess> {
-    const stateDir = mkdtempSync(join(tmpdir(), 'tix-node-test-'));
+    const stateDir = opts.stateDir ?? mkdtempSync(join(tmpdir(), 'tix-node-test-'));
     const args = ['node', 'start', '--state', stateDir, '--listen', opts.listen ?? '/ip4/127.0.0.1/tcp/0', ...(opts.mdns ? [] : ['--no-mdns']), ...(opts.args ?? [])];
     const [cmd, ...pre] = [...(opts.prefix ?? []), ...(opts.entry ?? [tixBin])];
     const child = spawn(cmd!, [...pre, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...opts.env } });
-    const node = new NodeProcess(stateDir, child);
+    const node = new NodeProcess(stateDir, child, opts.stateDir === undefined);
     try {
       await waitFor('the node to answer on its control socket', async () => {
         if (child.exitCode !== null) throw new Error(`node exited with ${child.exitCode}`);
@@ -109,7 +116,7 @@ export class NodeProcess {
     }
   }
 
-  /** SIGTERM, then SIGKILL after 10 s; removes the state dir. Safe to call twice. */
+  /** SIGTERM, then SIGKILL after 10 s; removes the state dir it made. Safe to call twice. */
   async stop(): Promise<number | null> {
     if (this.child.exitCode === null && this.child.signalCode === null) {
       this.child.kill('SIGTERM');
@@ -121,7 +128,7 @@ export class NodeProcess {
       await this.#exited;
       clearTimeout(t);
     }
-    rmSync(this.stateDir, { recursive: true, force: true });
+    if (this.#ownsState) rmSync(this.stateDir, { recursive: true, force: true });
     return this.child.exitCode;
   }
 }
