@@ -133,6 +133,18 @@ export class DhtNodes {
     await Promise.all([...this.#nodes.keys()].map((i) => this.leave(i)));
   }
 
+  /** Providers of node `target`'s path `k` as node `q` finds them (kad: the first record's). */
+  async providersOf(mode: LookupMode, q: number, target: number, k: number, timeoutMs: number): Promise<string[]> {
+    const node = this.#nodes.get(q)!;
+    const hashPart = benchPath(target, k).hashPart;
+    const signal = AbortSignal.timeout(timeoutMs);
+    if (mode === 'tix') return (await node.lookup.findProviders([hashPart], { signal })).get(hashPart) ?? [];
+    for await (const ev of node.host.services.dht.findProviders(storePathKey(storeDir.dir, hashPart), { signal })) {
+      if (ev.name === 'PROVIDER' && ev.providers.length > 0) return ev.providers.map((p) => p.id.toString());
+    }
+    return [];
+  }
+
   async #lookup(mode: LookupMode, q: number, hashPart: string, timeoutMs: number): Promise<void> {
     const node = this.#nodes.get(q);
     if (!node) return;

@@ -91,11 +91,11 @@ export async function runDht(o: DhtOptions): Promise<DhtFigures> {
     while (nextIndex < o.nodes) await Promise.all(workers.slice(0, Math.min(o.workers, o.nodes - nextIndex)).map((_, w) => join1(w)));
     log(`${o.nodes} nodes started in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     // Settle: routing tables filled and every node's first sweep done (bounded wait).
-    const settleDeadline = performance.now() + 180_000;
+    const settleDeadline = performance.now() + 90_000;
     let infos = await allInfos();
     while (performance.now() < settleDeadline) {
       infos = await allInfos();
-      const rtOk = infos.every((i) => i.routingTable >= Math.min(10, o.nodes - 1));
+      const rtOk = infos.every((i) => i.routingTable >= Math.min(3, o.nodes - 1));
       const swept = infos.filter((i) => i.sweeps > 0).length;
       if (rtOk && swept === infos.length) break;
       await sleep(1000);
@@ -109,8 +109,9 @@ export async function runDht(o: DhtOptions): Promise<DhtFigures> {
     const tl = performance.now();
     let left = 0;
     let joined = 0;
-    while (performance.now() - tl < o.durationS * 1000) {
-      await sleep(o.churnEveryMs > 0 ? o.churnEveryMs : 1000);
+    // Churn on a fixed schedule (a slow join delays the next one, never skips it).
+    for (let k = 1; performance.now() - tl < o.durationS * 1000; k++) {
+      await sleep(Math.max(0, tl + k * (o.churnEveryMs > 0 ? o.churnEveryMs : 1000) - performance.now()));
       if (o.churnEveryMs > 0) {
         const [victim] = pick([...live.keys()], 1);
         const v = live.get(victim!)!;
