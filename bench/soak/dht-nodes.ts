@@ -14,6 +14,7 @@
  */
 
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { TixNode } from '../../node/daemon.ts';
 import { createLogger } from '../../node/log.ts';
 import { MemoryPathSource, storePathKey } from '../../src/substitute/index.ts';
@@ -52,6 +53,8 @@ export class DhtNodes {
   #running = false;
   #loops: Promise<void>[] = [];
   readonly stats: Record<LookupMode, LookupStats> = { kad: emptyStats(), tix: emptyStats() };
+  /** Event-loop delay of this process: how starved its nodes are (a loaded machine shows here first). */
+  readonly #lag = monitorEventLoopDelay({ resolution: 20 });
 
   constructor(work: string, paths: number) {
     this.#work = work;
@@ -100,6 +103,8 @@ export class DhtNodes {
   /** Start `concurrency` lookup loops on this process's nodes; they run until `stopLookups`. */
   startLookups(concurrency: number, seed: number, timeoutMs: number): void {
     this.#running = true;
+    this.#lag.reset();
+    this.#lag.enable();
     const rnd = prng(seed);
     let turn = 0;
     this.#loops = Array.from({ length: concurrency }, async () => {
@@ -121,10 +126,12 @@ export class DhtNodes {
     });
   }
 
-  async stopLookups(): Promise<Record<LookupMode, LookupStats>> {
+  async stopLookups(): Promise<Record<LookupMode, LookupStats> & { lagMs: { p50: number; p99: number; max: number } }> {
     this.#running = false;
     await Promise.all(this.#loops);
-    return this.stats;
+    this.#lag.disable();
+    const ms = (ns: number): number => ns / 1e6;
+    return { ...this.stats, lagMs: { p50: ms(this.#lag.percentile(50)), p99: ms(this.#lag.percentile(99)), max: ms(this.#lag.max) } };
   }
 
   async stopAll(): Promise<void> {

@@ -55,6 +55,8 @@ export interface DhtFigures {
   routingTable: { min: number; median: number; max: number };
   sweepsMissing: number;
   workerPeakMiB: number[];
+  /** Event-loop delay of each worker while lookups ran. */
+  workerLagMs: { p50: number; p99: number; max: number }[];
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -125,7 +127,7 @@ export async function runDht(o: DhtOptions): Promise<DhtFigures> {
       await setTargets();
     }
     const lookupMs = performance.now() - tl;
-    const perWorker = await Promise.all(workers.map((w) => w.call<Record<LookupMode, LookupStats>>('stopLookups', {}, 120_000)));
+    const perWorker = await Promise.all(workers.map((w) => w.call<Record<LookupMode, LookupStats> & { lagMs: DhtFigures['workerLagMs'][number] }>('stopLookups', {}, 120_000)));
     infos = await allInfos();
     const workerPeakMiB = await Promise.all(workers.map(async (w) => (await w.call<{ peakMiB: number }>('memory')).peakMiB));
     const modes = Object.fromEntries(LOOKUP_MODES.map((m) => {
@@ -140,6 +142,7 @@ export async function runDht(o: DhtOptions): Promise<DhtFigures> {
       routingTable: { min: rt[0] ?? 0, median: rt[rt.length >> 1] ?? 0, max: rt[rt.length - 1] ?? 0 },
       sweepsMissing: infos.filter((i) => i.sweeps === 0).length,
       workerPeakMiB,
+      workerLagMs: perWorker.map((w) => w.lagMs),
     };
   } finally {
     await Promise.all(workers.map(async (w) => { await w.call('stop', {}, 60_000).catch(() => {}); await w.stop(); }));

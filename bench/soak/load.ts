@@ -90,12 +90,15 @@ function printDht(f: DhtFigures): boolean {
     ['nodes without a finished sweep (end)', String(f.sweepsMissing)],
   ]);
   console.log('  lookup                         lookups  found  not found  failures  median ms  p95 ms');
-  const names = { kad: 'kad walk (per key)', tix: 'tix lookup (inventory, batched DHT)' };
+  const names = { kad: 'kad walk (per key)', tix: 'tix lookup (inv + batched DHT)' };
   for (const [m, s] of Object.entries(f.modes)) {
     console.log(`  ${names[m as keyof typeof names].padEnd(29)}  ${String(s.lookups).padStart(7)}  ${String(s.found).padStart(5)}  ${String(s.notFound).padStart(9)}  ${String(s.failures).padStart(8)}  ${f1(s.medianMs).padStart(9)}  ${f1(s.p95Ms).padStart(6)}`);
     for (const x of s.failureSample) console.log(`    ${x}`);
   }
-  table([['worker processes RSS peak', `${f.workerPeakMiB.map(f0).join(', ')} MiB (${o.nodes / o.workers} nodes each at the start)`]]);
+  table([
+    ['worker processes RSS peak', `${f.workerPeakMiB.map(f0).join(', ')} MiB (${o.nodes / o.workers} nodes each at the start)`],
+    ['worker event-loop delay p50 / p99 / max', f.workerLagMs.map((l) => `${f0(l.p50)}/${f0(l.p99)}/${f0(l.max)}`).join(', ') + ' ms'],
+  ]);
   return true;
 }
 
