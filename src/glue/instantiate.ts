@@ -6,7 +6,7 @@
  * building.
  */
 
-import { AttrsBuilder, canonPath, defaultSettings, Evaluator, processExpr, Thunk, type EvalSettings, type ParsedFile } from '../lang/index.ts';
+import { AttrsBuilder, canonPath, defaultSettings, Evaluator, instantiateExpr, Thunk, type EvalSettings, type ParsedFile } from '../lang/index.ts';
 import { NodeEvalHost } from './eval-host.ts';
 import { resolveExprPath } from './expr-path.ts';
 import { StoreWrites } from './store-writes.ts';
@@ -67,16 +67,13 @@ export function instantiate(req: InstantiateRequest): Instantiation {
       ? req.exprs.map((text) => () => ev.parseString(latin1(text), cwd))
       : [() => ev.parseFile(resolveExprPath(canonPath(latin1(req.file ?? './default.nix'), cwd)))];
   const derivations: InstantiatedDerivation[] = [];
-  const opts = { attrPaths: (req.attrPaths ?? []).map(latin1), autoArgs, evalOnly: false, strict: false, output: 'plain', location: false } as const;
+  const attrPaths = (req.attrPaths ?? []).map(latin1);
   try {
     for (const input of inputs) {
       const file = ev.run(input);
-      // processExpr prints what nix-instantiate prints: one `DRV` or `DRV!OUTPUT` per line.
-      for (const line of processExpr(ev, file, opts).split('\n')) {
-        if (line === '') continue;
-        const bang = line.indexOf('!');
-        const drvPath = Buffer.from(bang < 0 ? line : line.slice(0, bang), 'latin1').toString();
-        derivations.push({ drvPath, outputName: bang < 0 ? 'out' : line.slice(bang + 1) });
+      for (const d of instantiateExpr(ev, file, attrPaths, autoArgs)) {
+        // The evaluator's paths are latin1 byte strings; callers get the file name's text.
+        derivations.push({ drvPath: Buffer.from(d.drvPath, 'latin1').toString(), outputName: d.outputName });
       }
     }
   } catch (e) {
