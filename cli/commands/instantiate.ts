@@ -35,10 +35,10 @@ import {
   latin1,
   loadNixConfig,
   NodeEvalHost,
-  parseNixPath,
   renderNixError,
   resolveExprPath,
   resolveStoreLayout,
+  searchPath,
   StoreWrites,
   type NixConfig,
 } from '../../src/glue/index.ts';
@@ -224,7 +224,7 @@ export function runInstantiate(argv: string[], io: InstantiateIO): number {
 
   if (flagBool(args, 'parse')) return parseOnly(io, settings, positionals, fromArgs, readStdin);
 
-  const nixPath = [...flagList(args, 'include'), ...(env['NIX_PATH'] !== undefined ? parseNixPath(env['NIX_PATH']) : (nixPathSetting ?? []))];
+  const nixPath = searchPath(flagList(args, 'include'), env, nixPathSetting);
   const evalOnly = flagBool(args, 'eval');
   settings.readOnly = evalOnly && !flagBool(args, 'read-write-mode');
   const host = new NodeEvalHost({ nixPath: nixPath.map(latin1), system, env, cwd, log: (line) => io.stderr(line + '\n'), realStoreDir: io.realStoreDir, writes: io.writes });

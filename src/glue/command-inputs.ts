@@ -2,12 +2,13 @@
  * What nix-instantiate and nix-build take from their command line, made into what the
  * evaluator takes: the expressions to evaluate (stdin, `-E` texts or FILE arguments,
  * upstream `resolveExprPath`), the `--arg`/`--argstr` set a top-level function is
- * auto-called with.
+ * auto-called with, and the search path (`-I` before NIX_PATH or the `nix-path` setting).
  * Command-line text is UTF-8; inside the evaluator strings are latin1 byte strings.
  */
 
 import { AttrsBuilder, canonPath, Thunk, type Evaluator, type InstantiateOptions, type ParsedFile } from '../lang/index.ts';
 import { resolveExprPath } from './expr-path.ts';
+import { parseNixPath } from './nix-config.ts';
 
 /** UTF-8 text (command line, environment) as the evaluator's latin1 byte string. */
 export function latin1(s: string): string {
@@ -52,4 +53,10 @@ export function exprInputs(ev: Evaluator, src: ExprSources, cwd: string): (() =>
     for (const f of files) inputs.push(() => ev.parseFile(resolveExprPath(canonPath(latin1(f), cwd))));
   }
   return inputs;
+}
+
+/** The search path: `-I` entries, then NIX_PATH if set, else the `nix-path` setting. */
+export function searchPath(includes: readonly string[], env: Readonly<Record<string, string | undefined>>, nixPathSetting: readonly string[] | undefined): string[] {
+  const nixPath = env['NIX_PATH'];
+  return [...includes, ...(nixPath !== undefined ? parseNixPath(nixPath) : (nixPathSetting ?? []))];
 }
