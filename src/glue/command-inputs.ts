@@ -8,12 +8,8 @@
 
 import { AttrsBuilder, canonPath, Thunk, type Evaluator, type InstantiateOptions, type ParsedFile } from '../lang/index.ts';
 import { resolveExprPath } from './expr-path.ts';
+import { latin1 } from './latin1.ts';
 import { parseNixPath } from './nix-config.ts';
-
-/** UTF-8 text (command line, environment) as the evaluator's latin1 byte string. */
-export function latin1(s: string): string {
-  return Buffer.from(s, 'utf8').toString('latin1');
-}
 
 /**
  * `--arg NAME EXPR` and `--argstr NAME VALUE`. Each EXPR is parsed now (relative to `cwd`,

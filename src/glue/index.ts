@@ -8,4 +8,5 @@ export { instantiateToStore, type InstantiateToStoreOptions } from './instantiat
 export { renderNixError } from './render-error.ts';
 // The store layout alone, without the local store's modules (instantiate --eval never opens the store).
 export { resolveStoreLayout, type StoreLayout } from '../store/local/layout.ts';
-export { autoArgs, exprInputs, latin1, searchPath, type ExprSources } from './command-inputs.ts';
+export { autoArgs, exprInputs, searchPath, type ExprSources } from './command-inputs.ts';
+export { latin1 } from './latin1.ts';

@@ -7,7 +7,8 @@
  */
 
 import { defaultSettings, Evaluator, instantiateExpr, type EvalSettings } from '../lang/index.ts';
-import { autoArgs as makeAutoArgs, exprInputs, latin1 } from './command-inputs.ts';
+import { autoArgs as makeAutoArgs, exprInputs } from './command-inputs.ts';
+import { latin1, utf8 } from './latin1.ts';
 import { NodeEvalHost } from './eval-host.ts';
 import { StoreWrites } from './store-writes.ts';
 
@@ -61,7 +62,7 @@ export function instantiate(req: InstantiateRequest): Instantiation {
       const file = ev.run(input);
       for (const d of instantiateExpr(ev, file, attrPaths, autoArgs)) {
         // The evaluator's paths are latin1 byte strings; callers get the file name's text.
-        derivations.push({ drvPath: Buffer.from(d.drvPath, 'latin1').toString(), outputName: d.outputName });
+        derivations.push({ drvPath: utf8(d.drvPath), outputName: d.outputName });
       }
     }
   } catch (e) {
