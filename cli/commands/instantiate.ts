@@ -31,7 +31,6 @@ import {
 import {
   autoArgs,
   exprInputs,
-  flushStoreWrites,
   latin1,
   loadNixConfig,
   NodeEvalHost,
@@ -40,6 +39,7 @@ import {
   resolveStoreLayout,
   searchPath,
   StoreWrites,
+  writeToStore,
   type NixConfig,
 } from '../../src/glue/index.ts';
 import { commandSettings } from '../settings.ts';
@@ -197,16 +197,8 @@ export async function main(argv: string[]): Promise<number> {
     realStoreDir: layout.realStoreDir,
     writes,
   });
-  if (writes !== undefined && writes.size > 0) {
-    // The local store's modules (database, signatures) load only when something is written.
-    const { LocalStore } = await import('../../src/store/local/index.ts');
-    const store = await LocalStore.open(layout);
-    try {
-      await flushStoreWrites(store, writes);
-    } finally {
-      await store.close();
-    }
-  }
+  // The local store's modules (database, signatures) load only when something is written.
+  if (writes !== undefined) await writeToStore(writes, layout);
   if (out !== '') writeStdout(Buffer.from(out, 'latin1'));
   return code;
 }
