@@ -13,7 +13,10 @@ export interface TixResult {
   readonly stderr: string;
 }
 
-type TixOptions = { input?: Uint8Array; cwd?: string; env?: NodeJS.ProcessEnv };
+type TixOptions = { input?: Uint8Array; cwd?: string; env?: NodeJS.ProcessEnv; timeout?: number };
+
+/** Environment for a tix that reads no machine or user configuration and prints no debug stack traces. */
+export const NO_CONFIG_ENV: NodeJS.ProcessEnv = Object.freeze({ TIX_CONF: '/dev/null', XDG_CONFIG_HOME: '/nonexistent', TIX_DEBUG: '' });
 
 /**
  * Blocks this process until tix exits: use it only when this process has no store open.
@@ -21,8 +24,14 @@ type TixOptions = { input?: Uint8Array; cwd?: string; env?: NodeJS.ProcessEnv };
  */
 export function runTix(args: readonly string[], options: TixOptions = {}): TixResult {
   const env = options.env ? { ...process.env, ...options.env } : undefined;
-  const r = spawnSync(TIX_BIN, args, { input: options.input, cwd: options.cwd, maxBuffer: 1 << 30, ...(env ? { env } : {}) });
+  const r = spawnSync(TIX_BIN, args, { input: options.input, cwd: options.cwd, timeout: options.timeout, maxBuffer: 1 << 30, ...(env ? { env } : {}) });
   return { status: r.status, stdout: r.stdout, stderr: String(r.stderr) };
+}
+
+/** `runTix` with stdout decoded as UTF-8, for commands that print text. */
+export function runTixText(args: readonly string[], options: TixOptions = {}): { status: number | null; stdout: string; stderr: string } {
+  const r = runTix(args, options);
+  return { status: r.status, stdout: r.stdout.toString('utf8'), stderr: r.stderr };
 }
 
 /** `runTix` that keeps this process's event loop running, for tests that hold the store open. */
