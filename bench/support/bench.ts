@@ -1,7 +1,13 @@
 /**
  * What every benchmark script shares: numeric `--name N` flags, a millisecond clock, medians
- * and percentiles, and a seeded PRNG so samples (and failing soak runs) can be repeated.
+ * and percentiles, a seeded PRNG so samples (and failing soak runs) can be repeated, and
+ * the path of bin/tix.
  */
+
+import { join } from 'node:path';
+
+/** bin/tix of this checkout: tix as a user runs it, on the pinned Node. */
+export const TIX_BIN = join(import.meta.dirname, '..', '..', 'bin', 'tix');
 
 /** The number after `--name` on the command line, or `dflt`. */
 export function arg(name: string, dflt: number): number {
