@@ -1,11 +1,10 @@
 /** Run the `tix` command as a user would (bin/tix on the pinned Node), for CLI and differential tests. */
 
 import { spawn, spawnSync } from 'node:child_process';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { repoRoot } from './child.ts';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const TIX_BIN = join(root, 'bin', 'tix');
+export const TIX_BIN = join(repoRoot, 'bin', 'tix');
 
 export interface TixResult {
   readonly status: number | null;
@@ -13,7 +12,7 @@ export interface TixResult {
   readonly stderr: string;
 }
 
-type TixOptions = { input?: Uint8Array; cwd?: string; env?: NodeJS.ProcessEnv; timeout?: number };
+type TixOptions = { input?: Uint8Array | string; cwd?: string; env?: NodeJS.ProcessEnv; timeout?: number };
 
 /** Environment for a tix that reads no machine or user configuration and prints no debug stack traces. */
 export const NO_CONFIG_ENV: NodeJS.ProcessEnv = Object.freeze({ TIX_CONF: '/dev/null', XDG_CONFIG_HOME: '/nonexistent', TIX_DEBUG: '' });

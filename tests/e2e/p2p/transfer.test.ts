@@ -15,10 +15,11 @@ import { createTixHost, type TixHost } from '../../../node/host.ts';
 import {
   encodeFrame, fetchNar, FrameReader, FRAME_CAP, PROTOCOL_NAR, queryNarinfos, type PeerError,
 } from '../../../src/substitute/index.ts';
+import { repoRoot } from '../../support/child.ts';
 import { LIES } from '../../support/lies.ts';
 import { makeNixCache, type NixCache } from '../../support/nix-cache.ts';
 import { NIX_SKIP } from '../../support/nix.ts';
-import { NodeProcess, repoRoot, waitFor } from '../../support/p2p-node.ts';
+import { NodeProcess, waitFor } from '../../support/p2p-node.ts';
 
 async function readAll(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
