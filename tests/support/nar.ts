@@ -50,6 +50,13 @@ export function build(pieces: readonly Piece[]): Uint8Array {
   return concatBytes(pieces.map(pieceBytes));
 }
 
+/** A byte stream (a NAR dump, a fetched NAR) in one buffer; chunks are copied, so a producer may reuse its buffers. */
+export async function collectBytes(chunks: AsyncIterable<Uint8Array>): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const c of chunks) parts.push(Buffer.from(c));
+  return Buffer.concat(parts);
+}
+
 /** Byte offset at which piece `index` starts. */
 export function offsetOf(pieces: readonly Piece[], index: number): number {
   return build(pieces.slice(0, index)).length;

@@ -13,15 +13,10 @@ import { directoryNode, narBytes, regularNode, symlinkNode } from '../../../src/
 import { dumpPath } from '../../../src/store/local/index.ts';
 import { cleanTempArea } from '../../../src/store/local/temp-area.ts';
 import { fakeInfo, fakePath } from '../../support/fake-paths.ts';
+import { collectBytes } from '../../support/nar.ts';
 import { disposeAll, makeSourceTree, tempDir, withTempStore } from '../../support/temp-store.ts';
 
 after(disposeAll);
-
-async function collect(chunks: AsyncIterable<Uint8Array>): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const c of chunks) parts.push(Buffer.from(c));
-  return Buffer.concat(parts);
-}
 
 describe('LocalStore.addToStore()', () => {
   it('adds a tree read-only with mtime 1, keeping executables and symlinks', () =>
@@ -36,8 +31,8 @@ describe('LocalStore.addToStore()', () => {
       for (const p of [real, join(real, 'README'), join(real, 'share/link'), join(real, 'share/empty')]) assert.equal(lstatSync(p).mtimeMs, 1000, p);
       assert.equal(info.ca?.method, 'nar');
       assert.ok(info.ca?.hash.equals(info.narHash));
-      assert.equal(info.narSize, (await collect(dumpPath(src))).length);
-      assert.ok(info.narHash.equals(hashBytes('sha256', await collect(dumpPath(src)))));
+      assert.equal(info.narSize, (await collectBytes(dumpPath(src))).length);
+      assert.ok(info.narHash.equals(hashBytes('sha256', await collectBytes(dumpPath(src)))));
       assert.deepEqual(readdirSync(store.layout.tempDir), []);
     }));
 
@@ -101,7 +96,7 @@ describe('LocalStore.importNar()', () => {
       const { info, alreadyValid } = await store.importNar(target, [nar], { narHash, narSize: nar.length, references: [dep], sigs: ['k:s'] });
       assert.equal(alreadyValid, false);
       assert.deepEqual(info.references.map((r) => r.baseName), [dep.baseName]);
-      assert.deepEqual((await collect(await store.narFromPath(target))).equals(Buffer.from(nar)), true);
+      assert.deepEqual((await collectBytes(await store.narFromPath(target))).equals(Buffer.from(nar)), true);
       assert.equal((await store.importNar(target, [nar], { narHash })).alreadyValid, true);
     }));
 
