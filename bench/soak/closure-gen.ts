@@ -13,7 +13,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StorePath } from '../../src/store/index.ts';
 import { LocalStore, resolveStoreLayout } from '../../src/store/local/index.ts';
-import { prng } from '../p2p/paths.ts';
+import { prng } from '../support/bench.ts';
 
 export interface ClosureSpec {
   readonly count: number;

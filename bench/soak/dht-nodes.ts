@@ -18,7 +18,8 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { TixNode } from '../../node/daemon.ts';
 import { createLogger } from '../../node/log.ts';
 import { MemoryPathSource, storePathKey } from '../../src/substitute/index.ts';
-import { benchPath, prng, storeDir } from '../p2p/paths.ts';
+import { prng } from '../support/bench.ts';
+import { benchPath, storeDir } from '../p2p/paths.ts';
 
 export const LOOKUP_MODES = ['kad', 'tix'] as const;
 export type LookupMode = (typeof LOOKUP_MODES)[number];

@@ -14,7 +14,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { percentiles, prng } from '../p2p/paths.ts';
+import { percentiles, prng } from '../support/bench.ts';
 import { LOOKUP_MODES, type LookupMode, type LookupStats, type NodeInfo } from './dht-nodes.ts';
 import { WorkerProcess } from './ipc.ts';
 
