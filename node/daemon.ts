@@ -12,7 +12,7 @@ import { multiaddr } from '@multiformats/multiaddr';
 import { parseNarInfo, StoreDir } from '../src/store/index.ts';
 import { checkPathInfo, type TrustPolicy } from '../src/trust/index.ts';
 import {
-  type NarSource, type NodeStatus, type PathInfoSource, type PeerImporter, PeerRequestLimiter, PeerSubstitution, queryNarinfos, type SubstituteReply,
+  type NarSource, NarinfoBatcher, type NodeStatus, type PathInfoSource, type PeerImporter, PeerRequestLimiter, PeerSubstitution, queryNarinfos, type SubstituteReply,
 } from '../src/substitute/index.ts';
 import { ControlSocket, type ControlHandler } from './control-socket.ts';
 import { DhtAnnouncer } from './dht-announcer.ts';
@@ -92,7 +92,7 @@ export class TixNode {
     const dialer = hostDialer(host);
     this.inventory = new InventoryService({ host, source: c.source, dialer, log: c.log.child('inventory') }, { maxPeers: init.maxNeighbours });
     this.announcer = new DhtAnnouncer({ host, inventory: this.inventory, log: c.log.child('announce') }, { storeDir, force: init.forceDht });
-    this.lookup = new Lookup({ host, inventory: this.inventory, announcer: this.announcer, dialer, log: c.log.child('lookup') }, { storeDir, forceDht: init.forceDht });
+    this.lookup = new Lookup({ host, inventory: this.inventory, announcer: this.announcer, dialer, limiter: this.peerLimiter, log: c.log.child('lookup') }, { storeDir, forceDht: init.forceDht });
     this.narinfoServer = new NarinfoServer({ host, source: c.source, log: c.log.child('narinfo') });
     this.narServer = new NarServer({ host, source: c.source, nars: c.nars, log: c.log.child('nar') }, { zstd: init.zstd ?? true });
     this.#httpPort = init.httpPort;
@@ -205,11 +205,15 @@ export class TixNode {
     const out = new Map<string, string>();
     const dialer = hostDialer(this.host);
     const policy = this.#substitution?.policy;
+    // One request per provider for the whole batch, below its per-peer limit (a build asks
+    // for hundreds of paths at once).
+    const narinfos = new NarinfoBatcher((peer, hashParts, o) => this.peerLimiter.run(peer, 'narinfo',
+      () => queryNarinfos(dialer, peer, hashParts, { ...o, idleTimeoutMs: this.#stallTimeoutMs }), o.signal));
     await Promise.all(parsed.map(async (p) => {
       let fallback: string | undefined;
       for (const peer of providers.get(p.hashPart) ?? []) {
         try {
-          const text = (await queryNarinfos(dialer, peer, [p.hashPart], { idleTimeoutMs: this.#stallTimeoutMs })).get(p.hashPart);
+          const text = await narinfos.get(peer, p.hashPart);
           if (text === undefined) continue;
           fallback ??= text;
           const info = parseNarInfo(text, { whence: `narinfo from ${peer}`, storeDir: this.#storeDir });

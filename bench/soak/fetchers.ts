@@ -131,6 +131,14 @@ export class FetcherPool {
     }));
   }
 
+  /**
+   * How many of `paths` each fetcher's node finds a narinfo for (`TixNode.queryNarinfos`, what
+   * `tix build` asks a running node before substituting).
+   */
+  async narinfoCounts(paths: readonly string[]): Promise<number[]> {
+    return await Promise.all(this.#fetchers.map(async (f) => (await f.node.queryNarinfos(paths)).size));
+  }
+
   /** Verify each fetcher's store: contents, validity of `paths`, no temporaries. */
   async verify(paths: readonly string[]): Promise<VerifyResult[]> {
     const wanted = paths.map((p) => storeDir.parsePath(p));

@@ -155,7 +155,6 @@ export class PeerSubstitution {
     }, this.#options.signal);
   }
 
-
   /** The provider's narinfo for `p`, parsed and trusted, or an error saying why not. */
   async #narinfo(peer: string, p: StorePath): Promise<NarInfo> {
     const text = await this.#narinfos.get(peer, p.hashPart);

@@ -38,6 +38,8 @@ describe('load: one node serving many fetching peers', () => {
     server = await NodeProcess.start({ args: ['--store', join(work, 'server')] });
     await pool.start(5, 'f', [server.address]);
     await pool.awaitInventories([server.peerId]);
+    // What `tix build` asks the node first: every narinfo, from one batched request per fetcher.
+    assert.deepEqual(await pool.narinfoCounts(closure.paths), [60, 60, 60, 60, 60]);
     const results = await pool.fetch(0, closure.paths, 30_000);
     for (const r of results) {
       assert.equal(r.failed, 0, `${r.name}: ${r.failedSample.join('; ')}`);
@@ -53,6 +55,7 @@ describe('load: one node serving many fetching peers', () => {
     const t = (await server.refresh()).transfers;
     assert.equal(t.requestsRefused, 0);
     assert.equal(t.narsServed, 5 * 60);
+    assert.equal(t.narinfosServed, 2 * 5 * 60);
   });
 });
 
