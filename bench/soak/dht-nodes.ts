@@ -48,6 +48,7 @@ const emptyStats = (): LookupStats => ({ lookups: 0, found: 0, notFound: 0, fail
 export class DhtNodes {
   readonly #work: string;
   readonly #paths: number;
+  readonly #forceDht: boolean;
   readonly #nodes = new Map<number, TixNode>();
   readonly #log = createLogger('dht', process.env.SOAK_LOG ? (l) => process.stderr.write(l + '\n') : () => {}, Boolean(process.env.SOAK_LOG));
   #targets: number[] = [];
@@ -57,9 +58,14 @@ export class DhtNodes {
   /** Event-loop delay of this process: how starved its nodes are (a loaded machine shows here first). */
   readonly #lag = monitorEventLoopDelay({ resolution: 20 });
 
-  constructor(work: string, paths: number) {
+  /**
+   * `forceDht`: sweep and look up in the DHT even when every DHT peer a node knows is its
+   * neighbour (a node otherwise skips the sweep then; tests that need records set it).
+   */
+  constructor(work: string, paths: number, opts: { forceDht?: boolean } = {}) {
     this.#work = work;
     this.#paths = paths;
+    this.#forceDht = opts.forceDht ?? false;
   }
 
   async join(index: number, bootstrap: readonly string[]): Promise<NodeInfo> {
@@ -70,7 +76,7 @@ export class DhtNodes {
     }
     const node = await TixNode.create({
       stateDir: join(this.#work, `dht-${index}`), listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap, mdns: false,
-      persistent: false, controlSocket: false,
+      persistent: false, controlSocket: false, forceDht: this.#forceDht,
     }, { source, nars: source, log: this.#log.child(`n${index}`) });
     await node.start();
     this.#nodes.set(index, node);
@@ -81,6 +87,17 @@ export class DhtNodes {
     const node = this.#nodes.get(index);
     this.#nodes.delete(index);
     await node?.stop();
+  }
+
+  /**
+   * Sweep `index`'s paths into the DHT now, with the peers it knows now (a node's own first
+   * sweep runs half a second after it starts, while its routing table is still filling).
+   * Returns the provider records delivered.
+   */
+  async sweep(index: number): Promise<number> {
+    const n = this.#nodes.get(index)!;
+    const keys = Array.from({ length: this.#paths }, (_, k) => benchPath(index, k).hashPart);
+    return (await n.announcer.sweep(keys, AbortSignal.timeout(60_000))).records;
   }
 
   info(index: number): NodeInfo {
