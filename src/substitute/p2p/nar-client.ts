@@ -4,10 +4,7 @@
  *
  * - a header announcing more than `maxBytes` is refused before any data is read;
  * - more NAR bytes than the header's narSize (or compressed bytes beyond any plausible
- *   size) abort the stream (E_PEER_LIMIT); so does more decompressed output than narSize,
- *   checked chunk by chunk as zstd inflates (a decompression bomb stops at narSize);
- * - an empty nar-data frame is a protocol error (E_PEER_PROTOCOL): endless empty frames
- *   would otherwise keep the stream alive forever without ever passing a byte limit;
+ *   size) abort the stream (E_PEER_LIMIT);
  * - a stream that ends before `nar-end`, or with fewer bytes than announced, fails with
  *   E_PEER_TRUNCATED; a `nar-end` that disagrees with the bytes sent with E_PEER_MISMATCH;
  * - a stream that sends nothing for `idleTimeoutMs` (a stopped or stalling peer) is aborted
@@ -74,7 +71,6 @@ export async function fetchNar(dialer: PeerDialer, peer: string, hashPart: strin
         if (m.narSize !== narSize) throw fail('E_PEER_MISMATCH', `nar-end says ${m.narSize} bytes, the header said ${narSize}`);
         return;
       }
-      if (m.bytes.length === 0) throw new PeerError('E_PEER_PROTOCOL', peer, PROTOCOL_NAR, `sent an empty nar-data frame after ${wire} bytes`);
       wire += m.bytes.length;
       if (wire > wireLimit) throw fail('E_PEER_LIMIT', `sent more than the ${narSize} NAR bytes it announced for ${hashPart}`);
       yield m.bytes;

@@ -65,6 +65,45 @@ export interface PeerSubstituteResult {
   readonly failed: Map<string, string>;
 }
 
+/**
+ * Requests in flight to one peer, at most: the serving side answers "busy" beyond its
+ * per-peer limits (node/constants.ts: 4 narinfo and 8 NAR streams), and a closure of many
+ * paths from one provider would otherwise lose every path past the fourth to "busy".
+ */
+const NARINFO_PER_PEER = 4;
+const NARS_PER_PEER = 8;
+
+/** A counting semaphore per peer. */
+class PeerSlots {
+  readonly #max: number;
+  readonly #busy = new Map<string, number>();
+  readonly #waiting = new Map<string, (() => void)[]>();
+
+  constructor(max: number) {
+    this.#max = max;
+  }
+
+  async run<T>(peer: string, f: () => Promise<T>): Promise<T> {
+    if ((this.#busy.get(peer) ?? 0) >= this.#max) {
+      await new Promise<void>((resolve) => {
+        const q = this.#waiting.get(peer) ?? [];
+        q.push(resolve);
+        this.#waiting.set(peer, q);
+      });
+    } else {
+      this.#busy.set(peer, (this.#busy.get(peer) ?? 0) + 1);
+    }
+    try {
+      return await f();
+    } finally {
+      // Hand the slot to the next waiter, or give it back.
+      const next = this.#waiting.get(peer)?.shift();
+      if (next) next();
+      else this.#busy.set(peer, this.#busy.get(peer)! - 1);
+    }
+  }
+}
+
 export class PeerSubstitution {
   readonly #c: PeerSubstituteComponents;
   readonly #storeDir: StoreDir;
@@ -72,6 +111,8 @@ export class PeerSubstitution {
   readonly #running = new Map<string, Promise<void>>();
   readonly #result: PeerSubstituteResult = { substituted: new Map(), failed: new Map() };
   readonly #options: AbortOptions;
+  readonly #narinfoSlots = new PeerSlots(NARINFO_PER_PEER);
+  readonly #narSlots = new PeerSlots(NARS_PER_PEER);
 
   constructor(c: PeerSubstituteComponents, options: AbortOptions = {}) {
     this.#c = c;
@@ -117,14 +158,17 @@ export class PeerSubstitution {
       }
       let stage: 'narinfo' | 'references' | 'nar' = 'narinfo';
       try {
-        const info = await this.#narinfo(peer, p);
+        const info = await this.#narinfoSlots.run(peer, () => this.#narinfo(peer, p));
+        // No slot is held while the references are fetched: they may need the same peer.
         stage = 'references';
         await this.#references(info);
         stage = 'nar';
-        const nar = await fetchNar(this.#c.dialer, peer, p.hashPart, {
-          maxBytes: info.narSize, acceptZstd: this.#c.zstd ?? false, signal: this.#options.signal, idleTimeoutMs: this.#c.stallTimeoutMs ?? 0,
+        await this.#narSlots.run(peer, async () => {
+          const nar = await fetchNar(this.#c.dialer, peer, p.hashPart, {
+            maxBytes: info.narSize, acceptZstd: this.#c.zstd ?? false, signal: this.#options.signal, idleTimeoutMs: this.#c.stallTimeoutMs ?? 0,
+          });
+          await this.#c.store.importNar(p, nar.chunks, info, this.#options);
         });
-        await this.#c.store.importNar(p, nar.chunks, info, this.#options);
         this.#result.substituted.set(p.baseName, peer);
         return;
       } catch (e) {
