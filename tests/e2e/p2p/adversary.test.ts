@@ -15,7 +15,7 @@
 
 import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { zstdCompressSync } from 'node:zlib';
@@ -137,8 +137,13 @@ describe('a malicious peer', () => {
   const root = (n: string): string => join(work, n);
   let batch: { status: number | null; stdout: string; stderr: string; ms: number };
 
+  /** Mode and mtime of what the symlinks point at: a restore that followed them would change these. */
+  const targets = (): string => [outside, '/etc/passwd'].map((f) => { const st = statSync(f); return `${f} ${st.mode} ${st.mtimeMs}`; }).join('\n');
+  let targetsBefore = '';
+
   before(async () => {
     mkdirSync(outside);
+    targetsBefore = targets();
     [liar, honest] = await Promise.all([
       startScripted(work, 'liar', {
         entries: [...lies.map((l) => l.serve), entry(abs), entry(rootLink), entry(liarHonest), { storePath: phHonest.printed }],
@@ -172,6 +177,7 @@ describe('a malicious peer', () => {
     const temp = storeLayout(store).tempDir;
     assert.deepEqual(existsSync(temp) ? readdirSync(temp) : [], [], 'no temporaries left');
     assert.deepEqual(readdirSync(outside), [], 'nothing created outside the store');
+    assert.equal(targets(), targetsBefore, 'symlink targets untouched (no chmod or utimes through a link)');
   };
 
   it('refuses the whole batch of lies: exit 1, nothing printed, nothing valid, store clean', async (t) => {
