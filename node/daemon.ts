@@ -12,8 +12,8 @@ import { multiaddr } from '@multiformats/multiaddr';
 import { parseNarInfo, StoreDir } from '../src/store/index.ts';
 import { checkPathInfo, type TrustPolicy } from '../src/trust/index.ts';
 import {
-  type NarSource, type NodeStatus, type PathInfoSource, type PeerImporter, PeerPenalties, PeerSubstitution, type PenaltyOptions, queryNarinfos,
-  type SubstituteReply,
+  NARINFO_PER_PEER, NARS_PER_PEER, type NarSource, type NodeStatus, type PathInfoSource, type PeerImporter, PeerPenalties, PeerSlots,
+  PeerSubstitution, type PenaltyOptions, queryNarinfos, type SubstituteReply,
 } from '../src/substitute/index.ts';
 import { ControlSocket, type ControlHandler } from './control-socket.ts';
 import { DhtAnnouncer } from './dht-announcer.ts';
@@ -75,6 +75,8 @@ export class TixNode {
   readonly httpCache: HttpCacheServer | undefined;
   /** Rejections by peer, for the whole life of the node (status: `penalties`). */
   readonly penalties: PeerPenalties;
+  /** Requests in flight per peer, for all substitutions and narinfo queries together (peers answer "busy" beyond). */
+  readonly #slots = { narinfo: new PeerSlots(NARINFO_PER_PEER), nar: new PeerSlots(NARS_PER_PEER) };
   readonly #httpPort: number | undefined;
   readonly #control: ControlSocket | undefined;
   readonly #datastore: LevelDatastore | undefined;
@@ -189,7 +191,7 @@ export class TixNode {
     const dialer = hostDialer(this.host);
     const run = new PeerSubstitution({
       finder: this.lookup, dialer, store: sub.store, policy: sub.policy, stallTimeoutMs: this.#stallTimeoutMs,
-      penalties: this.penalties, now: Date.now,
+      penalties: this.penalties, now: Date.now, slots: this.#slots,
       onReject: (path, peer, reason, outcome) => {
         rejected.push({ path: this.#storeDir.printPath(path), peer, reason, kind: outcome?.kind ?? 'fault' });
         const tally = outcome?.kind === 'lie' ? `lie ${outcome.lies}/${this.penalties.threshold}` : outcome?.kind ?? 'fault';
@@ -220,7 +222,7 @@ export class TixNode {
       let fallback: string | undefined;
       for (const peer of this.penalties.order(providers.get(p.hashPart) ?? [], p.hashPart, Date.now()).use) {
         try {
-          const text = (await queryNarinfos(dialer, peer, [p.hashPart], { idleTimeoutMs: this.#stallTimeoutMs })).get(p.hashPart);
+          const text = (await this.#slots.narinfo.run(peer, () => queryNarinfos(dialer, peer, [p.hashPart], { idleTimeoutMs: this.#stallTimeoutMs }))).get(p.hashPart);
           if (text === undefined) continue;
           fallback ??= text;
           const info = parseNarInfo(text, { whence: `narinfo from ${peer}`, storeDir: this.#storeDir });

@@ -56,6 +56,11 @@ export interface PeerSubstituteComponents {
   now?: () => number;
   /** Called for each provider not asked for a path because of its penalties. */
   onSkip?: (path: StorePath, peer: string, reason: string) => void;
+  /**
+   * Request slots per peer, shared by every substitution of a node (concurrent `tix build`
+   * jobs each start their own); absent: this substitution's own.
+   */
+  slots?: { narinfo: PeerSlots; nar: PeerSlots };
 }
 
 export interface PeerSubstituteResult {
@@ -70,11 +75,11 @@ export interface PeerSubstituteResult {
  * per-peer limits (node/constants.ts: 4 narinfo and 8 NAR streams), and a closure of many
  * paths from one provider would otherwise lose every path past the fourth to "busy".
  */
-const NARINFO_PER_PEER = 4;
-const NARS_PER_PEER = 8;
+export const NARINFO_PER_PEER = 4;
+export const NARS_PER_PEER = 8;
 
 /** A counting semaphore per peer. */
-class PeerSlots {
+export class PeerSlots {
   readonly #max: number;
   readonly #busy = new Map<string, number>();
   readonly #waiting = new Map<string, (() => void)[]>();
@@ -111,11 +116,13 @@ export class PeerSubstitution {
   readonly #running = new Map<string, Promise<void>>();
   readonly #result: PeerSubstituteResult = { substituted: new Map(), failed: new Map() };
   readonly #options: AbortOptions;
-  readonly #narinfoSlots = new PeerSlots(NARINFO_PER_PEER);
-  readonly #narSlots = new PeerSlots(NARS_PER_PEER);
+  readonly #narinfoSlots: PeerSlots;
+  readonly #narSlots: PeerSlots;
 
   constructor(c: PeerSubstituteComponents, options: AbortOptions = {}) {
     this.#c = c;
+    this.#narinfoSlots = c.slots?.narinfo ?? new PeerSlots(NARINFO_PER_PEER);
+    this.#narSlots = c.slots?.nar ?? new PeerSlots(NARS_PER_PEER);
     this.#storeDir = c.policy.storeDir;
     this.#options = options;
   }

@@ -252,9 +252,15 @@ describe('a malicious peer', () => {
     await assertClean(root('b'));
   });
 
-  it('cools a peer down for every path after three lies (the default) and says so in the status', async () => {
+  it('asks one peer for many narinfos at once without being turned away as busy (4 streams per peer)', async () => {
     c = await NodeProcess.start({ args: ['--store', root('c'), '--peer', liar.address, '--option', 'trusted-public-keys', team.publicKey] });
     await waitFor('C to hold the liar\'s inventory', async () => ((await c!.refresh()).peers.some((p) => p.peerId === liar.peerId && (p.paths ?? 0) > 0) ? true : undefined));
+    const served = lies.filter((l) => l.serve.narinfo !== undefined);
+    const got = await c.control((cc) => cc.queryNarinfos(served.map((l) => l.path.printed)));
+    assert.deepEqual(Object.keys(got).sort(), served.map((l) => l.path.printed).sort());
+  });
+
+  it('cools a peer down for every path after three lies (the default) and says so in the status', async () => {
     const three = [dd, ov, sl]; // paths nobody has valid: C cannot get them elsewhere
     const r1 = await tix(['copy', '--from', 'p2p', '--state', c.stateDir, ...three.map((p) => p.printed)]);
     assert.equal(r1.status, 1, r1.stderr);
