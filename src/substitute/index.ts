@@ -22,4 +22,5 @@ export { concatBytes } from '../util/bytes.ts';
 export type { StorePath } from '../store/store-path.ts';
 export * from './p2p/peer-substitute.ts';
 export * from './p2p/peer-penalties.ts';
+export * from './p2p/peer-slots.ts';
 export * from './p2p/node-substituter.ts';

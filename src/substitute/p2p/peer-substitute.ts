@@ -25,6 +25,7 @@ import { RejectedAnswer } from './errors.ts';
 import { fetchNar } from './nar-client.ts';
 import { queryNarinfos } from './narinfo-client.ts';
 import { rejectionKind, type PeerPenalties, type PenaltyOutcome } from './peer-penalties.ts';
+import { NARINFO_PER_PEER, NARS_PER_PEER, PeerSlots } from './peer-slots.ts';
 import type { AbortOptions, PeerDialer, ProviderFinder } from './types.ts';
 
 /** The store operations substitution needs (LocalStore has them). */
@@ -68,45 +69,6 @@ export interface PeerSubstituteResult {
   readonly substituted: Map<string, string>;
   /** Paths that could not be substituted, with the last reason. */
   readonly failed: Map<string, string>;
-}
-
-/**
- * Requests in flight to one peer, at most: the serving side answers "busy" beyond its
- * per-peer limits (node/constants.ts: 4 narinfo and 8 NAR streams), and a closure of many
- * paths from one provider would otherwise lose every path past the fourth to "busy".
- */
-export const NARINFO_PER_PEER = 4;
-export const NARS_PER_PEER = 8;
-
-/** A counting semaphore per peer. */
-export class PeerSlots {
-  readonly #max: number;
-  readonly #busy = new Map<string, number>();
-  readonly #waiting = new Map<string, (() => void)[]>();
-
-  constructor(max: number) {
-    this.#max = max;
-  }
-
-  async run<T>(peer: string, f: () => Promise<T>): Promise<T> {
-    if ((this.#busy.get(peer) ?? 0) >= this.#max) {
-      await new Promise<void>((resolve) => {
-        const q = this.#waiting.get(peer) ?? [];
-        q.push(resolve);
-        this.#waiting.set(peer, q);
-      });
-    } else {
-      this.#busy.set(peer, (this.#busy.get(peer) ?? 0) + 1);
-    }
-    try {
-      return await f();
-    } finally {
-      // Hand the slot to the next waiter, or give it back.
-      const next = this.#waiting.get(peer)?.shift();
-      if (next) next();
-      else this.#busy.set(peer, this.#busy.get(peer)! - 1);
-    }
-  }
 }
 
 export class PeerSubstitution {

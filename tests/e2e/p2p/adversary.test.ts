@@ -261,20 +261,21 @@ describe('a malicious peer', () => {
   });
 
   it('cools a peer down for every path after three lies (the default) and says so in the status', async () => {
+    const cn = c!;
     const three = [dd, ov, sl]; // paths nobody has valid: C cannot get them elsewhere
-    const r1 = await tix(['copy', '--from', 'p2p', '--state', c.stateDir, ...three.map((p) => p.printed)]);
+    const r1 = await tix(['copy', '--from', 'p2p', '--state', cn.stateDir, ...three.map((p) => p.printed)]);
     assert.equal(r1.status, 1, r1.stderr);
-    assert.match(c.log, new RegExp(`peer ${liar.peerId} is skipped for every path for 600 s: 3 bad answers`));
+    assert.match(cn.log, new RegExp(`peer ${liar.peerId} is skipped for every path for 600 s: 3 bad answers`));
     const before = liar.log().split('\n').filter((l) => l.includes(liarHonest.path.hashPart)).length;
-    const r2 = await tix(['copy', '--from', 'p2p', '--state', c.stateDir, '-v', liarHonest.printed]);
+    const r2 = await tix(['copy', '--from', 'p2p', '--state', cn.stateDir, '-v', liarHonest.printed]);
     assert.equal(r2.status, 1, r2.stderr);
     assert.match(r2.stderr, new RegExp(`error: ${esc(liarHonest.path.baseName)}: cannot substitute .*every provider is skipped: peer ${liar.peerId} is cooling down for \\d+ s more after 3 rejected answers`));
     assert.equal(liar.log().split('\n').filter((l) => l.includes(liarHonest.path.hashPart)).length, before, 'a cooled-down peer is not asked at all');
-    const s = await c.refresh();
+    const s = await cn.refresh();
     const p = s.penalties.find((x) => x.peerId === liar.peerId)!;
     assert.equal(p.cooldowns, 1);
     assert.ok(p.cooldownUntil !== null && p.cooldownUntil > Date.now());
-    const human = await tix(['node', 'status', '--state', c.stateDir]);
+    const human = await tix(['node', 'status', '--state', cn.stateDir]);
     assert.match(human.stdout, new RegExp(`^  ${liar.peerId}  3 rejected, 3 paths skipped, cooling down until \\S+; last: `, 'm'));
     assert.deepEqual(validOnDisk(root('c')), []);
     await assertClean(root('c'));
