@@ -14,7 +14,6 @@
  */
 
 import { strict as assert } from 'node:assert';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,27 +23,22 @@ import { storeLayout } from '../../../src/store/local/index.ts';
 import type { NodeStatus } from '../../../src/substitute/index.ts';
 import type { Script, ScriptEntry, WireLie } from '../../support/malicious-node.ts';
 import { build } from '../../support/nar.ts';
-import { NodeProcess, repoRoot, waitFor } from '../../support/p2p-node.ts';
+import { type Child, killAll, repoRoot, spawnChild } from '../../support/child.ts';
+import { NodeProcess, waitFor } from '../../support/p2p-node.ts';
 import {
   dirNar, dirNode, fileNar, fileNode, madeUpPath, makeKey, signedPath, symlinkNode, type MadeUpPath,
 } from '../../support/signed-paths.ts';
 import { runTixAsync } from '../../support/tix-cli.ts';
 
-interface Peer { child: ChildProcess; address: string; peerId: string; log: () => string }
+interface Peer { child: Child; address: string; peerId: string; log: () => string }
 
 /** Start malicious-node.ts with `script`; resolves once it listens. */
 async function startScripted(dir: string, name: string, script: Script): Promise<Peer> {
   const file = join(dir, `${name}.json`);
   writeFileSync(file, JSON.stringify(script));
-  const child = spawn(process.execPath, ['--no-warnings', join(repoRoot, 'tests/support/malicious-node.ts'), file], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  child.stderr!.setEncoding('utf8');
-  child.stderr!.on('data', (d: string) => { log += d; });
-  const hello = await new Promise<{ address: string; peerId: string }>((resolve, reject) => {
-    child.stdout!.once('data', (d: Buffer) => resolve(JSON.parse(d.toString()) as { address: string; peerId: string }));
-    child.once('exit', (c) => reject(new Error(`${name} exited with ${c}: ${log}`)));
-  });
-  return { child, ...hello, log: () => log };
+  const child = spawnChild(join(repoRoot, 'tests/support/malicious-node.ts'), [file]);
+  const hello = await child.next((l) => typeof l.address === 'string');
+  return { child, address: hello.address as string, peerId: hello.peerId as string, log: () => child.stderr() };
 }
 
 async function tix(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
@@ -163,7 +157,9 @@ describe('a malicious peer', () => {
   after(async () => {
     liar?.child.kill('SIGTERM');
     honest?.child.kill('SIGTERM');
-    await Promise.all([b?.stop(), c?.stop()]);
+    const exited = (p: Peer | undefined) => p && Promise.race([p.child.exited, new Promise((r) => setTimeout(r, 5000))]);
+    await Promise.all([b?.stop(), c?.stop(), exited(liar), exited(honest)]);
+    killAll(); // whatever did not stop on SIGTERM
     rmSync(work, { recursive: true, force: true });
   });
 

@@ -7,7 +7,7 @@
  */
 
 import { strict as assert } from 'node:assert';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +17,7 @@ import { createZstdCompress } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { storeLayout } from '../../../src/store/local/index.ts';
 import { build } from '../../support/nar.ts';
-import { repoRoot } from '../../support/p2p-node.ts';
+import { type FileServer, startFileServer } from '../../support/file-server.ts';
 import { fileNar, madeUpPath, makeKey, signedPath, type MadeUpPath } from '../../support/signed-paths.ts';
 import { runTixAsync } from '../../support/tix-cli.ts';
 
@@ -40,8 +40,7 @@ describe('a decompression bomb in a binary cache', () => {
   const cache = join(work, 'cache');
   const team = makeKey('team-1', 1);
   const bombs: { compression: string; inflated: number; path: MadeUpPath }[] = [];
-  let server: ChildProcess | undefined;
-  let httpUrl = '';
+  let server: FileServer | undefined;
 
   before(async () => {
     mkdirSync(join(cache, 'nar'), { recursive: true });
@@ -62,16 +61,11 @@ describe('a decompression bomb in a binary cache', () => {
     };
     await add('zstd', 256 << 20);
     if (!XZ_SKIP) await add('xz', 16 << 20);
-    server = spawn(process.execPath, ['--no-warnings', join(repoRoot, 'tests/support/http-file-server-child.ts'), cache], { stdio: ['pipe', 'pipe', 'inherit'] });
-    const port = await new Promise<number>((resolve, reject) => {
-      server!.stdout!.once('data', (d: Buffer) => resolve((JSON.parse(d.toString()) as { port: number }).port));
-      server!.once('exit', (c) => reject(new Error(`file server exited with ${c}`)));
-    });
-    httpUrl = `http://127.0.0.1:${port}`;
+    server = await startFileServer(cache);
   });
 
   after(() => {
-    server?.stdin?.end(); // the server stops when its stdin closes
+    server?.stop();
     rmSync(work, { recursive: true, force: true });
   });
 
@@ -82,7 +76,7 @@ describe('a decompression bomb in a binary cache', () => {
         const store = join(work, `store-${via}-${compression}`);
         const t0 = Date.now();
         const r = await runTixAsync(['realise', '--store', store, bomb.path.printed,
-          '--option', 'substituters', via === 'file' ? `file://${cache}` : httpUrl, '--option', 'trusted-public-keys', team.publicKey],
+          '--option', 'substituters', via === 'file' ? `file://${cache}` : server!.url, '--option', 'trusted-public-keys', team.publicKey],
         { env: { TIX_CONF: '/dev/null' } });
         t.diagnostic(`${compression} bomb (${bomb.inflated >> 20} MiB inflated, ${bomb.path.narSize} bytes announced) refused in ${Date.now() - t0} ms`);
         assert.notEqual(r.status, 0, r.stderr);
