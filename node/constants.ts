@@ -3,8 +3,6 @@
  * caps (frame sizes, paths per request) live with the codec in src/substitute/p2p/wire.ts.
  */
 
-import { MAX_CONCURRENT_PER_PEER } from '../src/substitute/index.ts';
-
 const second = 1000;
 const minute = 60 * second;
 const hour = 60 * minute;
@@ -86,11 +84,11 @@ export const HAVE_TIMEOUT_MS = 5 * second;
 // ---- serving ----------------------------------------------------------------------------
 
 /** Concurrent narinfo requests served per peer: each can ask 8,192 paths, so few are needed. */
-export const NARINFO_MAX_CONCURRENT_PER_PEER = MAX_CONCURRENT_PER_PEER.narinfo;
+export const NARINFO_MAX_CONCURRENT_PER_PEER = 4;
 /** Concurrent NAR streams served per peer: Nix's max-substitution-jobs is 16; half per peer is fair. */
-export const NAR_MAX_CONCURRENT_PER_PEER = MAX_CONCURRENT_PER_PEER.nar;
+export const NAR_MAX_CONCURRENT_PER_PEER = 8;
 /** Concurrent have-requests served per peer. */
-export const HAVE_MAX_CONCURRENT_PER_PEER = MAX_CONCURRENT_PER_PEER.have;
+export const HAVE_MAX_CONCURRENT_PER_PEER = 4;
 /** Time a peer has to send its request frame after opening a stream. */
 export const REQUEST_TIMEOUT_MS = 10 * second;
 /** A NAR stream that makes no progress (peer not reading) for this long is aborted. */

@@ -12,7 +12,8 @@ import { multiaddr } from '@multiformats/multiaddr';
 import { parseNarInfo, StoreDir } from '../src/store/index.ts';
 import { checkPathInfo, type TrustPolicy } from '../src/trust/index.ts';
 import {
-  type NarSource, NarinfoBatcher, type NodeStatus, type PathInfoSource, type PeerImporter, PeerRequestLimiter, PeerSubstitution, queryNarinfos, type SubstituteReply,
+  NARINFO_PER_PEER, NARS_PER_PEER, NarinfoBatcher, type NarSource, type NodeStatus, type PathInfoSource, type PeerImporter, PeerPenalties, PeerSlots,
+  PeerSubstitution, type PenaltyOptions, queryNarinfos, type SubstituteReply,
 } from '../src/substitute/index.ts';
 import { ControlSocket, type ControlHandler } from './control-socket.ts';
 import { DhtAnnouncer } from './dht-announcer.ts';
@@ -51,6 +52,8 @@ export interface TixNodeInit {
   httpPort?: number;
   /** Drop a provider silent this long mid-transfer (stalled-download-timeout); 0 or absent: never. */
   stallTimeoutMs?: number;
+  /** How peers whose answers were rejected are penalised (peer-penalty-threshold, peer-penalty-cooldown). */
+  penalties?: PenaltyOptions;
 }
 
 export interface TixNodeComponents {
@@ -68,10 +71,12 @@ export class TixNode {
   readonly lookup: Lookup;
   readonly narinfoServer: NarinfoServer;
   readonly narServer: NarServer;
-  /** Per-peer request limits shared by every substitution this node runs (two `tix copy` at once stay under them together). */
-  readonly peerLimiter = new PeerRequestLimiter();
   /** The HTTP binary-cache facade, when a port was asked for. */
   readonly httpCache: HttpCacheServer | undefined;
+  /** Rejections by peer, for the whole life of the node (status: `penalties`). */
+  readonly penalties: PeerPenalties;
+  /** Requests in flight per peer, for all substitutions and narinfo queries together (peers answer "busy" beyond). */
+  readonly #slots = { narinfo: new PeerSlots(NARINFO_PER_PEER), nar: new PeerSlots(NARS_PER_PEER) };
   readonly #httpPort: number | undefined;
   readonly #control: ControlSocket | undefined;
   readonly #datastore: LevelDatastore | undefined;
@@ -89,10 +94,11 @@ export class TixNode {
     const storeDir = init.storeDir ?? '/nix/store';
     this.#storeDir = new StoreDir(storeDir);
     this.#stallTimeoutMs = init.stallTimeoutMs ?? 0;
+    this.penalties = new PeerPenalties(init.penalties);
     const dialer = hostDialer(host);
     this.inventory = new InventoryService({ host, source: c.source, dialer, log: c.log.child('inventory') }, { maxPeers: init.maxNeighbours });
     this.announcer = new DhtAnnouncer({ host, inventory: this.inventory, log: c.log.child('announce') }, { storeDir, force: init.forceDht });
-    this.lookup = new Lookup({ host, inventory: this.inventory, announcer: this.announcer, dialer, limiter: this.peerLimiter, log: c.log.child('lookup') }, { storeDir, forceDht: init.forceDht });
+    this.lookup = new Lookup({ host, inventory: this.inventory, announcer: this.announcer, dialer, log: c.log.child('lookup') }, { storeDir, forceDht: init.forceDht });
     this.narinfoServer = new NarinfoServer({ host, source: c.source, log: c.log.child('narinfo') });
     this.narServer = new NarServer({ host, source: c.source, nars: c.nars, log: c.log.child('nar') }, { zstd: init.zstd ?? true });
     this.#httpPort = init.httpPort;
@@ -184,10 +190,17 @@ export class TixNode {
     const rejected: SubstituteReply['rejected'] = [];
     const dialer = hostDialer(this.host);
     const run = new PeerSubstitution({
-      finder: this.lookup, dialer, store: sub.store, policy: sub.policy, stallTimeoutMs: this.#stallTimeoutMs, limiter: this.peerLimiter,
-      onReject: (path, peer, reason) => {
-        rejected.push({ path: this.#storeDir.printPath(path), peer, reason });
-        this.#log.warn(`rejected '${this.#storeDir.printPath(path)}' from ${peer}: ${reason}`);
+      finder: this.lookup, dialer, store: sub.store, policy: sub.policy, stallTimeoutMs: this.#stallTimeoutMs,
+      penalties: this.penalties, now: Date.now, slots: this.#slots,
+      onReject: (path, peer, reason, outcome) => {
+        rejected.push({ path: this.#storeDir.printPath(path), peer, reason, kind: outcome?.kind ?? 'fault' });
+        const tally = outcome?.kind === 'lie' ? `lie ${outcome.lies}/${this.penalties.threshold}` : outcome?.kind ?? 'fault';
+        this.#log.warn(`rejected '${this.#storeDir.printPath(path)}' from ${peer} (${tally}): ${reason}`);
+        if (outcome?.cooledDown) this.#log.warn(`peer ${peer} is skipped for every path for ${Math.round(this.penalties.cooldownMs / 1000)} s: ${this.penalties.threshold} bad answers`);
+      },
+      onSkip: (path, peer, reason) => {
+        rejected.push({ path: this.#storeDir.printPath(path), peer, reason, kind: 'skipped' });
+        this.#log.info(`not asking ${peer} for '${this.#storeDir.printPath(path)}': ${reason}`);
       },
     });
     const r = await run.run(parsed);
@@ -205,13 +218,12 @@ export class TixNode {
     const out = new Map<string, string>();
     const dialer = hostDialer(this.host);
     const policy = this.#substitution?.policy;
-    // One request per provider for the whole batch, below its per-peer limit (a build asks
-    // for hundreds of paths at once).
-    const narinfos = new NarinfoBatcher((peer, hashParts, o) => this.peerLimiter.run(peer, 'narinfo',
-      () => queryNarinfos(dialer, peer, hashParts, { ...o, idleTimeoutMs: this.#stallTimeoutMs }), o.signal));
+    // One request per provider for the whole batch (a build asks for hundreds of paths at once).
+    const narinfos = new NarinfoBatcher((peer, hashParts) => this.#slots.narinfo.run(peer,
+      () => queryNarinfos(dialer, peer, hashParts, { idleTimeoutMs: this.#stallTimeoutMs })));
     await Promise.all(parsed.map(async (p) => {
       let fallback: string | undefined;
-      for (const peer of providers.get(p.hashPart) ?? []) {
+      for (const peer of this.penalties.order(providers.get(p.hashPart) ?? [], p.hashPart, Date.now()).use) {
         try {
           const text = await narinfos.get(peer, p.hashPart);
           if (text === undefined) continue;
@@ -265,6 +277,7 @@ export class TixNode {
         lookupPaths: this.lookup.stats.paths,
       },
       uptimeMs: Date.now() - this.#startedAt,
+      penalties: this.penalties.status(Date.now()),
     };
   }
 }

@@ -15,7 +15,7 @@ import type { PeerId } from '@libp2p/interface';
 import { multiaddr } from '@multiformats/multiaddr';
 import { peerIdFromMultihash } from '@libp2p/peer-id';
 import * as Digest from 'multiformats/hashes/digest';
-import { decodeNix32, queryHave, storePathKey, type AbortOptions, type PeerDialer, type PeerRequestLimiter, type ProviderFinder } from '../src/substitute/index.ts';
+import { decodeNix32, queryHave, storePathKey, type AbortOptions, type PeerDialer, type ProviderFinder } from '../src/substitute/index.ts';
 import { GET_PROVIDERS_PEERS, GET_PROVIDERS_BATCH, GET_PROVIDERS_TIMEOUT_MS, HAVE_TIMEOUT_MS, REGION_MIN_PEERS } from './constants.ts';
 import type { DhtAnnouncer } from './dht-announcer.ts';
 import { closestPeers, groupByRegion, kadId, regionBits, regionOf } from './dht-regions.ts';
@@ -29,8 +29,6 @@ export interface LookupComponents {
   inventory: InventoryService;
   announcer: DhtAnnouncer;
   dialer: PeerDialer;
-  /** The node's per-peer request limits: concurrent lookups queue their have-requests below the peer's limit. */
-  limiter?: PeerRequestLimiter;
   log: Logger;
 }
 
@@ -89,8 +87,7 @@ export class Lookup implements ProviderFinder {
       this.stats.haveRequests++;
       try {
         const s = AbortSignal.any([AbortSignal.timeout(HAVE_TIMEOUT_MS), ...(signal ? [signal] : [])]);
-        const ask = (): Promise<Set<string>> => queryHave(this.#c.dialer, peer, hs, { signal: s });
-        for (const h of await (this.#c.limiter ? this.#c.limiter.run(peer, 'have', ask, s) : ask())) push(result, h, peer);
+        for (const h of await queryHave(this.#c.dialer, peer, hs, { signal: s })) push(result, h, peer);
       } catch (e) {
         this.#c.log.debug(`have-request to ${peer} failed: ${(e as Error).message}`);
       }

@@ -113,7 +113,7 @@ export class FetcherPool {
       }
       const r: FetchResult = { name: f.name, ms: 0, substituted: 0, byPeer: {}, failed: 0, failedSample: [], rejected: 0, rejectedSample: [] };
       const run = new PeerSubstitution({
-        finder: f.node.lookup, dialer: hostDialer(f.node.host), store: importerOf(f.store!), stallTimeoutMs, limiter: f.node.peerLimiter,
+        finder: f.node.lookup, dialer: hostDialer(f.node.host), store: importerOf(f.store!), stallTimeoutMs,
         policy: { trustedKeys: new Map(), requireSigs: true, storeDir: f.store!.storeDir },
         onReject: (path, peer, reason) => {
           r.rejected++;

@@ -11,27 +11,26 @@
  *   4. stream the NAR into the store's import, which restores into a temp dir while hashing,
  *      stops at the first byte past NarSize, compares hash and size and registers atomically.
  *
- * Requests to one provider are queued below the server's per-peer limits (a
- * `PeerRequestLimiter`, shared by the node's substitutions), so a big closure is never
- * refused as "busy".
- *
  * Any failure (timeout, disconnect, wrong hash, bad or missing signature, malformed NAR or
  * narinfo, oversize) drops that provider for that path and the next one is tried; the
  * store's import guarantees nothing partial becomes valid or stays behind. When every
  * provider failed and some only for a passing reason (unreachable, reset, stalled, busy —
  * providers restarting while a big closure streams in), they are asked again after a
- * pause, at most RETRY_DELAYS_MS.length times; a provider that lied is never asked again.
+ * pause, at most RETRY_DELAYS_MS.length times; one that gave any other answer is not. With
+ * `penalties`, every rejection is recorded against the peer (peer-penalties.ts says what
+ * each kind costs it), and peers skipped for a path are not asked at all.
  */
 
 import { parseNarInfo, type NarInfo } from '../../store/narinfo.ts';
 import type { StoreDir } from '../../store/store-dir.ts';
 import type { StorePath } from '../../store/store-path.ts';
 import { checkPathInfo, type TrustPolicy } from '../../trust/verdict.ts';
-import { PeerError } from './errors.ts';
+import { RejectedAnswer } from './errors.ts';
 import { fetchNar } from './nar-client.ts';
 import { NarinfoBatcher } from './narinfo-batcher.ts';
 import { queryNarinfos } from './narinfo-client.ts';
-import { PeerRequestLimiter } from './request-limiter.ts';
+import { rejectionKind, type PeerPenalties, type PenaltyOutcome } from './peer-penalties.ts';
+import { NARINFO_PER_PEER, NARS_PER_PEER, PeerSlots } from './peer-slots.ts';
 import type { AbortOptions, PeerDialer, ProviderFinder } from './types.ts';
 
 /** The store operations substitution needs (LocalStore has them). */
@@ -55,10 +54,19 @@ export interface PeerSubstituteComponents {
    * next one (Nix's `stalled-download-timeout`); 0 or absent: wait forever.
    */
   stallTimeoutMs?: number;
-  /** Per-peer request limits; pass the node's own so concurrent substitutions share them. */
-  limiter?: PeerRequestLimiter;
   /** Called once per rejected provider answer, with the reason (for logs and the CLI). */
-  onReject?: (path: StorePath, peer: string, reason: string) => void;
+  onReject?: (path: StorePath, peer: string, reason: string, outcome: PenaltyOutcome | undefined) => void;
+  /** Where rejections are recorded and skipped peers looked up; none: every provider is always asked. */
+  penalties?: PeerPenalties;
+  /** The clock for `penalties` (ms); default Date.now is not used here: pass it in. */
+  now?: () => number;
+  /** Called for each provider not asked for a path because of its penalties. */
+  onSkip?: (path: StorePath, peer: string, reason: string) => void;
+  /**
+   * Request slots per peer, shared by every substitution of a node (concurrent `tix build`
+   * jobs each start their own); absent: this substitution's own.
+   */
+  slots?: { narinfo: PeerSlots; nar: PeerSlots };
 }
 
 export interface PeerSubstituteResult {
@@ -75,16 +83,18 @@ export class PeerSubstitution {
   readonly #running = new Map<string, Promise<void>>();
   readonly #result: PeerSubstituteResult = { substituted: new Map(), failed: new Map() };
   readonly #options: AbortOptions;
-  readonly #limiter: PeerRequestLimiter;
+  readonly #narinfoSlots: PeerSlots;
+  readonly #narSlots: PeerSlots;
   readonly #narinfos: NarinfoBatcher;
 
   constructor(c: PeerSubstituteComponents, options: AbortOptions = {}) {
     this.#c = c;
+    this.#narinfoSlots = c.slots?.narinfo ?? new PeerSlots(NARINFO_PER_PEER);
+    this.#narSlots = c.slots?.nar ?? new PeerSlots(NARS_PER_PEER);
     this.#storeDir = c.policy.storeDir;
     this.#options = options;
-    this.#limiter = c.limiter ?? new PeerRequestLimiter();
-    this.#narinfos = new NarinfoBatcher((peer, hashParts, o) => this.#limiter.run(peer, 'narinfo',
-      () => queryNarinfos(c.dialer, peer, hashParts, { ...o, idleTimeoutMs: c.stallTimeoutMs ?? 0 }), o.signal), options);
+    this.#narinfos = new NarinfoBatcher((peer, hashParts, o) => this.#narinfoSlots.run(peer,
+      () => queryNarinfos(c.dialer, peer, hashParts, { ...o, idleTimeoutMs: c.stallTimeoutMs ?? 0 })), options);
   }
 
   /** Make `paths` (and their closures) valid from peers, several at once. */
@@ -108,60 +118,68 @@ export class PeerSubstitution {
   async #substitute(p: StorePath): Promise<void> {
     if ((await this.#c.store.queryValidPaths([p])).length > 0) return;
     const printed = this.#storeDir.printPath(p);
-    const providers = await this.#findProviders([p]).then((m) => m.get(p.hashPart) ?? []);
-    /** Providers that gave a wrong or untrusted answer: never asked again for this path. */
+    const found = await this.#findProviders([p]).then((m) => m.get(p.hashPart) ?? []);
+    const pen = this.#c.penalties;
+    const now = this.#c.now ?? ((): number => 0);
+    const { use, skipped } = pen ? pen.order(found, p.hashPart, now()) : { use: found, skipped: [] };
+    for (const s of skipped) this.#c.onSkip?.(p, s.peer, s.reason);
+    let last = skipped.length > 0 ? `every provider is skipped: ${skipped[skipped.length - 1]!.reason}` : 'no peer provides it';
+    /** Providers whose answer was wrong or absent (not merely unreachable): not asked again. */
     const refused = new Set<string>();
-    let last = 'no peer provides it';
     for (let pass = 0; ; pass++) {
       let transient = false;
-      for (const peer of providers) {
+      for (const peer of use) {
         if (refused.has(peer)) continue;
         this.#options.signal?.throwIfAborted();
+        // A rejection recorded meanwhile (another path's attempt) may have cooled this peer down.
+        const why = pen?.skipReason(peer, p.hashPart, now());
+        if (why !== undefined) {
+          this.#c.onSkip?.(p, peer, why);
+          last = why;
+          refused.add(peer);
+          continue;
+        }
+        let stage: 'narinfo' | 'references' | 'nar' = 'narinfo';
         try {
-          await this.#fetchFrom(peer, p);
+          const info = await this.#narinfo(peer, p);
+          // No slot is held while the references are fetched: they may need the same peer.
+          stage = 'references';
+          await this.#references(info);
+          stage = 'nar';
+          await this.#narSlots.run(peer, async () => {
+            const nar = await fetchNar(this.#c.dialer, peer, p.hashPart, {
+              maxBytes: info.narSize, acceptZstd: this.#c.zstd ?? false, signal: this.#options.signal, idleTimeoutMs: this.#c.stallTimeoutMs ?? 0,
+            });
+            await this.#c.store.importNar(p, nar.chunks, info, this.#options);
+          });
           this.#result.substituted.set(p.baseName, peer);
           return;
         } catch (e) {
           if (this.#options.signal?.aborted) throw e;
-          // A reference that cannot be had fails its referrers whoever provides them.
-          if (e instanceof ReferenceFailed) throw new Error(`cannot substitute '${printed}' from peers: ${e.message}`);
-          last = `${(e as Error).message} (from ${peer})`;
-          this.#c.onReject?.(p, peer, (e as Error).message);
-          if (isTransient(e)) transient = true;
+          // A reference that cannot be had is not this provider's lie (it may be gone everywhere).
+          const err = stage === 'references' ? new RejectedAnswer('E_PEER_REFERENCE', (e as Error).message, { cause: e }) : e as Error;
+          last = `${err.message} (from ${peer})`;
+          const outcome = pen?.record(peer, p.hashPart, rejectionKind(err), err.message, now());
+          this.#c.onReject?.(p, peer, err.message, outcome);
+          if (isTransient(err)) transient = true;
           else refused.add(peer);
         }
       }
       // Every provider failed, and at least one only for a reason that may pass (it was
-      // down, reset, stalled or busy): ask them again after a pause, a bounded number of times.
+      // down, reset, stalled or busy): ask again after a pause, a bounded number of times.
       if (!transient || pass >= RETRY_DELAYS_MS.length) break;
       await sleep(RETRY_DELAYS_MS[pass]!, this.#options.signal);
     }
     throw new Error(`cannot substitute '${printed}' from peers: ${last}`);
   }
 
-  /** One attempt at `p` from `peer`: narinfo, references, NAR into the store. */
-  async #fetchFrom(peer: string, p: StorePath): Promise<void> {
-    const info = await this.#narinfo(peer, p);
-    try {
-      await this.#references(info);
-    } catch (e) {
-      throw new ReferenceFailed((e as Error).message);
-    }
-    await this.#limiter.run(peer, 'nar', async () => {
-      const nar = await fetchNar(this.#c.dialer, peer, p.hashPart, {
-        maxBytes: info.narSize, acceptZstd: this.#c.zstd ?? false, signal: this.#options.signal, idleTimeoutMs: this.#c.stallTimeoutMs ?? 0,
-      });
-      await this.#c.store.importNar(p, nar.chunks, info, this.#options);
-    }, this.#options.signal);
-  }
-
   /** The provider's narinfo for `p`, parsed and trusted, or an error saying why not. */
   async #narinfo(peer: string, p: StorePath): Promise<NarInfo> {
     const text = await this.#narinfos.get(peer, p.hashPart);
-    if (text === undefined) throw new Error('the peer no longer has it');
+    if (text === undefined) throw new RejectedAnswer('E_PEER_NOT_FOUND', 'the peer does not have it (it was announced or listed as provided)');
     const info = parseNarInfo(text, { whence: `narinfo from ${peer}`, storeDir: this.#storeDir });
     const verdict = checkPathInfo(info, this.#c.policy, { expectedPath: p });
-    if (!verdict.ok) throw new Error(verdict.reason);
+    if (!verdict.ok) throw new RejectedAnswer(verdict.forged ? 'E_PEER_FORGED' : 'E_PEER_UNTRUSTED', verdict.reason);
     return info;
   }
 
@@ -198,10 +216,9 @@ export const RETRY_DELAYS_MS = [1000, 3000] as const;
 const TRANSIENT_CODES: ReadonlySet<string> = new Set(['E_PEER_DIAL', 'E_PEER_TIMEOUT', 'E_PEER_TRUNCATED', 'E_PEER_REFUSED']);
 
 function isTransient(e: unknown): boolean {
-  return e instanceof PeerError && TRANSIENT_CODES.has(e.code);
+  const code = (e as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && TRANSIENT_CODES.has(code);
 }
-
-class ReferenceFailed extends Error {}
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {

@@ -48,12 +48,6 @@ export const PROTOCOL_INVENTORY = '/tix/inventory/1.0.0';
 export const DIGEST_BYTES = 20;
 /** Paths in one narinfo or have request: a large closure (~4,000 paths) fits in one round trip. */
 export const MAX_PATHS_PER_REQUEST = 8192;
-/**
- * Requests one client may have in flight to one server, per protocol. A server answers
- * more than this "busy" at once (it never queues them); a client keeps below it by queueing
- * its own requests (request-limiter.ts), so a big closure never meets a refusal.
- */
-export const MAX_CONCURRENT_PER_PEER = { narinfo: 4, nar: 8, have: 4 } as const;
 /** Largest narinfo text: CppNix sets no limit; 256 KiB holds ~4,000 references, far above real paths. */
 export const MAX_NARINFO_BYTES = 256 * 1024;
 /** Largest nar-data frame: four yamux messages (64 KiB each); bigger frames only add latency. */
