@@ -16,8 +16,9 @@ import { runTixAsync } from './tix-cli.ts';
 /** B's stalled-download-timeout in the tests, in seconds (Nix's default is 300). */
 export const STALL_TIMEOUT_S = 2;
 
-export async function tix(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const r = await runTixAsync(args, { env: { TIX_CONF: '/dev/null' } });
+/** Run tix without the user's configuration; `env` adds variables (e.g. TIX_STATE_DIR). */
+export async function tix(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const r = await runTixAsync(args, { env: { TIX_CONF: '/dev/null', ...env } });
   return { status: r.status, stdout: r.stdout.toString(), stderr: r.stderr };
 }
 
