@@ -6,9 +6,15 @@
  *   stallNarAfter: N   send the headers (with the full Content-Length) and N bytes of a
  *                      NAR, then nothing, holding the connection open (a slowloris, or a
  *                      link that died without a FIN or RST)
+ *   paceMs: M          send NARs in 16 KiB pieces M ms apart (so a client can be killed
+ *                      while a NAR is on the wire)
  *
- * The server is in-process, so the tix commands under test must be run asynchronously
- * (`runTixAsync`). `stop()` destroys every open connection, stalled ones included.
+ * In-process, the tix commands under test must be run asynchronously (`runTixAsync`).
+ * `stop()` destroys every open connection, stalled ones included. As a child process, for
+ * callers that block (bench/soak/kill-loop.ts):
+ *
+ *   node tests/support/http-cache-faults.ts DIR [--pace-ms M]   prints {"port":N}, stops
+ *                                                               when stdin closes
  */
 
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -53,7 +59,11 @@ export async function writeBinaryCache(root: string, paths: readonly string[], d
 export interface FaultyCacheOptions {
   /** Send this many bytes of each NAR, then stall (connection kept open). */
   readonly stallNarAfter?: number;
+  /** Send NARs in 16 KiB pieces this many ms apart. */
+  readonly paceMs?: number;
 }
+
+const PIECE = 16 * 1024;
 
 export class FaultyCache {
   readonly #server: Server;
@@ -62,6 +72,8 @@ export class FaultyCache {
   readonly #dir: string;
   /** Paths requested, in order. */
   readonly requests: string[] = [];
+  /** NAR bytes sent so far (all responses). */
+  narBytesSent = 0;
   /** When the first NAR response stalled (performance.now()), if one did. */
   stalledAt: number | undefined;
   #onStall: (() => void) | undefined;
@@ -84,10 +96,29 @@ export class FaultyCache {
       }
       const stallAfter = this.#opts.stallNarAfter;
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': data.length });
-      if (stallAfter === undefined || !path.startsWith('/nar/')) {
+      if (!path.startsWith('/nar/')) {
         res.end(data);
         return;
       }
+      if (stallAfter === undefined) {
+        if (this.#opts.paceMs === undefined) {
+          this.narBytesSent += data.length;
+          res.end(data);
+          return;
+        }
+        let at = 0;
+        const next = (): void => {
+          if (res.destroyed) return;
+          const piece = data.subarray(at, at + PIECE);
+          at += piece.length;
+          this.narBytesSent += piece.length;
+          if (at >= data.length) res.end(piece);
+          else res.write(piece, () => setTimeout(next, this.#opts.paceMs));
+        };
+        next();
+        return;
+      }
+      this.narBytesSent += Math.min(stallAfter, data.length);
       res.write(data.subarray(0, stallAfter), () => {
         this.stalledAt ??= performance.now();
         this.#onStall?.();
@@ -120,4 +151,12 @@ export class FaultyCache {
     for (const s of this.#sockets) s.destroy();
     await new Promise((r) => this.#server.close(r));
   }
+}
+
+if (import.meta.main) {
+  const [dir, flag, value] = process.argv.slice(2);
+  const cache = await FaultyCache.start(dir!, flag === '--pace-ms' ? { paceMs: Number(value) } : {});
+  process.stdout.write(JSON.stringify({ port: Number(new URL(cache.url).port) }) + '\n');
+  process.stdin.on('end', () => void cache.stop().then(() => process.exit(0)));
+  process.stdin.resume();
 }

@@ -77,10 +77,18 @@ export function copyFrom(b: NodeProcess, path: string): Promise<{ status: number
   return tix(['copy', '--from', 'p2p', '--state', b.stateDir, '-v', path]);
 }
 
-/** Nothing partial in `root`: verify with contents is clean and no temporary is left. */
+/**
+ * Nothing partial in `root`: verify with contents is clean, no temporary is left, and
+ * every entry of the store directory is a registered path (none half-added).
+ */
 export async function assertNothingPartial(root: string): Promise<void> {
   const v = await tix(['store', 'verify', '--all', '--check-contents', '--store', root]);
   assert.equal(v.status, 0, `tix store verify: ${v.stderr}`);
-  const temp = storeLayout(root).tempDir;
-  assert.deepEqual(existsSync(temp) ? readdirSync(temp) : [], [], 'no temporary left in .tix-tmp');
+  const layout = storeLayout(root);
+  assert.deepEqual(existsSync(layout.tempDir) ? readdirSync(layout.tempDir) : [], [], 'no temporary left in .tix-tmp');
+  const entries = existsSync(layout.realStoreDir) ? readdirSync(layout.realStoreDir).filter((n) => !n.startsWith('.')) : [];
+  if (entries.length > 0) {
+    const info = await tix(['store', 'path-info', '--store', root, ...entries.map((n) => `/nix/store/${n}`)]);
+    assert.equal(info.status, 0, `every entry of the store directory is registered: ${info.stderr}`);
+  }
 }
