@@ -10,7 +10,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { storeLayout } from '../../src/store/local/index.ts';
-import { NodeProcess, repoRoot, waitFor } from './p2p-node.ts';
+import { repoRoot } from './child.ts';
+import { NodeProcess, waitFor } from './p2p-node.ts';
 import { runTixAsync } from './tix-cli.ts';
 
 /** B's stalled-download-timeout in the tests, in seconds (Nix's default is 300). */
@@ -44,11 +45,11 @@ export function hashPartOf(path: string): string {
   return path.slice('/nix/store/'.length, '/nix/store/'.length + 32);
 }
 
-/** A paced provider node serving the store at `root`. */
-export function startProvider(root: string, env: NodeJS.ProcessEnv = {}): Promise<NodeProcess> {
+/** A paced provider node serving the store at `root`; `where` runs it elsewhere (a network namespace). */
+export function startProvider(root: string, env: NodeJS.ProcessEnv = {}, where: { prefix?: string[]; listen?: string } = {}): Promise<NodeProcess> {
   return NodeProcess.start({
     entry: [process.execPath, '--no-warnings', join(repoRoot, 'tests/support/paced-node.ts')],
-    args: ['--store', root], env,
+    args: ['--store', root], env, ...where,
   });
 }
 

@@ -19,7 +19,7 @@ import { after, before, describe, it } from 'node:test';
 import { BUILD_SKIP } from '../../support/build.ts';
 import { addRandomTree, assertNothingPartial, copyFrom, firstSender, startFetcher, startProvider, STALL_TIMEOUT_S, tix } from '../../support/net-faults.ts';
 import { NETNS_SKIP, NetNs } from '../../support/netns.ts';
-import { NodeProcess, repoRoot, waitFor } from '../../support/p2p-node.ts';
+import { type NodeProcess, waitFor } from '../../support/p2p-node.ts';
 import { TcpProxy } from '../../support/tcp-proxy.ts';
 
 /** A provider with a way to cut it off from the fetching node and to heal the cut. */
@@ -55,10 +55,7 @@ describe('a partition mid-transfer', { skip: BUILD_SKIP, timeout: 180_000 }, () 
   async function inNamespace(name: string): Promise<Partitionable> {
     const ns = NetNs.create();
     cleanups.push(() => ns.remove());
-    const node = await NodeProcess.start({
-      entry: [process.execPath, '--no-warnings', join(repoRoot, 'tests/support/paced-node.ts')],
-      prefix: ns.prefix, listen: `/ip4/${ns.nsAddr}/tcp/0`, args: ['--store', root(name)],
-    });
+    const node = await startProvider(root(name), {}, { prefix: ns.prefix, listen: `/ip4/${ns.nsAddr}/tcp/0` });
     nodes.push(node);
     const dial = node.status.addresses.find((a) => a.startsWith(`/ip4/${ns.nsAddr}/`))!;
     return { node, dial, cut: () => ns.cut(), heal: () => ns.heal() };
