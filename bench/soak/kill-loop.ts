@@ -16,7 +16,7 @@
  *
  * The substitution phase (`tix realise PATH` with `substituters = http://…?trusted=1`)
  * fetches a ~1.1 MiB NAR from a loopback cache in a child process
- * (tests/support/http-cache-faults.ts, 16 KiB pieces 5 ms apart, so most kills land while
+ * (tests/support/http-cache-faults.ts, 16 KiB pieces 20 ms apart, so many kills land while
  * the NAR is on the wire); each iteration adds a new tree to a source store and writes it
  * into the cache first.
  *
@@ -163,7 +163,7 @@ export async function runKillLoop(opts: KillLoopOptions): Promise<KillLoopResult
   let cache: { proc: ChildProcess; url: string } | undefined;
   const cacheUrl = async (): Promise<string> => {
     if (cache) return cache.url;
-    const proc = spawn(nodeBin, ['--no-warnings', join(repoRoot, 'tests/support/http-cache-faults.ts'), cacheDir, '--pace-ms', '5'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const proc = spawn(nodeBin, ['--no-warnings', join(repoRoot, 'tests/support/http-cache-faults.ts'), cacheDir, '--pace-ms', '20'], { stdio: ['pipe', 'pipe', 'inherit'] });
     const [line] = (await once(proc.stdout!.setEncoding('utf8'), 'data')) as [string];
     cache = { proc, url: `http://127.0.0.1:${(JSON.parse(line.split('\n')[0]!) as { port: number }).port}` };
     return cache.url;
