@@ -20,6 +20,7 @@ export type BuildErrorCode =
   | 'E_SYSTEM_MISMATCH' // derivation for another platform
   | 'E_REPAIR_MISMATCH' // a substitute offered for repair is not the registered contents
   | 'E_REPAIR_DIFFERS' // repair by rebuilding gave different contents
+  | 'E_NAR_SIZE_MISMATCH' // a substitute's NAR is longer than its path info says (stopped there)
   | 'E_BAD_DERIVATION'; // the .drv cannot be built as written
 
 export class BuildError extends Error implements TixError {

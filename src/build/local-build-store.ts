@@ -162,7 +162,7 @@ class LocalStoreForBuilds implements LocalBuildStore {
     const dir = this.makeTempTree('sub');
     try {
       const tree = join(dir, info.path.baseName);
-      const r = await restorePath(tree, nar, { hashAlgo: info.narHash.algo });
+      const r = await restorePath(tree, capNar(nar, info.narSize, printed), { hashAlgo: info.narHash.algo });
       signal?.throwIfAborted();
       if (r.narSize !== info.narSize) {
         throw new BuildError('E_BAD_DERIVATION', `NAR of '${printed}' has size ${r.narSize}, but its path info says ${info.narSize}`, { storePath: printed });
@@ -198,7 +198,7 @@ class LocalStoreForBuilds implements LocalBuildStore {
     const dir = this.makeTempTree('repair');
     try {
       const tree = join(dir, info.path.baseName);
-      const r = await restorePath(tree, nar, { hashAlgo: info.narHash.algo });
+      const r = await restorePath(tree, capNar(nar, info.narSize, printed), { hashAlgo: info.narHash.algo });
       if (r.narSize !== info.narSize || !r.hash!.equals(info.narHash)) {
         throw new BuildError('E_REPAIR_MISMATCH', `the substitute of '${printed}' does not match its registration (NAR hash ${r.hash!.sri}, expected ${info.narHash.sri})`, { storePath: printed });
       }
@@ -259,5 +259,21 @@ function isSymlink(p: string): boolean {
     return lstatSync(p).isSymbolicLink();
   } catch {
     return false;
+  }
+}
+
+/**
+ * Stop a substitute's NAR at the first byte past the size its path info announced, before
+ * it is written: a binary cache's xz/zstd "decompression bomb" (or an endless HTTP body)
+ * costs at most `narSize` bytes of disk, not what it would expand to.
+ */
+async function* capNar(nar: AsyncIterable<Uint8Array>, narSize: number, printed: string): AsyncIterable<Uint8Array> {
+  let n = 0;
+  for await (const c of nar) {
+    n += c.length;
+    if (n > narSize) {
+      throw new BuildError('E_NAR_SIZE_MISMATCH', `NAR of '${printed}' is longer than the ${narSize} bytes its path info says; stopped after ${n} bytes`, { storePath: printed });
+    }
+    yield c;
   }
 }
