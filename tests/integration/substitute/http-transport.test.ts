@@ -157,7 +157,7 @@ describe('HttpTransport', () => {
           if (++n === 8) { clearInterval(tick); res.end('y'); } else res.write('y');
         }, 60);
       });
-      const t = new HttpTransport(base, { stallTimeoutMs: 200, attempts: 1 });
+      const t = new HttpTransport(base, { stallTimeoutMs: 1000, attempts: 1 });
       const chunks: Buffer[] = [];
       for await (const c of await t.openFile('nar/trickle.nar')) chunks.push(c as Buffer);
       assert.equal(Buffer.concat(chunks).toString(), 'y'.repeat(8));
@@ -166,14 +166,15 @@ describe('HttpTransport', () => {
     it('does not count the time a slow reader takes between reads', async () => {
       // 8 MiB: more than the socket buffers hold, so the server is held up by the reader.
       routes.set('/cache/nar/big.nar', (_q, res) => res.end(Buffer.alloc(8 << 20, 7)));
-      const t = new HttpTransport(base, { stallTimeoutMs: 100, attempts: 1 });
+      // Margins wide enough for a loaded CI machine: the pause is 3x the timeout, the timeout many event-loop hiccups.
+      const t = new HttpTransport(base, { stallTimeoutMs: 500, attempts: 1 });
       let got = 0;
       let paused = false;
       for await (const c of await t.openFile('nar/big.nar')) {
         got += (c as Buffer).length;
         if (!paused) {
           paused = true;
-          await new Promise((r) => setTimeout(r, 300));
+          await new Promise((r) => setTimeout(r, 1500));
         }
       }
       assert.equal(got, 8 << 20);
