@@ -11,8 +11,8 @@
  * - everything in the store directory is registered valid (no orphan half-added path);
  * - the interrupted work completes on retry: the add prints the same path, the build
  *   gives the expected output, gc leaves no dead path, the deleted path is gone, the
- *   substituted path is valid; after a build or substitution retry no tree of the dead
- *   process is left in `.tix-builds`.
+ *   substituted path is valid; after a build retry no tree of the dead process is left in
+ *   `.tix-builds`, after a substitution retry none in the temp area `.tix-tmp`.
  *
  * The substitution phase (`tix realise PATH` with `substituters = http://…?trusted=1`)
  * fetches a ~1.1 MiB NAR from a loopback cache in a child process
@@ -259,8 +259,8 @@ export async function runKillLoop(opts: KillLoopOptions): Promise<KillLoopResult
           if (r.stdout.trim() !== path) return [`substitute retry printed ${r.stdout.trim()}, expected ${path}`];
           const problems: string[] = [];
           if (!(await withStore((s) => s.db.isValidPath(s.parseStorePath(path))))) problems.push(`${path} not valid after the substitute retry`);
-          const trees = readdirSync(join(layout.realStoreDir, '.tix-builds'));
-          if (trees.length > 0) problems.push(`trees left after the substitute retry: ${trees.join(' ')}`);
+          const trees = existsSync(layout.tempDir) ? readdirSync(layout.tempDir) : [];
+          if (trees.length > 0) problems.push(`temporaries left after the substitute retry: ${trees.join(' ')}`);
           return problems;
         },
       };
@@ -323,8 +323,8 @@ export async function runKillLoop(opts: KillLoopOptions): Promise<KillLoopResult
       if (r.signal === 'SIGKILL') stats.killed++;
       else if (r.status === 0) stats.finished++;
       else result.failures.push(`#${i} ${phase} exited ${r.status ?? r.signal} before the kill: ${r.stderr.trim()}`);
-      const buildsDir = join(layout.realStoreDir, '.tix-builds');
-      if (r.signal === 'SIGKILL' && phase === 'substitute' && existsSync(buildsDir) && readdirSync(buildsDir).some((n) => n.includes('-sub-'))) result.killedMidImport++;
+      // A substitute is restored into the store's temp area (T-<pid>...) until it is committed.
+      if (r.signal === 'SIGKILL' && phase === 'substitute' && existsSync(layout.tempDir) && readdirSync(layout.tempDir).some((n) => n.startsWith('T-'))) result.killedMidImport++;
       const when = `#${i} ${phase} killed at ${delay.toFixed(0)} ms`;
       const bad = [...(await check(`${when}, after the kill`, phase)), ...(await retry()).map((m) => `${when}: ${m}`)];
       bad.push(...(await check(`${when}, after the retry`)));

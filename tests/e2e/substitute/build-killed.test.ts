@@ -1,7 +1,7 @@
 /**
  * `tix build` killed (SIGKILL) while it substitutes an output from an HTTP binary cache:
- * the NAR is half restored in a tree of the build store's work area (`.tix-builds`) when
- * the kill lands. Afterwards nothing is half-registered, `tix store verify --all
+ * the NAR is half restored in a tree of the store's temp area (`.tix-tmp/T-…`) when the
+ * kill lands. Afterwards nothing is half-registered, `tix store verify --all
  * --check-contents` is clean, and the same command run again substitutes the output (no
  * local build) and removes the dead process's tree. The cache is a loopback server of this test
  * that sends NARs in 16 KiB pieces 20 ms apart (tests/support/http-cache-faults.ts).
@@ -48,8 +48,8 @@ describe('tix build killed while substituting from an HTTP cache', { skip: BUILD
     const args = ['build', '--store', b, '--no-out-link', '-Q', '-E', E, '--option', 'substituters', `${cache.url}?trusted=1`];
     const child = spawn(TIX_BIN, args, { stdio: 'ignore', env: { ...process.env, TIX_CONF: '/dev/null', ...env } });
     const exited = new Promise<string | null>((r) => child.once('exit', (_c, s) => r(s)));
-    const trees = join(storeLayout(b).realStoreDir, '.tix-builds');
-    const subTrees = (): string[] => (existsSync(trees) ? readdirSync(trees).filter((n) => n.includes('-sub-')) : []);
+    const trees = storeLayout(b).tempDir;
+    const subTrees = (): string[] => (existsSync(trees) ? readdirSync(trees).filter((n) => n.startsWith('T-')) : []);
     await waitFor('the NAR import to start', () => (subTrees().length > 0 && cache.narBytesSent > 64 * 1024 ? true : undefined), 30_000, 5);
     child.kill('SIGKILL');
     assert.equal(await exited, 'SIGKILL');
