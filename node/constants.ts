@@ -11,6 +11,8 @@ const hour = 60 * minute;
 
 /** A private DHT: only peers speaking this id enter the routing table, never the IPFS one. */
 export const DHT_PROTOCOL = '/tix/kad/1.0.0';
+/** Where kad-dht keeps its records in the datastore (provider-records.ts writes the same layout). */
+export const DHT_DATASTORE_PREFIX = '/tix-dht';
 /** mDNS service name: a tix-specific tag so unrelated libp2p apps on the LAN are not discovered. */
 export const MDNS_SERVICE_TAG = '_tix-p2p._udp.local';
 /** mDNS query interval: libp2p's default; a new machine on the LAN is found within 10 s. */
@@ -57,16 +59,28 @@ export const REGION_LOOKUP_TIMEOUT_MS = 30 * second;
 export const SWEEP_CONCURRENCY = 4;
 /** Delay after a path event before announcing: coalesces a build's outputs into one sweep. */
 export const ANNOUNCE_DEBOUNCE_MS = 500;
+/** Keys no peer took in a sweep (every peer unreachable, busy or too slow) are swept again after this. */
+export const SWEEP_RETRY_MS = 30 * second;
 /** ADD_PROVIDER messages written before waiting for the stream to drain. */
 export const ADD_PROVIDER_BATCH = 256;
-/** Time one peer may take to accept a region's batch of ADD_PROVIDER messages. */
+/** Time a plain kad-dht peer may take to accept a region's batch of ADD_PROVIDER messages. */
 export const ADD_PROVIDER_TIMEOUT_MS = 60 * second;
 /** Time a batched GET_PROVIDERS exchange with one peer may take. */
 export const GET_PROVIDERS_TIMEOUT_MS = 30 * second;
 /** Peers asked per region in a batched provider lookup (the closest; records are on the K closest). */
 export const GET_PROVIDERS_PEERS = 3;
-/** Keys per GET_PROVIDERS stream; a peer's batches run in parallel. */
+/** Keys per GET_PROVIDERS stream to a plain kad-dht peer; a peer's batches run in parallel. */
 export const GET_PROVIDERS_BATCH = 64;
+/** tix's bulk provider-record protocol (provider-server.ts); peers without it get plain kad streams. */
+export const PROVIDERS_PROTOCOL = '/tix/providers/1.0.0';
+/** Messages per stream of the bulk protocol; clients split larger batches over several streams. */
+export const PROVIDER_MAX_KEYS_PER_STREAM = 8192;
+/** Messages the server stores (one datastore batch) or answers at a time. */
+export const PROVIDER_CHUNK = 512;
+/** Concurrent bulk-protocol streams served per peer (a sweep and a lookup or two). */
+export const PROVIDER_MAX_CONCURRENT_PER_PEER = 4;
+/** Time one bulk-protocol stream may take end to end (8,192 records take well under a second). */
+export const PROVIDER_STREAM_TIMEOUT_MS = 60 * second;
 
 // ---- inventory --------------------------------------------------------------------------
 

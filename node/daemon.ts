@@ -5,7 +5,12 @@
  */
 
 import type { PrivateKey } from '@libp2p/interface';
+import { MemoryDatastore } from 'datastore-core';
 import { LevelDatastore } from 'datastore-level';
+import type { Datastore } from 'interface-datastore';
+import { ProviderRecords } from './provider-records.ts';
+import { ProviderServer } from './provider-server.ts';
+import { DHT_DATASTORE_PREFIX } from './constants.ts';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { multiaddr } from '@multiformats/multiaddr';
@@ -49,6 +54,8 @@ export interface TixNodeInit {
   zstd?: boolean;
   /** Serve the store as a Nix binary cache on 127.0.0.1 at this port (0: any free port). */
   httpPort?: number;
+  /** Re-announce every own path this often (default 22 h; tests shorten it). */
+  reprovideIntervalMs?: number;
   /** Drop a provider silent this long mid-transfer (stalled-download-timeout); 0 or absent: never. */
   stallTimeoutMs?: number;
 }
@@ -68,20 +75,23 @@ export class TixNode {
   readonly lookup: Lookup;
   readonly narinfoServer: NarinfoServer;
   readonly narServer: NarServer;
+  readonly providerServer: ProviderServer;
   /** The HTTP binary-cache facade, when a port was asked for. */
   readonly httpCache: HttpCacheServer | undefined;
   readonly #httpPort: number | undefined;
   readonly #control: ControlSocket | undefined;
   readonly #datastore: LevelDatastore | undefined;
+  readonly #providerDatastore: Datastore;
   readonly #log: Logger;
   readonly #substitution: TixNodeComponents['substitution'];
   readonly #storeDir: StoreDir;
   readonly #stallTimeoutMs: number;
   #startedAt = 0;
 
-  private constructor(host: TixHost, datastore: LevelDatastore | undefined, init: TixNodeInit, c: TixNodeComponents) {
+  private constructor(host: TixHost, datastore: LevelDatastore | undefined, memory: Datastore, init: TixNodeInit, c: TixNodeComponents) {
     this.host = host;
     this.#datastore = datastore;
+    this.#providerDatastore = datastore ?? memory;
     this.#log = c.log;
     this.#substitution = c.substitution;
     const storeDir = init.storeDir ?? '/nix/store';
@@ -89,9 +99,10 @@ export class TixNode {
     this.#stallTimeoutMs = init.stallTimeoutMs ?? 0;
     const dialer = hostDialer(host);
     this.inventory = new InventoryService({ host, source: c.source, dialer, log: c.log.child('inventory') }, { maxPeers: init.maxNeighbours });
-    this.announcer = new DhtAnnouncer({ host, inventory: this.inventory, log: c.log.child('announce') }, { storeDir, force: init.forceDht });
+    this.announcer = new DhtAnnouncer({ host, inventory: this.inventory, log: c.log.child('announce') }, { storeDir, force: init.forceDht, reprovideIntervalMs: init.reprovideIntervalMs });
     this.lookup = new Lookup({ host, inventory: this.inventory, announcer: this.announcer, dialer, log: c.log.child('lookup') }, { storeDir, forceDht: init.forceDht });
     this.narinfoServer = new NarinfoServer({ host, source: c.source, log: c.log.child('narinfo') });
+    this.providerServer = new ProviderServer({ host, records: new ProviderRecords(this.#providerDatastore, DHT_DATASTORE_PREFIX), log: c.log.child('providers') });
     this.narServer = new NarServer({ host, source: c.source, nars: c.nars, log: c.log.child('nar') }, { zstd: init.zstd ?? true });
     this.#httpPort = init.httpPort;
     if (init.httpPort !== undefined) {
@@ -112,10 +123,12 @@ export class TixNode {
       datastore = new LevelDatastore(join(init.stateDir, 'datastore'));
       await datastore.open();
     }
+    // In memory too, the provider server must write to the datastore kad-dht reads.
+    const memory = new MemoryDatastore();
     const host = await createTixHost({
-      privateKey, listen: init.listen, bootstrap: init.bootstrap, mdns: init.mdns, psk, datastore,
+      privateKey, listen: init.listen, bootstrap: init.bootstrap, mdns: init.mdns, psk, datastore: datastore ?? memory,
     });
-    return new TixNode(host, datastore, init, components);
+    return new TixNode(host, datastore, memory, init, components);
   }
 
   async start(): Promise<void> {
@@ -124,6 +137,7 @@ export class TixNode {
     await this.inventory.start();
     await this.narinfoServer.start();
     await this.narServer.start();
+    await this.providerServer.start();
     if (this.httpCache) await this.httpCache.start(this.#httpPort ?? 0);
     await this.announcer.start();
     this.host.addEventListener('peer:identify', this.#onIdentify);
@@ -136,6 +150,7 @@ export class TixNode {
     this.host.removeEventListener('peer:identify', this.#onIdentify);
     await this.announcer.stop();
     await this.httpCache?.stop();
+    await this.providerServer.stop();
     await this.narServer.stop();
     await this.narinfoServer.stop();
     await this.inventory.stop();

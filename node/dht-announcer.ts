@@ -15,12 +15,12 @@
 import type { PeerId } from '@libp2p/interface';
 import { storePathKey } from '../src/substitute/index.ts';
 import {
-  ADD_PROVIDER_TIMEOUT_MS, ANNOUNCE_DEBOUNCE_MS, DHT_K, REGION_LOOKUP_TIMEOUT_MS, REGION_MIN_PEERS, REPROVIDE_INTERVAL_MS, SWEEP_CONCURRENCY,
+  ANNOUNCE_DEBOUNCE_MS, DHT_K, REGION_LOOKUP_TIMEOUT_MS, REGION_MIN_PEERS, REPROVIDE_INTERVAL_MS, SWEEP_CONCURRENCY, SWEEP_RETRY_MS,
 } from './constants.ts';
 import { closestPeers, groupByRegion, kadId, peerKadId, regionBits, regionOf, type KnownPeer } from './dht-regions.ts';
 import type { TixHost } from './host.ts';
 import type { InventoryService } from './inventory-service.ts';
-import { addProviders, knownDhtPeers } from './kad-stream.ts';
+import { knownDhtPeers, storeProviders } from './kad-stream.ts';
 import type { Logger } from './log.ts';
 
 export interface DhtAnnouncerComponents {
@@ -33,16 +33,23 @@ export interface DhtAnnouncerInit {
   storeDir: string;
   /** Sweep even when every known peer is a neighbour (benchmarks of the DHT path). */
   force?: boolean;
+  /** How often every own path is swept again (default REPROVIDE_INTERVAL_MS; tests shorten it). */
   reprovideIntervalMs?: number;
+  /** Delay before keys no peer took are swept again (default SWEEP_RETRY_MS). */
+  retryMs?: number;
 }
 
 export interface SweepResult {
   keys: number;
   regions: number;
-  /** ADD_PROVIDER messages delivered. */
+  /** Provider records peers confirmed stored (bulk protocol). */
   records: number;
-  /** Peers that could not take their batch. */
+  /** ADD_PROVIDER messages sent to plain kad-dht peers, which never confirm them. */
+  unacknowledged: number;
+  /** Peers that could not take (all of) their batch. */
   failedPeers: number;
+  /** Keys no peer took: the announcer sweeps them again after SWEEP_RETRY_MS. */
+  missed: string[];
   skipped: boolean;
 }
 
@@ -55,11 +62,12 @@ interface Key {
 export class DhtAnnouncer {
   readonly #c: DhtAnnouncerComponents;
   readonly #init: DhtAnnouncerInit;
-  readonly stats = { sweeps: 0, skipped: 0, records: 0, announced: 0, lastSweepMs: 0 };
+  readonly stats = { sweeps: 0, skipped: 0, records: 0, unacknowledged: 0, announced: 0, lastSweepMs: 0 };
   #shutdown = new AbortController();
   #pending = new Set<string>();
   #debounce: ReturnType<typeof setTimeout> | undefined;
   #timer: ReturnType<typeof setInterval> | undefined;
+  #retry: ReturnType<typeof setTimeout> | undefined;
   #unlisten: (() => void) | undefined;
   #running: Promise<unknown> = Promise.resolve();
 
@@ -86,6 +94,7 @@ export class DhtAnnouncer {
     this.#shutdown.abort(new Error('node stopping'));
     clearTimeout(this.#debounce);
     clearInterval(this.#timer);
+    clearTimeout(this.#retry);
     this.#unlisten?.();
     await this.#running.catch(() => {});
   }
@@ -100,8 +109,20 @@ export class DhtAnnouncer {
       this.#running = this.#running.then(() => this.sweep(keys, this.#shutdown.signal)).then((r) => {
         // Skipped keys stay pending: they are swept once the network outgrows our neighbours.
         if (r.skipped) for (const h of keys) this.#pending.add(h);
+        else if (r.missed.length > 0) this.#retryLater(r.missed);
       }).catch((e: Error) => this.#c.log.warn(`DHT sweep failed: ${e.message}`));
     }, ANNOUNCE_DEBOUNCE_MS);
+  }
+
+  /** Sweep `keys` again after a while (no peer took them: all unreachable, busy or timed out). */
+  #retryLater(keys: readonly string[]): void {
+    if (this.#shutdown.signal.aborted) return;
+    for (const h of keys) this.#pending.add(h);
+    if (this.#retry) return;
+    this.#retry = setTimeout(() => {
+      this.#retry = undefined;
+      this.#schedule();
+    }, this.#init.retryMs ?? SWEEP_RETRY_MS);
   }
 
   /** Re-check whether a skipped sweep should run now (the daemon calls this when peers change). */
@@ -122,7 +143,7 @@ export class DhtAnnouncer {
     const known = await knownDhtPeers(this.#c.host);
     if (!this.#init.force && !(await this.mayReachBeyondNeighbours(known))) {
       this.stats.skipped++;
-      return { keys: hashParts.length, regions: 0, records: 0, failedPeers: 0, skipped: true };
+      return { keys: hashParts.length, regions: 0, records: 0, unacknowledged: 0, failedPeers: 0, missed: [], skipped: true };
     }
     const bits = regionBits(known.length + 1, REGION_MIN_PEERS);
     const keys: Key[] = hashParts.map((h) => {
@@ -131,8 +152,9 @@ export class DhtAnnouncer {
     });
     const regions = [...groupByRegion(keys, (k) => k.id, bits)];
     const self = { id: this.#c.host.peerId.toMultihash().bytes, multiaddrs: this.#c.host.getMultiaddrs().map((a) => a.decapsulateCode(421).bytes) };
-    const result: SweepResult = { keys: keys.length, regions: regions.length, records: 0, failedPeers: 0, skipped: false };
+    const result: SweepResult = { keys: keys.length, regions: regions.length, records: 0, unacknowledged: 0, failedPeers: 0, missed: [], skipped: false };
     const announced = new Set<string>();
+    let contacted = 0;
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < regions.length && !signal.aborted) {
@@ -147,24 +169,33 @@ export class DhtAnnouncer {
             e.keys.push(k);
           }
         }
+        contacted += byPeer.size;
         await Promise.all([...byPeer.values()].map(async ({ peer, keys: pk }) => {
-          try {
-            await addProviders(this.#c.host, peer, pk.map((k) => k.key), self, AbortSignal.any([signal, AbortSignal.timeout(ADD_PROVIDER_TIMEOUT_MS)]));
-            result.records += pk.length;
-            for (const k of pk) announced.add(k.hashPart);
-          } catch (e) {
+          const r = await storeProviders(this.#c.host, peer, pk.map((k) => k.key), self, signal);
+          result.records += r.acknowledged;
+          result.unacknowledged += r.unacknowledged;
+          // Acknowledged records are the first ones of the batch; unacknowledged ones all went out.
+          for (const k of pk.slice(0, r.acknowledged + r.unacknowledged)) announced.add(k.hashPart);
+          if (r.error) {
             result.failedPeers++;
-            this.#c.log.debug(`ADD_PROVIDER batch to ${peer} failed: ${(e as Error).message}`);
+            this.#c.log.debug(`provider records for ${peer} failed after ${r.acknowledged + r.unacknowledged} of ${pk.length}: ${r.error.message}`);
           }
         }));
       }
     };
     await Promise.all(Array.from({ length: Math.min(SWEEP_CONCURRENCY, regions.length) }, worker));
+    if (contacted === 0 && !signal.aborted) {
+      // Nobody to store records at (a lone node): wait for a peer (poke()) rather than retry.
+      this.stats.skipped++;
+      return { ...result, skipped: true };
+    }
+    result.missed = signal.aborted ? [] : keys.filter((k) => !announced.has(k.hashPart)).map((k) => k.hashPart);
     this.stats.sweeps++;
     this.stats.records += result.records;
+    this.stats.unacknowledged += result.unacknowledged;
     this.stats.announced = Math.max(this.stats.announced, announced.size);
     this.stats.lastSweepMs = performance.now() - t0;
-    this.#c.log.debug(`swept ${keys.length} keys in ${regions.length} regions: ${result.records} records, ${result.failedPeers} failed peers`);
+    this.#c.log.debug(`swept ${keys.length} keys in ${regions.length} regions: ${result.records} records stored, ${result.unacknowledged} sent unconfirmed, ${result.failedPeers} failed peers, ${result.missed.length} keys missed`);
     return result;
   }
 

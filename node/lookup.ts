@@ -7,7 +7,7 @@
  * 2. one batched have-request per candidate neighbour, in parallel, confirms them (a
  *    filter's false positive or a path deleted a moment ago costs nothing worse);
  * 3. paths still without a provider are looked up in the DHT, batched by keyspace region
- *    (one pipelined GET_PROVIDERS stream per peer of the region), and the providers found
+ *    (one bulk GET_PROVIDERS exchange per peer of the region), and the providers found
  *    are confirmed the same way — skipped when no DHT peer lies beyond our neighbours.
  */
 
@@ -16,12 +16,12 @@ import { multiaddr } from '@multiformats/multiaddr';
 import { peerIdFromMultihash } from '@libp2p/peer-id';
 import * as Digest from 'multiformats/hashes/digest';
 import { decodeNix32, queryHave, storePathKey, type AbortOptions, type PeerDialer, type ProviderFinder } from '../src/substitute/index.ts';
-import { GET_PROVIDERS_PEERS, GET_PROVIDERS_BATCH, GET_PROVIDERS_TIMEOUT_MS, HAVE_TIMEOUT_MS, REGION_MIN_PEERS } from './constants.ts';
+import { GET_PROVIDERS_PEERS, GET_PROVIDERS_TIMEOUT_MS, HAVE_TIMEOUT_MS, REGION_MIN_PEERS } from './constants.ts';
 import type { DhtAnnouncer } from './dht-announcer.ts';
 import { closestPeers, groupByRegion, kadId, regionBits, regionOf } from './dht-regions.ts';
 import type { TixHost } from './host.ts';
 import type { InventoryService } from './inventory-service.ts';
-import { getProviders, knownDhtPeers } from './kad-stream.ts';
+import { findProvidersAt, knownDhtPeers } from './kad-stream.ts';
 import type { Logger } from './log.ts';
 
 export interface LookupComponents {
@@ -120,14 +120,11 @@ export class Lookup implements ProviderFinder {
     /** One address update per provider, not one per key: each is a peer-store write. */
     const addrs = new Map<string, { provider: PeerId; multiaddrs: Uint8Array[] }>();
     const self = host.peerId.toString();
-    // Batches of GET_PROVIDERS_BATCH keys per stream: js kad-dht answers the messages of one
-    // stream one by one, so a big batch on one stream outlasts any fixed timeout.
-    const asks = [...askPeer.values()].flatMap(({ peer, keys: all }) =>
-      Array.from({ length: Math.ceil(all.length / GET_PROVIDERS_BATCH) }, (_, i) => ({ peer, keys: all.slice(i * GET_PROVIDERS_BATCH, (i + 1) * GET_PROVIDERS_BATCH) })));
-    await Promise.all(asks.map(async ({ peer, keys: pk }) => {
+    // One bulk exchange per peer (provider-server.ts answers a chunk of keys at a time).
+    await Promise.all([...askPeer.values()].map(async ({ peer, keys: pk }) => {
       try {
         const s = AbortSignal.any([AbortSignal.timeout(GET_PROVIDERS_TIMEOUT_MS), ...(signal ? [signal] : [])]);
-        const answers = await getProviders(host, peer, pk.map((k) => k.key), s);
+        const answers = await findProvidersAt(host, peer, pk.map((k) => k.key), s);
         for (let i = 0; i < answers.length && i < pk.length; i++) {
           for (const pi of answers[i]!.providers) {
             const provider = peerIdFromMultihash(Digest.decode(pi.id));
