@@ -76,6 +76,8 @@ export class TixNode {
   readonly narinfoServer: NarinfoServer;
   readonly narServer: NarServer;
   readonly providerServer: ProviderServer;
+  /** Provider records this node holds for others (kad-dht's datastore layout). */
+  readonly providerRecords: ProviderRecords;
   /** The HTTP binary-cache facade, when a port was asked for. */
   readonly httpCache: HttpCacheServer | undefined;
   readonly #httpPort: number | undefined;
@@ -102,7 +104,8 @@ export class TixNode {
     this.announcer = new DhtAnnouncer({ host, inventory: this.inventory, log: c.log.child('announce') }, { storeDir, force: init.forceDht, reprovideIntervalMs: init.reprovideIntervalMs });
     this.lookup = new Lookup({ host, inventory: this.inventory, announcer: this.announcer, dialer, log: c.log.child('lookup') }, { storeDir, forceDht: init.forceDht });
     this.narinfoServer = new NarinfoServer({ host, source: c.source, log: c.log.child('narinfo') });
-    this.providerServer = new ProviderServer({ host, records: new ProviderRecords(this.#providerDatastore, DHT_DATASTORE_PREFIX), log: c.log.child('providers') });
+    this.providerRecords = new ProviderRecords(this.#providerDatastore, DHT_DATASTORE_PREFIX);
+    this.providerServer = new ProviderServer({ host, records: this.providerRecords, log: c.log.child('providers') });
     this.narServer = new NarServer({ host, source: c.source, nars: c.nars, log: c.log.child('nar') }, { zstd: init.zstd ?? true });
     this.#httpPort = init.httpPort;
     if (init.httpPort !== undefined) {

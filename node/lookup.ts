@@ -7,8 +7,9 @@
  * 2. one batched have-request per candidate neighbour, in parallel, confirms them (a
  *    filter's false positive or a path deleted a moment ago costs nothing worse);
  * 3. paths still without a provider are looked up in the DHT, batched by keyspace region
- *    (one bulk GET_PROVIDERS exchange per peer of the region), and the providers found
- *    are confirmed the same way — skipped when no DHT peer lies beyond our neighbours.
+ *    (one bulk GET_PROVIDERS exchange per peer asked, in rounds: the closest peer first,
+ *    the next only for keys still without a provider), and the providers found are
+ *    confirmed the same way — skipped when no DHT peer lies beyond our neighbours.
  */
 
 import type { PeerId } from '@libp2p/interface';
@@ -94,56 +95,80 @@ export class Lookup implements ProviderFinder {
     }));
   }
 
-  /** Candidate providers from the DHT, by peer: batched GET_PROVIDERS to each key's closest peers. */
+  /**
+   * Candidate providers from the DHT, by peer: batched GET_PROVIDERS in rounds — each key
+   * asked of its closest peer first, then of the next closest only while it has no provider
+   * yet (up to GET_PROVIDERS_PEERS). Where records are in place, one round answers all and
+   * no peer does the work twice.
+   */
   async #dhtProviders(hashParts: string[], signal?: AbortSignal): Promise<Map<string, string[]>> {
     const host = this.#c.host;
     const known = await knownDhtPeers(host);
     if (known.length === 0) return new Map();
     const bits = regionBits(known.length + 1, REGION_MIN_PEERS);
-    const keys = hashParts.map((h) => {
+    const keys: DhtKey[] = hashParts.map((h) => {
       const key = storePathKey(this.#init.storeDir, h).multihash.bytes;
-      return { hashPart: h, key, id: kadId(key) };
+      return { hashPart: h, key, id: kadId(key), ask: [] };
     });
-    const askPeer = new Map<string, { peer: PeerId; keys: typeof keys }>();
     for (const [region, rkeys] of groupByRegion(keys, (k) => k.id, bits)) {
       const view = known.filter((p) => regionOf(p.id, bits) === region);
-      for (const k of rkeys) {
-        for (const p of closestPeers(k.id, view.length > 0 ? view : known, GET_PROVIDERS_PEERS)) {
-          const id = p.peer.toString();
-          let e = askPeer.get(id);
-          if (!e) askPeer.set(id, (e = { peer: p.peer, keys: [] }));
-          e.keys.push(k);
-        }
-      }
+      for (const k of rkeys) k.ask = closestPeers(k.id, view.length > 0 ? view : known, GET_PROVIDERS_PEERS).map((p) => p.peer);
     }
     const byProvider = new Map<string, Set<string>>();
     /** One address update per provider, not one per key: each is a peer-store write. */
     const addrs = new Map<string, { provider: PeerId; multiaddrs: Uint8Array[] }>();
+    /** Provider ids as the wire carries them (multihash bytes, as hex) → peer id strings. */
+    const ids = new Map<string, string>();
     const self = host.peerId.toString();
-    // One bulk exchange per peer (provider-server.ts answers a chunk of keys at a time).
-    await Promise.all([...askPeer.values()].map(async ({ peer, keys: pk }) => {
-      try {
-        const s = AbortSignal.any([AbortSignal.timeout(GET_PROVIDERS_TIMEOUT_MS), ...(signal ? [signal] : [])]);
-        const answers = await findProvidersAt(host, peer, pk.map((k) => k.key), s);
-        for (let i = 0; i < answers.length && i < pk.length; i++) {
-          for (const pi of answers[i]!.providers) {
-            const provider = peerIdFromMultihash(Digest.decode(pi.id));
-            const id = provider.toString();
-            if (id === self) continue;
-            let set = byProvider.get(id);
-            if (!set) byProvider.set(id, (set = new Set()));
-            set.add(pk[i]!.hashPart);
-            if (pi.multiaddrs.length > 0 && !addrs.has(id)) addrs.set(id, { provider, multiaddrs: pi.multiaddrs });
-          }
-        }
-      } catch (e) {
-        this.#c.log.debug(`GET_PROVIDERS batch to ${peer} failed: ${(e as Error).message}`);
+    const deadline = AbortSignal.any([AbortSignal.timeout(GET_PROVIDERS_TIMEOUT_MS), ...(signal ? [signal] : [])]);
+    for (let round = 0; round < GET_PROVIDERS_PEERS && !deadline.aborted; round++) {
+      const askPeer = new Map<string, { peer: PeerId; keys: DhtKey[] }>();
+      for (const k of keys) {
+        const peer = k.ask[round];
+        if (!peer || k.found) continue;
+        const id = peer.toString();
+        let e = askPeer.get(id);
+        if (!e) askPeer.set(id, (e = { peer, keys: [] }));
+        e.keys.push(k);
       }
-    }));
+      if (askPeer.size === 0) break;
+      await Promise.all([...askPeer.values()].map(async ({ peer, keys: pk }) => {
+        try {
+          const answers = await findProvidersAt(host, peer, pk.map((k) => k.key), deadline);
+          for (let i = 0; i < answers.length && i < pk.length; i++) {
+            for (const pi of answers[i]!.providers) {
+              const hex = Buffer.from(pi.id).toString('hex');
+              let id = ids.get(hex);
+              if (id === undefined) {
+                const provider = peerIdFromMultihash(Digest.decode(pi.id));
+                ids.set(hex, (id = provider.toString()));
+                if (pi.multiaddrs.length > 0 && id !== self) addrs.set(id, { provider, multiaddrs: pi.multiaddrs });
+              }
+              if (id === self) continue;
+              let set = byProvider.get(id);
+              if (!set) byProvider.set(id, (set = new Set()));
+              set.add(pk[i]!.hashPart);
+              pk[i]!.found = true;
+            }
+          }
+        } catch (e) {
+          this.#c.log.debug(`GET_PROVIDERS batch to ${peer} failed: ${(e as Error).message}`);
+        }
+      }));
+    }
     await Promise.all([...addrs.values()].map(({ provider, multiaddrs }) =>
       host.peerStore.merge(provider, { multiaddrs: multiaddrs.map((a) => multiaddr(a)) }).catch(() => {})));
     return new Map([...byProvider].map(([p, s]) => [p, [...s]]));
   }
+}
+
+interface DhtKey {
+  hashPart: string;
+  key: Uint8Array;
+  id: Uint8Array;
+  /** The peers to ask, closest first. */
+  ask: PeerId[];
+  found?: boolean;
 }
 
 function push(m: Map<string, string[]>, k: string, v: string): void {

@@ -35,6 +35,15 @@ export class ProviderRecords {
     await batch.commit();
   }
 
+  /** When `provider`'s record for `key` was last stored (ms since the epoch), if there is one. */
+  async storedAt(key: Uint8Array, provider: PeerId): Promise<number | undefined> {
+    try {
+      return varint.decode(await this.#ds.get(new Key(`${this.#prefix}${uint8ArrayToString(key, 'base32')}/${provider.toString()}`)));
+    } catch {
+      return undefined;
+    }
+  }
+
   /** Providers of `key` whose record was stored after `notBefore` (older ones have expired). */
   async get(key: Uint8Array, notBefore: number, options: { signal?: AbortSignal } = {}): Promise<PeerId[]> {
     const out: PeerId[] = [];
