@@ -59,6 +59,10 @@ export const REGION_LOOKUP_TIMEOUT_MS = 30 * second;
 export const SWEEP_CONCURRENCY = 4;
 /** Delay after a path event before announcing: coalesces a build's outputs into one sweep. */
 export const ANNOUNCE_DEBOUNCE_MS = 500;
+/** Attempts to store one peer's batch in a sweep; each resumes after the last acknowledged record. */
+export const SWEEP_PEER_ATTEMPTS = 3;
+/** Pause before the second attempt (doubled before the third). */
+export const SWEEP_PEER_RETRY_MS = 2 * second;
 /** Keys no peer took in a sweep (every peer unreachable, busy or too slow) are swept again after this. */
 export const SWEEP_RETRY_MS = 30 * second;
 /** ADD_PROVIDER messages written before waiting for the stream to drain. */
@@ -73,8 +77,13 @@ export const GET_PROVIDERS_PEERS = 3;
 export const GET_PROVIDERS_BATCH = 64;
 /** tix's bulk provider-record protocol (provider-server.ts); peers without it get plain kad streams. */
 export const PROVIDERS_PROTOCOL = '/tix/providers/1.0.0';
-/** Messages per stream of the bulk protocol; clients split larger batches over several streams. */
+/** Messages a server accepts on one stream of the bulk protocol. */
 export const PROVIDER_MAX_KEYS_PER_STREAM = 8192;
+/**
+ * Messages a client sends per stream: larger batches go over several streams one after
+ * another, each acknowledged, so a failure part-way loses at most one stream's worth.
+ */
+export const PROVIDER_KEYS_PER_STREAM = 2048;
 /** Messages the server stores (one datastore batch) or answers at a time. */
 export const PROVIDER_CHUNK = 512;
 /** Concurrent bulk-protocol streams served per peer (a sweep and a lookup or two). */

@@ -15,7 +15,7 @@
 import type { PeerId } from '@libp2p/interface';
 import { storePathKey } from '../src/substitute/index.ts';
 import {
-  ANNOUNCE_DEBOUNCE_MS, DHT_K, REGION_LOOKUP_TIMEOUT_MS, REGION_MIN_PEERS, REPROVIDE_INTERVAL_MS, SWEEP_CONCURRENCY, SWEEP_RETRY_MS,
+  ANNOUNCE_DEBOUNCE_MS, DHT_K, REGION_LOOKUP_TIMEOUT_MS, REGION_MIN_PEERS, REPROVIDE_INTERVAL_MS, SWEEP_CONCURRENCY, SWEEP_PEER_ATTEMPTS, SWEEP_PEER_RETRY_MS, SWEEP_RETRY_MS,
 } from './constants.ts';
 import { closestPeers, groupByRegion, kadId, peerKadId, regionBits, regionOf, type KnownPeer } from './dht-regions.ts';
 import type { TixHost } from './host.ts';
@@ -171,14 +171,24 @@ export class DhtAnnouncer {
         }
         contacted += byPeer.size;
         await Promise.all([...byPeer.values()].map(async ({ peer, keys: pk }) => {
-          const r = await storeProviders(this.#c.host, peer, pk.map((k) => k.key), self, signal);
-          result.records += r.acknowledged;
-          result.unacknowledged += r.unacknowledged;
-          // Acknowledged records are the first ones of the batch; unacknowledged ones all went out.
-          for (const k of pk.slice(0, r.acknowledged + r.unacknowledged)) announced.add(k.hashPart);
-          if (r.error) {
-            result.failedPeers++;
-            this.#c.log.debug(`provider records for ${peer} failed after ${r.acknowledged + r.unacknowledged} of ${pk.length}: ${r.error.message}`);
+          // A batch that fails part-way (a connection closed as a duplicate, a peer busy for
+          // a moment) resumes after the last acknowledged record, a few times.
+          let done = 0;
+          for (let attempt = 1; ; attempt++) {
+            const rest = pk.slice(done);
+            const r = await storeProviders(this.#c.host, peer, rest.map((k) => k.key), self, signal);
+            result.records += r.acknowledged;
+            result.unacknowledged += r.unacknowledged;
+            // Acknowledged records are the first ones of the batch; unacknowledged ones all went out.
+            for (const k of rest.slice(0, r.acknowledged + r.unacknowledged)) announced.add(k.hashPart);
+            done += r.acknowledged + r.unacknowledged;
+            if (!r.error) break;
+            this.#c.log.debug(`provider records for ${peer} failed after ${done} of ${pk.length} (attempt ${attempt}): ${r.error.message}`);
+            if (attempt >= SWEEP_PEER_ATTEMPTS || signal.aborted) {
+              result.failedPeers++;
+              break;
+            }
+            await sleep(SWEEP_PEER_RETRY_MS * attempt, signal);
           }
         }));
       }
@@ -216,4 +226,17 @@ export class DhtAnnouncer {
     view.delete(this.#c.host.peerId.toString());
     return [...view.values()];
   }
+}
+
+/** Resolve after `ms`, or at once when `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
 }

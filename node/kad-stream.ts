@@ -10,7 +10,7 @@
 import type { PeerId } from '@libp2p/interface';
 import { concatBytes, FrameDecoder } from '../src/substitute/index.ts';
 import {
-  ADD_PROVIDER_BATCH, ADD_PROVIDER_TIMEOUT_MS, DHT_PROTOCOL, GET_PROVIDERS_BATCH, PROVIDER_MAX_KEYS_PER_STREAM, PROVIDER_STREAM_TIMEOUT_MS, PROVIDERS_PROTOCOL,
+  ADD_PROVIDER_BATCH, ADD_PROVIDER_TIMEOUT_MS, DHT_PROTOCOL, GET_PROVIDERS_BATCH, PROVIDER_KEYS_PER_STREAM, PROVIDER_STREAM_TIMEOUT_MS, PROVIDERS_PROTOCOL,
 } from './constants.ts';
 import { peerKadId, type KnownPeer } from './dht-regions.ts';
 import type { TixHost } from './host.ts';
@@ -32,7 +32,7 @@ export interface StoreResult {
 
 /**
  * Store us as provider of every key at `peer`: through the bulk protocol (provider-server.ts)
- * when the peer speaks it, one stream of at most PROVIDER_MAX_KEYS_PER_STREAM keys after
+ * when the peer speaks it, one stream of at most PROVIDER_KEYS_PER_STREAM keys after
  * another (so a sweep never holds more than one of the peer's few stream slots), each
  * acknowledged once stored; else as plain ADD_PROVIDER messages, which only say "sent".
  * `signal` is the caller's (shutdown); each stream has its own timeout.
@@ -47,7 +47,7 @@ export async function storeProviders(host: TixHost, peer: PeerId, keys: readonly
     }
   }
   let acknowledged = 0;
-  for (const ks of chunks(keys, PROVIDER_MAX_KEYS_PER_STREAM)) {
+  for (const ks of chunks(keys, PROVIDER_KEYS_PER_STREAM)) {
     try {
       const s = AbortSignal.any([signal, AbortSignal.timeout(PROVIDER_STREAM_TIMEOUT_MS)]);
       await bulkExchange(host, peer, ks.map((key) => encodeKadMessage({ type: KAD_ADD_PROVIDER, key, providers: [self] })), 0, s);
@@ -69,7 +69,7 @@ export async function findProvidersAt(host: TixHost, peer: PeerId, keys: readonl
     return (await Promise.all(chunks(keys, GET_PROVIDERS_BATCH).map((ks) => getProviders(host, peer, ks, signal)))).flat();
   }
   const out: KadMessage[] = [];
-  for (const ks of chunks(keys, PROVIDER_MAX_KEYS_PER_STREAM)) {
+  for (const ks of chunks(keys, PROVIDER_KEYS_PER_STREAM)) {
     out.push(...await bulkExchange(host, peer, ks.map((key) => encodeKadMessage({ type: KAD_GET_PROVIDERS, key })), ks.length, signal));
   }
   return out;

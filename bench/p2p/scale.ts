@@ -74,10 +74,10 @@ try {
   const tStart = performance.now();
   const addrs: string[] = [];
   for (const w of workers) addrs.push(...(await w.call<{ addrs: string[] }>('start', { bootstrap: addrs })).addrs);
-  await Promise.all(workers.map((w) => w.call('tables', { peers: NODES - 1 })));
+  const least = Math.min(...(await Promise.all(workers.map((w) => w.call<{ least: number }>('tables', { peers: NODES - 1 })))).map((r) => r.least));
   const upMs = ms(tStart);
   console.log(`scale benchmark: ${NODES} nodes x ${PATHS} paths (${NODES * PATHS} paths) + 1 querying node, ${workers.length} + 1 processes, loopback (shared 2-core machine)`);
-  console.log(`  network up (every node knows every other): ${fmt(upMs / 1000)} s after start`);
+  console.log(`  network up: ${fmt(upMs / 1000)} s after start; every node knows at least ${least} of the ${NODES - 1} others`);
 
   type Sweep = { records: number; unacknowledged: number; failedPeers: number; missed: number };
   for (const label of ['announce', 're-announce']) {
@@ -94,7 +94,8 @@ try {
   const q = new Worker(querier, 1, true);
   workers.push(q);
   await q.call('start', { bootstrap: addrs });
-  await q.call('tables', { peers: NODES });
+  const qPeers = (await q.call<{ least: number }>('tables', { peers: NODES })).least;
+  console.log(`  querying node joined; knows ${qPeers} of ${NODES} nodes`);
 
   const rnd = prng(7);
   const picked = new Set<string>();
