@@ -63,7 +63,9 @@ export const ANNOUNCE_DEBOUNCE_MS = 500;
 export const SWEEP_PEER_ATTEMPTS = 3;
 /** Pause before the second attempt (doubled before the third). */
 export const SWEEP_PEER_RETRY_MS = 2 * second;
-/** Keys no peer took in a sweep (every peer unreachable, busy or too slow) are swept again after this. */
+/** A key whose record fewer peers than this took in a sweep (busy, unreachable) is swept again... */
+export const SWEEP_MIN_REPLICAS = 3;
+/** ...after this long. */
 export const SWEEP_RETRY_MS = 30 * second;
 /** ADD_PROVIDER messages written before waiting for the stream to drain. */
 export const ADD_PROVIDER_BATCH = 256;
@@ -71,8 +73,12 @@ export const ADD_PROVIDER_BATCH = 256;
 export const ADD_PROVIDER_TIMEOUT_MS = 60 * second;
 /** Time a batched GET_PROVIDERS exchange with one peer may take. */
 export const GET_PROVIDERS_TIMEOUT_MS = 30 * second;
-/** Peers asked per region in a batched provider lookup (the closest; records are on the K closest). */
-export const GET_PROVIDERS_PEERS = 3;
+/**
+ * Rounds of a batched provider lookup, as slices of each key's K closest peers (where its
+ * records are): the closest, then the next two, then the rest — each only for the keys
+ * still without a provider, so a path nobody has costs K questions, a path present one.
+ */
+export const GET_PROVIDERS_ROUNDS: ReadonlyArray<readonly [number, number]> = [[0, 1], [1, 3], [3, DHT_K]];
 /** Keys per GET_PROVIDERS stream to a plain kad-dht peer; a peer's batches run in parallel. */
 export const GET_PROVIDERS_BATCH = 64;
 /** tix's bulk provider-record protocol (provider-server.ts); peers without it get plain kad streams. */

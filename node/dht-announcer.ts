@@ -15,7 +15,7 @@
 import type { PeerId } from '@libp2p/interface';
 import { storePathKey } from '../src/substitute/index.ts';
 import {
-  ANNOUNCE_DEBOUNCE_MS, DHT_K, REGION_LOOKUP_TIMEOUT_MS, REGION_MIN_PEERS, REPROVIDE_INTERVAL_MS, SWEEP_CONCURRENCY, SWEEP_PEER_ATTEMPTS, SWEEP_PEER_RETRY_MS, SWEEP_RETRY_MS,
+  ANNOUNCE_DEBOUNCE_MS, DHT_K, REGION_LOOKUP_TIMEOUT_MS, REGION_MIN_PEERS, REPROVIDE_INTERVAL_MS, SWEEP_CONCURRENCY, SWEEP_MIN_REPLICAS, SWEEP_PEER_ATTEMPTS, SWEEP_PEER_RETRY_MS, SWEEP_RETRY_MS,
 } from './constants.ts';
 import { closestPeers, groupByRegion, kadId, peerKadId, regionBits, regionOf, type KnownPeer } from './dht-regions.ts';
 import type { TixHost } from './host.ts';
@@ -48,7 +48,10 @@ export interface SweepResult {
   unacknowledged: number;
   /** Peers that could not take (all of) their batch. */
   failedPeers: number;
-  /** Keys no peer took: the announcer sweeps them again after SWEEP_RETRY_MS. */
+  /**
+   * Keys fewer than SWEEP_MIN_REPLICAS peers (or fewer than all peers asked, if less) took:
+   * the announcer sweeps them again after SWEEP_RETRY_MS.
+   */
   missed: string[];
   skipped: boolean;
 }
@@ -153,7 +156,9 @@ export class DhtAnnouncer {
     const regions = [...groupByRegion(keys, (k) => k.id, bits)];
     const self = { id: this.#c.host.peerId.toMultihash().bytes, multiaddrs: this.#c.host.getMultiaddrs().map((a) => a.decapsulateCode(421).bytes) };
     const result: SweepResult = { keys: keys.length, regions: regions.length, records: 0, unacknowledged: 0, failedPeers: 0, missed: [], skipped: false };
-    const announced = new Set<string>();
+    /** Per key: peers that took its record, and peers asked. */
+    const taken = new Map<string, number>();
+    const asked = new Map<string, number>();
     let contacted = 0;
     let next = 0;
     const worker = async (): Promise<void> => {
@@ -170,6 +175,7 @@ export class DhtAnnouncer {
           }
         }
         contacted += byPeer.size;
+        for (const { keys: pk } of byPeer.values()) for (const k of pk) asked.set(k.hashPart, (asked.get(k.hashPart) ?? 0) + 1);
         await Promise.all([...byPeer.values()].map(async ({ peer, keys: pk }) => {
           // A batch that fails part-way (a connection closed as a duplicate, a peer busy for
           // a moment) resumes after the last acknowledged record, a few times.
@@ -180,7 +186,7 @@ export class DhtAnnouncer {
             result.records += r.acknowledged;
             result.unacknowledged += r.unacknowledged;
             // Acknowledged records are the first ones of the batch; unacknowledged ones all went out.
-            for (const k of rest.slice(0, r.acknowledged + r.unacknowledged)) announced.add(k.hashPart);
+            for (const k of rest.slice(0, r.acknowledged + r.unacknowledged)) taken.set(k.hashPart, (taken.get(k.hashPart) ?? 0) + 1);
             done += r.acknowledged + r.unacknowledged;
             if (!r.error) break;
             this.#c.log.debug(`provider records for ${peer} failed after ${done} of ${pk.length} (attempt ${attempt}): ${r.error.message}`);
@@ -199,11 +205,12 @@ export class DhtAnnouncer {
       this.stats.skipped++;
       return { ...result, skipped: true };
     }
-    result.missed = signal.aborted ? [] : keys.filter((k) => !announced.has(k.hashPart)).map((k) => k.hashPart);
+    const enough = (h: string): boolean => (taken.get(h) ?? 0) >= Math.min(SWEEP_MIN_REPLICAS, asked.get(h) ?? 0) && taken.has(h);
+    result.missed = signal.aborted ? [] : keys.filter((k) => !enough(k.hashPart)).map((k) => k.hashPart);
     this.stats.sweeps++;
     this.stats.records += result.records;
     this.stats.unacknowledged += result.unacknowledged;
-    this.stats.announced = Math.max(this.stats.announced, announced.size);
+    this.stats.announced = Math.max(this.stats.announced, taken.size);
     this.stats.lastSweepMs = performance.now() - t0;
     this.#c.log.debug(`swept ${keys.length} keys in ${regions.length} regions: ${result.records} records stored, ${result.unacknowledged} sent unconfirmed, ${result.failedPeers} failed peers, ${result.missed.length} keys missed`);
     return result;

@@ -17,7 +17,7 @@ import { multiaddr } from '@multiformats/multiaddr';
 import { peerIdFromMultihash } from '@libp2p/peer-id';
 import * as Digest from 'multiformats/hashes/digest';
 import { decodeNix32, queryHave, storePathKey, type AbortOptions, type PeerDialer, type ProviderFinder } from '../src/substitute/index.ts';
-import { GET_PROVIDERS_PEERS, GET_PROVIDERS_TIMEOUT_MS, HAVE_TIMEOUT_MS, REGION_MIN_PEERS } from './constants.ts';
+import { DHT_K, GET_PROVIDERS_ROUNDS, GET_PROVIDERS_TIMEOUT_MS, HAVE_TIMEOUT_MS, REGION_MIN_PEERS } from './constants.ts';
 import type { DhtAnnouncer } from './dht-announcer.ts';
 import { closestPeers, groupByRegion, kadId, regionBits, regionOf } from './dht-regions.ts';
 import type { TixHost } from './host.ts';
@@ -96,10 +96,11 @@ export class Lookup implements ProviderFinder {
   }
 
   /**
-   * Candidate providers from the DHT, by peer: batched GET_PROVIDERS in rounds — each key
-   * asked of its closest peer first, then of the next closest only while it has no provider
-   * yet (up to GET_PROVIDERS_PEERS). Where records are in place, one round answers all and
-   * no peer does the work twice.
+   * Candidate providers from the DHT, by peer: batched GET_PROVIDERS in rounds over each
+   * key's K closest peers (GET_PROVIDERS_ROUNDS) — the closest first, the next ones only
+   * while the key has no provider yet. Where records are in place one round answers all
+   * and no peer does the work twice; a key whose records reached only some of its K peers
+   * (a sweep cut short) is still found.
    */
   async #dhtProviders(hashParts: string[], signal?: AbortSignal): Promise<Map<string, string[]>> {
     const host = this.#c.host;
@@ -112,7 +113,7 @@ export class Lookup implements ProviderFinder {
     });
     for (const [region, rkeys] of groupByRegion(keys, (k) => k.id, bits)) {
       const view = known.filter((p) => regionOf(p.id, bits) === region);
-      for (const k of rkeys) k.ask = closestPeers(k.id, view.length > 0 ? view : known, GET_PROVIDERS_PEERS).map((p) => p.peer);
+      for (const k of rkeys) k.ask = closestPeers(k.id, view.length > 0 ? view : known, DHT_K).map((p) => p.peer);
     }
     const byProvider = new Map<string, Set<string>>();
     /** One address update per provider, not one per key: each is a peer-store write. */
@@ -121,15 +122,17 @@ export class Lookup implements ProviderFinder {
     const ids = new Map<string, string>();
     const self = host.peerId.toString();
     const deadline = AbortSignal.any([AbortSignal.timeout(GET_PROVIDERS_TIMEOUT_MS), ...(signal ? [signal] : [])]);
-    for (let round = 0; round < GET_PROVIDERS_PEERS && !deadline.aborted; round++) {
+    for (const [from, to] of GET_PROVIDERS_ROUNDS) {
+      if (deadline.aborted) break;
       const askPeer = new Map<string, { peer: PeerId; keys: DhtKey[] }>();
       for (const k of keys) {
-        const peer = k.ask[round];
-        if (!peer || k.found) continue;
-        const id = peer.toString();
-        let e = askPeer.get(id);
-        if (!e) askPeer.set(id, (e = { peer, keys: [] }));
-        e.keys.push(k);
+        if (k.found) continue;
+        for (const peer of k.ask.slice(from, to)) {
+          const id = peer.toString();
+          let e = askPeer.get(id);
+          if (!e) askPeer.set(id, (e = { peer, keys: [] }));
+          e.keys.push(k);
+        }
       }
       if (askPeer.size === 0) break;
       await Promise.all([...askPeer.values()].map(async ({ peer, keys: pk }) => {
