@@ -55,8 +55,14 @@ export const REPROVIDE_INTERVAL_MS = 22 * hour;
 export const REGION_MIN_PEERS = DHT_K;
 /** Time one region's closest-peers lookup may take before the sweep moves on (and retries later). */
 export const REGION_LOOKUP_TIMEOUT_MS = 30 * second;
-/** Regions swept in parallel: each opens K streams, so this bounds streams to 4·K. */
+/** Regions swept in parallel. */
 export const SWEEP_CONCURRENCY = 4;
+/**
+ * Peers of a region sent their batch at once. When a whole network sweeps together (all
+ * nodes restarting), every node then serves a few streams at a time instead of one from
+ * every peer, so each stream finishes well inside its timeout.
+ */
+export const SWEEP_PEERS_IN_FLIGHT = 6;
 /** Delay after a path event before announcing: coalesces a build's outputs into one sweep. */
 export const ANNOUNCE_DEBOUNCE_MS = 500;
 /** Attempts to store one peer's batch in a sweep; each resumes after the last acknowledged record. */

@@ -15,7 +15,7 @@
 import type { PeerId } from '@libp2p/interface';
 import { storePathKey } from '../src/substitute/index.ts';
 import {
-  ANNOUNCE_DEBOUNCE_MS, DHT_K, REGION_LOOKUP_TIMEOUT_MS, REGION_MIN_PEERS, REPROVIDE_INTERVAL_MS, SWEEP_CONCURRENCY, SWEEP_MIN_REPLICAS, SWEEP_PEER_ATTEMPTS, SWEEP_PEER_RETRY_MS, SWEEP_RETRY_MS,
+  ANNOUNCE_DEBOUNCE_MS, DHT_K, REGION_LOOKUP_TIMEOUT_MS, REGION_MIN_PEERS, REPROVIDE_INTERVAL_MS, SWEEP_CONCURRENCY, SWEEP_MIN_REPLICAS, SWEEP_PEER_ATTEMPTS, SWEEP_PEER_RETRY_MS, SWEEP_PEERS_IN_FLIGHT, SWEEP_RETRY_MS,
 } from './constants.ts';
 import { closestPeers, groupByRegion, kadId, peerKadId, regionBits, regionOf, type KnownPeer } from './dht-regions.ts';
 import type { TixHost } from './host.ts';
@@ -176,7 +176,7 @@ export class DhtAnnouncer {
         }
         contacted += byPeer.size;
         for (const { keys: pk } of byPeer.values()) for (const k of pk) asked.set(k.hashPart, (asked.get(k.hashPart) ?? 0) + 1);
-        await Promise.all([...byPeer.values()].map(async ({ peer, keys: pk }) => {
+        await forEachLimited([...byPeer.values()], SWEEP_PEERS_IN_FLIGHT, async ({ peer, keys: pk }) => {
           // A batch that fails part-way (a connection closed as a duplicate, a peer busy for
           // a moment) resumes after the last acknowledged record, a few times.
           let done = 0;
@@ -196,7 +196,7 @@ export class DhtAnnouncer {
             }
             await sleep(SWEEP_PEER_RETRY_MS * attempt, signal);
           }
-        }));
+        });
       }
     };
     await Promise.all(Array.from({ length: Math.min(SWEEP_CONCURRENCY, regions.length) }, worker));
@@ -246,4 +246,12 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
     }
     signal.addEventListener('abort', done, { once: true });
   });
+}
+
+/** Run `f` over `items`, at most `limit` at a time. */
+async function forEachLimited<T>(items: readonly T[], limit: number, f: (t: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await f(items[next++]!);
+  }));
 }
