@@ -5,9 +5,10 @@ import type { Stream } from '@libp2p/interface';
 import { benchPath, storeDir } from '../../../bench/p2p/paths.ts';
 import { PROVIDER_VALIDITY_MS, REPROVIDE_INTERVAL_MS } from '../../../node/constants.ts';
 import { createTixHost, type TixHost } from '../../../node/host.ts';
+import { decodeKadMessage, encodeKadMessage, KAD_ADD_PROVIDER, KAD_GET_PROVIDERS, KAD_PING, type KadMessage } from '../../../node/kad-message.ts';
 import { getProviders } from '../../../node/kad-stream.ts';
 import { streamChunks } from '../../../node/stream-chunks.ts';
-import { storePathKey } from '../../../src/substitute/index.ts';
+import { FrameDecoder, storePathKey } from '../../../src/substitute/index.ts';
 import { DhtTestNetwork, hashParts, waitUntil } from '../../support/dht-nodes.ts';
 
 const key = (index: number, k: number): Uint8Array => storePathKey(storeDir.dir, benchPath(index, k).hashPart).multihash.bytes;
@@ -142,4 +143,67 @@ describe('re-announcing and withdrawing', { timeout: 60_000 }, () => {
     assert.ok((await stamp(5))! <= t1, 'the deleted path was not announced again');
     assert.ok((await stamp(9))! > t1, 'the paths still held were');
   });
+});
+
+describe('the /tix/providers/1.0.0 server', { timeout: 60_000 }, () => {
+  const net = new DhtTestNetwork();
+  let client: TixHost | undefined;
+  after(async () => {
+    await client?.stop();
+    await net.stopAll();
+  });
+
+  /** Send raw kad messages on one stream; the decoded answers, or the error the stream ended with. */
+  async function exchange(messages: Uint8Array[]): Promise<{ answers: KadMessage[]; error?: Error }> {
+    const { node } = net.nodes[0]!;
+    client ??= await bareHost();
+    const stream = await client.dialProtocol(node.host.getMultiaddrs()[0]!, '/tix/providers/1.0.0');
+    stream.send(Buffer.concat(messages));
+    await stream.close();
+    const dec = new FrameDecoder(1 << 20);
+    const answers: KadMessage[] = [];
+    try {
+      for await (const c of streamChunks(stream)) {
+        dec.push(c);
+        for (let f = dec.next(); f; f = dec.next()) answers.push(decodeKadMessage(f.body));
+      }
+      return { answers };
+    } catch (e) {
+      return { answers, error: e as Error };
+    }
+  }
+
+  const addr = new Uint8Array([4, 127, 0, 0, 1, 6, 0x0f, 0xa1]); // /ip4/127.0.0.1/tcp/4001
+
+  it('stores records the sender announces for itself, answers lookups in order and acknowledges with a PING', async () => {
+    await net.add(0, 0);
+    client ??= await bareHost();
+    const me = { id: client.peerId.toMultihash().bytes, multiaddrs: [addr] };
+    const r = await exchange([
+      encodeKadMessage({ type: KAD_ADD_PROVIDER, key: key(9, 0), providers: [me] }),
+      encodeKadMessage({ type: KAD_ADD_PROVIDER, key: key(9, 1), providers: [me] }),
+    ]);
+    assert.equal(r.error, undefined);
+    assert.deepEqual(r.answers.map((m) => m.type), [KAD_PING]);
+    const q = await exchange([key(9, 1), key(9, 2), key(9, 0)].map((k) => encodeKadMessage({ type: KAD_GET_PROVIDERS, key: k })));
+    assert.deepEqual(q.answers.map((m) => [m.type, m.providers.length]), [[KAD_GET_PROVIDERS, 1], [KAD_GET_PROVIDERS, 0], [KAD_GET_PROVIDERS, 1], [KAD_PING, 0]]);
+    assert.deepEqual(Uint8Array.from(q.answers[0]!.providers[0]!.id), Uint8Array.from(me.id));
+  });
+
+  const refused: Array<[string, () => Uint8Array[]]> = [
+    ['an ADD_PROVIDER naming another peer', () => [encodeKadMessage({ type: KAD_ADD_PROVIDER, key: key(9, 3), providers: [{ id: net.nodes[0]!.node.host.peerId.toMultihash().bytes, multiaddrs: [addr] }] })]],
+    ['an ADD_PROVIDER without an address', () => [encodeKadMessage({ type: KAD_ADD_PROVIDER, key: key(9, 3), providers: [{ id: client!.peerId.toMultihash().bytes, multiaddrs: [] }] })]],
+    ['a message of another type', () => [encodeKadMessage({ type: KAD_PING, key: key(9, 3) })]],
+    ['a message without a key', () => [encodeKadMessage({ type: KAD_GET_PROVIDERS, key: new Uint8Array() })]],
+    ['a length prefix past the message cap', () => [new Uint8Array([0xff, 0xff, 0x7f, 1, 2, 3])]],
+  ];
+  for (const [what, messages] of refused) {
+    it(`resets the stream on ${what} and stores nothing`, async () => {
+      const r = await exchange(messages());
+      assert.ok(r.error, 'the stream was reset');
+      assert.ok(!r.answers.some((m) => m.type === KAD_PING), 'no acknowledgement');
+      assert.equal(await net.nodes[0]!.node.providerRecords.storedAt(key(9, 3), client!.peerId), undefined);
+      assert.equal(await net.nodes[0]!.node.providerRecords.storedAt(key(9, 3), net.nodes[0]!.node.host.peerId), undefined);
+    });
+  }
 });
