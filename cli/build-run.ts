@@ -19,9 +19,9 @@ import {
 } from '../src/build/index.ts';
 import type { PathInfo } from '../src/store/index.ts';
 import { type StoreDir, StorePathError } from '../src/store/index.ts';
+import { defaultStateDir } from '../src/substitute/index.ts';
 import { type FlagSpec, flagBool, flagString, type ParsedArgs, UsageError } from './args.ts';
 import type { ProgressOptions } from './build-progress.ts';
-import { defaultStateDir } from './commands/node.ts';
 import { writeStderr } from './output.ts';
 
 export const buildFlags: readonly FlagSpec[] = [
@@ -75,7 +75,7 @@ export async function runRealisation(
       warn: (m) => writeStderr(`warning: ${m}\n`),
       cpuCount: cpus().length,
       hostEnv: (name) => process.env[name],
-      nodeStateDir: defaultStateDir(),
+      nodeStateDir: defaultStateDir(process.env),
     });
     const targets = await targetsOf(store);
     const events = realise(targets, {
@@ -102,7 +102,7 @@ export async function repairDamaged(settings: Settings, infos: readonly PathInfo
   let failed = 0;
   try {
     const warn = (m: string) => writeStderr(`warning: ${m}\n`);
-    const session = await openBuildSession(settings, store, { warn, cpuCount: cpus().length, hostEnv: (name) => process.env[name], nodeStateDir: defaultStateDir() });
+    const session = await openBuildSession(settings, store, { warn, cpuCount: cpus().length, hostEnv: (name) => process.env[name], nodeStateDir: defaultStateDir(process.env) });
     try {
       for await (const o of repairPaths(infos, { ...session, store, warn })) {
         if (o.how === 'failed') failed++;

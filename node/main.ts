@@ -5,7 +5,7 @@
  * second signal exits at once).
  */
 
-import { parsePublicKey, type PublicKey } from '../src/store/index.ts';
+import { parsePublicKeys } from '../src/store/index.ts';
 import { LocalStore, resolveStoreLayout } from '../src/store/local/index.ts';
 import { BinaryCacheDirSource, MemoryPathSource, type NarSource, type NodeConfig, type PathInfoSource, type PeerImporter } from '../src/substitute/index.ts';
 import type { TrustPolicy } from '../src/trust/index.ts';
@@ -95,15 +95,7 @@ function importerOf(store: LocalStore): PeerImporter {
 
 /** `trusted-public-keys` and `require-sigs` as the CLI passed them; unparsable keys are reported and left out. */
 function trustPolicy(config: NodeConfig, store: LocalStore, warn: (m: string) => void): TrustPolicy {
-  const keys = new Map<string, PublicKey>();
-  for (const entry of config.trustedPublicKeys) {
-    try {
-      const k = parsePublicKey(entry, 'trusted-public-keys');
-      keys.set(k.name, k);
-    } catch (e) {
-      warn((e as Error).message);
-    }
-  }
+  const keys = parsePublicKeys(config.trustedPublicKeys, 'trusted-public-keys', (e) => warn(e.message));
   return { trustedKeys: keys, requireSigs: config.requireSigs, storeDir: store.storeDir };
 }
 

@@ -5,7 +5,7 @@
  */
 
 import type { Connection, Stream } from '@libp2p/interface';
-import { ERROR_CODE, FrameReader, PeerError, writeMessage, type Message, type PeerStream, type StreamContext } from '../src/substitute/index.ts';
+import { abortStream, ERROR_CODE, FrameReader, PeerError, writeMessage, type Message, type PeerStream, type StreamContext } from '../src/substitute/index.ts';
 import { REQUEST_TIMEOUT_MS } from './constants.ts';
 import type { Logger } from './log.ts';
 import type { PeerLimiter } from './peer-limiter.ts';
@@ -68,7 +68,7 @@ export async function serveStream<T extends Message['type']>(
   } catch (e) {
     opts.stats.failed++;
     opts.log.debug(`request failed: ${(e as Error).message}`);
-    stream.abort(e instanceof Error ? e : new Error(String(e)));
+    abortStream(stream, e);
   } finally {
     opts.shutdown.removeEventListener('abort', onShutdown);
     ac.abort();

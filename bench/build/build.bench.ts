@@ -14,12 +14,9 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { arg, median, now } from '../support/bench.ts';
+import { join } from 'node:path';
+import { arg, median, now, TIX_BIN } from '../support/bench.ts';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const tixBin = join(root, 'bin', 'tix');
 
 const CHAIN = arg('chain', 100);
 const FAN = arg('fan', 500);
@@ -64,7 +61,7 @@ function nixBuild(file: string, shape: string, n: number): number {
 function tixBuild(file: string, shape: string, n: number): number {
   const store = mkdtempSync(join(tmpdir(), 'tix-bench-tix-'));
   try {
-    return run(tixBin, ['build', file, '--argstr', 'shape', shape, '--arg', 'n', String(n), '--no-out-link', '--max-jobs', String(JOBS), '-Q', '--store', store], {});
+    return run(TIX_BIN, ['build', file, '--argstr', 'shape', shape, '--arg', 'n', String(n), '--no-out-link', '--max-jobs', String(JOBS), '-Q', '--store', store], {});
   } finally {
     chmodRemove(store);
   }

@@ -18,14 +18,11 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { derivationNameFromPath, derivationReferences, parseDerivation } from '../../src/store/index.ts';
 import { LocalStore, storeLayout } from '../../src/store/local/index.ts';
-import { arg, now } from '../support/bench.ts';
+import { arg, now, TIX_BIN } from '../support/bench.ts';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const tixBin = join(root, 'bin', 'tix');
 
 const RUNS = arg('runs', 2);
 const CHAIN = arg('chain', 100);
@@ -102,7 +99,7 @@ async function once(kind: 'chain' | 'fan', n: number, r: number, row: Row): Prom
   const nixOut = run('nix-store', ['--realise', drv, '--max-jobs', String(JOBS)], nixEnv(nixStore));
   row.nix.push(now() - t0);
   t0 = now();
-  const tixOut = run(tixBin, ['realise', drv, '-Q', '--option', 'substituters', '', ...tixArgs], { TIX_CONF: tixConf });
+  const tixOut = run(TIX_BIN, ['realise', drv, '-Q', '--option', 'substituters', '', ...tixArgs], { TIX_CONF: tixConf });
   row.tix.push(now() - t0);
   if (nixOut !== tixOut) throw new Error(`different outputs: nix ${nixOut}, tix ${tixOut}`);
   for (const d of [nixStore, tixStore]) removeTree(d);

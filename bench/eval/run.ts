@@ -9,10 +9,10 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { TIX_BIN } from '../support/bench.ts';
 import { WORKLOADS } from './workloads.ts';
 
-const ROOT = resolve(import.meta.dirname, '..', '..');
 const RUNS = Number(process.argv[2] ?? 3);
 const dir = mkdtempSync(join(tmpdir(), 'tix-bench-eval-'));
 const env = { ...process.env, NIX_REMOTE: `local?root=${join(dir, 'store')}`, NIX_PATH: '', NIX_CONFIG: 'substituters =\n' };
@@ -48,7 +48,7 @@ try {
     const file = join(dir, `${w.name.replace(/\W+/g, '-')}.nix`);
     writeFileSync(file, w.nix + '\n');
     const nix = measure(['nix-instantiate', '--eval', '--strict', file]);
-    const tix = measure([join(ROOT, 'bin', 'tix'), 'instantiate', '--eval', '--strict', file]);
+    const tix = measure([TIX_BIN, 'instantiate', '--eval', '--strict', file]);
     const tr = tix.secs / nix.secs;
     const mr = tix.kb / nix.kb;
     timeRatios.push(tr);

@@ -18,14 +18,11 @@ import { spawnSync } from 'node:child_process';
 import { createHash, randomFillSync } from 'node:crypto';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { RefScanner } from '../../src/store/index.ts';
 import { hashPath, readFdChunks, restorePath } from '../../src/store/local/index.ts';
-import { arg, now } from '../support/bench.ts';
+import { arg, now, TIX_BIN } from '../support/bench.ts';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const tixBin = join(root, 'bin', 'tix');
 
 const RUNS = arg('runs', 5);
 const BIG_MIB = arg('big-mib', 1024);
@@ -136,7 +133,7 @@ async function main(): Promise<void> {
       const r = await race({
         'sha256 of the NAR bytes in memory (raw)': raw,
         'tix hashPath() in-process': () => hashPath(path, 'sha256'),
-        'tix hash path --base16 (process)': () => run(tixBin, ['hash', 'path', '--base16', path]),
+        'tix hash path --base16 (process)': () => run(TIX_BIN, ['hash', 'path', '--base16', path]),
         'nix-hash --type sha256 (process)': () => run('nix-hash', ['--type', 'sha256', path], { env: nixEnv }),
       });
       const rows = Object.entries(r);
@@ -155,7 +152,7 @@ async function main(): Promise<void> {
             closeSync(fd);
           }
         },
-        'tix nar restore (process)': () => run(tixBin, ['nar', 'restore', join(tmp, `r-tix-${i++}`)], { input: narFile }),
+        'tix nar restore (process)': () => run(TIX_BIN, ['nar', 'restore', join(tmp, `r-tix-${i++}`)], { input: narFile }),
         'nix-store --restore (process)': () => run('nix-store', ['--restore', join(tmp, `r-nix-${i++}`)], { input: narFile, env: nixEnv }),
       });
       table(`(c) restore of ${label.slice(4)}`, Object.entries(rr), 'nix-store --restore (process)');

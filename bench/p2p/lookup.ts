@@ -19,7 +19,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryPathSource, storePathKey } from '../../src/substitute/index.ts';
-import { benchPath, percentiles, prng, storeDir } from './paths.ts';
+import { percentiles, prng } from '../support/bench.ts';
+import { benchPath, storeDir } from './paths.ts';
 
 const NODES = Number(process.argv[2] ?? 6);
 const PATHS = Number(process.argv[3] ?? 2000);

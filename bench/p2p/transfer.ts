@@ -24,7 +24,8 @@ import { join } from 'node:path';
 import { hostDialer } from '../../node/dialer.ts';
 import { createTixHost } from '../../node/host.ts';
 import { fetchNar } from '../../src/substitute/index.ts';
-import { NodeProcess, tixBin, waitFor } from '../../tests/support/p2p-node.ts';
+import { NodeProcess, waitFor } from '../../tests/support/p2p-node.ts';
+import { TIX_BIN } from '../support/bench.ts';
 import { RAW_PROTOCOL } from './raw-peer.ts';
 
 const SIZE = Number(process.argv[2] ?? 256) * 1024 * 1024;
@@ -34,7 +35,7 @@ const rate = (bytes: number, ms: number): number => bytes / MiB / (ms / 1000);
 const fmt = (x: number): string => x.toFixed(0);
 
 function tix(args: string[]): string {
-  const r = spawnSync(tixBin, args, { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const r = spawnSync(TIX_BIN, args, { encoding: 'utf8', maxBuffer: 1 << 26 });
   if (r.status !== 0) throw new Error(`tix ${args.join(' ')}: ${r.stderr}`);
   return r.stdout;
 }

@@ -25,6 +25,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deleteTree } from '../../src/store/local/canonicalise.ts';
 import { LocalStore, storeLayout } from '../../src/store/local/index.ts';
+import { prng } from '../support/bench.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const nodeBin = join(repoRoot, 'node_modules', '.bin', 'node');
@@ -59,18 +60,6 @@ export interface KillLoopResult {
   invalidLeftovers: number;
   seconds: number;
   workDir: string;
-}
-
-/** mulberry32: a small seeded PRNG, so a failing run can be repeated with its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 interface Run {

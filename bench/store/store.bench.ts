@@ -17,12 +17,9 @@ import { spawnSync } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
 import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { arg, now } from '../support/bench.ts';
+import { join } from 'node:path';
+import { arg, now, TIX_BIN } from '../support/bench.ts';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const tixBin = join(root, 'bin', 'tix');
 
 const RUNS = arg('runs', 3);
 const BIG_MIB = arg('big-mib', 1024);
@@ -57,7 +54,7 @@ function nix(dir: string, src: string): string {
 }
 
 function tix(dir: string, src: string): string {
-  return run(tixBin, ['store', 'add', '--store', dir, src], { TIX_CONF: tixConf });
+  return run(TIX_BIN, ['store', 'add', '--store', dir, src], { TIX_CONF: tixConf });
 }
 
 function removeTree(dir: string): void {

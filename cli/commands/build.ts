@@ -18,7 +18,7 @@ import { renderRealisation } from '../build-progress.ts';
 import { buildFlags, parseTarget, runRealisation } from '../build-run.ts';
 import { writeStderr, writeStdout } from '../output.ts';
 import { EXIT_FAILURE } from '../exit-codes.ts';
-import { instantiateToStore, parseNixPath, renderNixError } from '../../src/glue/index.ts';
+import { instantiateToStore, renderNixError, searchPath } from '../../src/glue/index.ts';
 import { resolveStoreLayout } from '../../src/store/local/index.ts';
 import { commandSettings } from '../settings.ts';
 
@@ -72,7 +72,7 @@ export async function main(argv: string[]): Promise<number> {
           args: flagPairs(args, 'arg'),
           argstrs: flagPairs(args, 'argstr'),
           cwd: process.cwd(),
-          nixPath: [...flagList(args, 'include'), ...(process.env['NIX_PATH'] !== undefined ? parseNixPath(process.env['NIX_PATH']) : settings.nixPath)],
+          nixPath: searchPath(flagList(args, 'include'), process.env, settings.nixPath),
           system: settings.system,
           settings: { showTrace: flagBool(args, 'show-trace') },
         },

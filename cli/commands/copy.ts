@@ -5,10 +5,9 @@
  * NAR's hash and size; the paths made valid are printed on stdout.
  */
 
-import { ControlClient } from '../../src/substitute/index.ts';
+import { ControlClient, defaultStateDir } from '../../src/substitute/index.ts';
 import { flagString, parseArgs, UsageError } from '../args.ts';
 import { writeStderr, writeStdout } from '../output.ts';
-import { defaultStateDir } from './node.ts';
 
 export const summary = 'copy store paths from the P2P network into the node\'s store (nix copy --from)';
 
@@ -30,7 +29,7 @@ export async function main(argv: string[]): Promise<number> {
   if (from !== 'p2p') throw new UsageError(from === undefined ? 'tix copy: --from p2p is required' : `tix copy: unsupported source '${from}' (only 'p2p' so far)`);
   if (args.positionals.length === 0) throw new UsageError('tix copy: no paths given');
   const state = flagString(args, 'state');
-  const client = await ControlClient.connect(state ?? defaultStateDir());
+  const client = await ControlClient.connect(state ?? defaultStateDir(process.env));
   try {
     const r = await client.substitute(args.positionals);
     if (args.flags.has('verbose')) for (const x of r.rejected) writeStderr(`rejected '${x.path}' from ${x.peer}: ${x.reason}\n`);

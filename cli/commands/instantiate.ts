@@ -8,33 +8,40 @@
  * stdout gets exactly what Nix prints; errors go to stderr in Nix's layout, exit 1.
  */
 
-import { lstatSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { flagBool, flagList, flagPairs, flagString, parseArgs, UsageError, type FlagSpec, type ParsedArgs } from '../args.ts';
 import { EXIT_FAILURE } from '../exit-codes.ts';
 import { writeStderr, writeStdout } from '../output.ts';
 import {
-  AttrsBuilder,
   BASE_ENV_NAMES,
   canonPath,
   defaultSettings,
-  EvalError,
   Evaluator,
-  HostError,
   NixSyntaxError,
-  NixUsageError,
   parse,
   parseLintLevel,
   processExpr,
-  renderEvalError,
   resolve,
   showExpr,
   Source,
-  Thunk,
   type EvalSettings,
   type ParsedFile,
 } from '../../src/lang/index.ts';
-import { flushStoreWrites, loadNixConfig, NodeEvalHost, parseNixPath, resolveStoreLayout, StoreWrites, type NixConfig } from '../../src/glue/index.ts';
+import {
+  autoArgs,
+  exprInputs,
+  latin1,
+  loadNixConfig,
+  NodeEvalHost,
+  renderNixError,
+  resolveExprPath,
+  resolveStoreLayout,
+  searchPath,
+  StoreWrites,
+  writeToStore,
+  type NixConfig,
+} from '../../src/glue/index.ts';
 import { commandSettings } from '../settings.ts';
 
 export const summary = 'evaluate or instantiate Nix expressions (nix-instantiate)';
@@ -160,38 +167,6 @@ function collectSettings(args: ParsedArgs, conf: NixConfig): { settings: EvalSet
   return { settings: s, nixPathSetting, system };
 }
 
-/** Upstream's resolveExprPath: follow symlinks of the file itself, then a directory means its default.nix. */
-function resolveExprPath(path: string): string {
-  for (let i = 0; i < 1024; i++) {
-    let st;
-    try {
-      st = lstatSync(path);
-    } catch {
-      break;
-    }
-    if (!st.isSymbolicLink()) break;
-    path = canonPath(readlinkSync(path), dirname(path));
-  }
-  try {
-    if (statSync(path).isDirectory()) return path === '/' ? '/default.nix' : path + '/default.nix';
-  } catch {
-    // missing files are reported by the read
-  }
-  return path;
-}
-
-function latin1(s: string): string {
-  return Buffer.from(s, 'utf8').toString('latin1');
-}
-
-function renderError(e: unknown, showTrace: boolean): string | undefined {
-  if (e instanceof NixSyntaxError) return e.render();
-  if (e instanceof NixUsageError) return renderEvalError(e, showTrace) + "Try 'nix-instantiate --help' for more information.\n";
-  if (e instanceof EvalError) return renderEvalError(e, showTrace);
-  if (e instanceof HostError) return `error: ${e.message}\n`;
-  return undefined;
-}
-
 /** Where `runInstantiate` reads and writes: the process, or a test's buffers. Text is latin1 bytes. */
 export interface InstantiateIO {
   readonly stdout: (bytes: string) => void;
@@ -222,16 +197,8 @@ export async function main(argv: string[]): Promise<number> {
     realStoreDir: layout.realStoreDir,
     writes,
   });
-  if (writes !== undefined && writes.size > 0) {
-    // The local store's modules (database, signatures) load only when something is written.
-    const { LocalStore } = await import('../../src/store/local/index.ts');
-    const store = await LocalStore.open(layout);
-    try {
-      await flushStoreWrites(store, writes);
-    } finally {
-      await store.close();
-    }
-  }
+  // The local store's modules (database, signatures) load only when something is written.
+  if (writes !== undefined) await writeToStore(writes, layout);
   if (out !== '') writeStdout(Buffer.from(out, 'latin1'));
   return code;
 }
@@ -241,14 +208,15 @@ export function runInstantiate(argv: string[], io: InstantiateIO): number {
   const args = parseArgs(argv, FLAGS);
   const env = io.env;
   const { settings, nixPathSetting, system } = collectSettings(args, loadNixConfig(env));
-  const cwd = io.cwd;
+  // Paths inside the evaluator are latin1 byte strings.
+  const cwd = latin1(io.cwd);
   const fromArgs = flagBool(args, 'expr');
   const positionals = args.positionals.filter((a) => a !== '-');
   const readStdin = args.positionals.includes('-');
 
   if (flagBool(args, 'parse')) return parseOnly(io, settings, positionals, fromArgs, readStdin);
 
-  const nixPath = [...flagList(args, 'include'), ...(env['NIX_PATH'] !== undefined ? parseNixPath(env['NIX_PATH']) : (nixPathSetting ?? []))];
+  const nixPath = searchPath(flagList(args, 'include'), env, nixPathSetting);
   const evalOnly = flagBool(args, 'eval');
   settings.readOnly = evalOnly && !flagBool(args, 'read-write-mode');
   const host = new NodeEvalHost({ nixPath: nixPath.map(latin1), system, env, cwd, log: (line) => io.stderr(line + '\n'), realStoreDir: io.realStoreDir, writes: io.writes });
@@ -260,23 +228,11 @@ export function runInstantiate(argv: string[], io: InstantiateIO): number {
 
   const output = flagBool(args, 'json') ? 'json' : flagBool(args, 'xml') ? 'xml' : flagBool(args, 'raw') ? 'raw' : 'plain';
   try {
-    const auto = new AttrsBuilder();
-    for (const [name, text] of flagPairs(args, 'arg')) {
-      const file = ev.parseString(latin1(text), cwd);
-      auto.add(latin1(name), new Thunk(() => ev.evalParsed(file)));
-    }
-    for (const [name, value] of flagPairs(args, 'argstr')) auto.add(latin1(name), latin1(value));
-    const autoArgs = auto.finish();
-    const inputs: (() => ParsedFile)[] = [];
-    if (readStdin) inputs.push(() => ev.parseString(io.readStdin(), cwd, 'stdin'));
-    if (fromArgs) for (const text of positionals) inputs.push(() => ev.parseString(latin1(text), cwd));
-    else {
-      const files = positionals.length > 0 || readStdin ? positionals : ['./default.nix'];
-      for (const f of files) inputs.push(() => ev.parseFile(resolveExprPath(canonPath(latin1(f), cwd))));
-    }
+    const auto = autoArgs(ev, flagPairs(args, 'arg'), flagPairs(args, 'argstr'), cwd);
+    const inputs = exprInputs(ev, { args: positionals, exprs: fromArgs, stdin: readStdin ? io.readStdin : undefined }, cwd);
     const opts = {
       attrPaths: flagList(args, 'attr').map(latin1),
-      autoArgs,
+      autoArgs: auto,
       evalOnly,
       strict: flagBool(args, 'strict'),
       output,
@@ -291,7 +247,7 @@ export function runInstantiate(argv: string[], io: InstantiateIO): number {
       }
     }
   } catch (e) {
-    const text = renderError(e, settings.showTrace);
+    const text = renderNixError(e, settings.showTrace);
     if (text === undefined) throw e;
     io.stderr(text);
     if (env['TIX_DEBUG'] && e instanceof Error && e.stack) io.stderr(e.stack + '\n');
@@ -303,7 +259,7 @@ export function runInstantiate(argv: string[], io: InstantiateIO): number {
 }
 
 function parseOnly(io: InstantiateIO, settings: EvalSettings, positionals: string[], fromArgs: boolean, readStdin: boolean): number {
-  const cwd = io.cwd;
+  const cwd = latin1(io.cwd);
   const home = io.env['HOME'] ?? '';
   const options = { home, pureEval: settings.pureEval, pipeOperators: settings.experimentalFeatures.has('pipe-operators'), lints: settings.lints };
   const inputs: (() => { source: Source; basePath: string })[] = [];
@@ -314,8 +270,8 @@ function parseOnly(io: InstantiateIO, settings: EvalSettings, positionals: strin
     const files = positionals.length || readStdin ? positionals : ['./default.nix'];
     for (const f of files) {
       inputs.push(() => {
-        const path = resolveExprPath(canonPath(f, cwd));
-        return { source: new Source({ kind: 'file', path }, readFileSync(path).toString('latin1')), basePath: dirname(path) };
+        const path = resolveExprPath(canonPath(latin1(f), cwd));
+        return { source: new Source({ kind: 'file', path }, readFileSync(Buffer.from(path, 'latin1')).toString('latin1')), basePath: dirname(path) };
       });
     }
   }

@@ -9,10 +9,10 @@
  */
 
 import { spawn } from 'node:child_process';
-import { constants as osConstants, homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { constants as osConstants } from 'node:os';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ControlClient, type NodeConfig, type NodeStatus } from '../../src/substitute/index.ts';
+import { ControlClient, defaultStateDir, type NodeConfig, type NodeStatus } from '../../src/substitute/index.ts';
 import { parseArgs, UsageError } from '../args.ts';
 import { writeStdout } from '../output.ts';
 import { commandSettings } from '../settings.ts';
@@ -44,11 +44,6 @@ status   Show the running node's peer id, addresses, peers, announced paths and 
 
 const daemonEntry = fileURLToPath(new URL('../../node/main.ts', import.meta.url));
 
-export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.TIX_STATE_DIR) return env.TIX_STATE_DIR;
-  return join(env.XDG_STATE_HOME || join(homedir(), '.local', 'state'), 'tix', 'node');
-}
-
 export async function main(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
   if (sub === 'start') return await start(rest);
@@ -68,7 +63,7 @@ async function start(argv: string[]): Promise<number> {
   if (port !== undefined && (!/^\d{1,5}$/.test(port) || Number(port) > 65535)) throw new UsageError(`--http-port '${port}' is not a port number`);
   const path = (name: string): string | null => (flags.has(name) ? resolve(flags.get(name) as string) : null);
   const config: NodeConfig = {
-    stateDir: path('state') ?? defaultStateDir(),
+    stateDir: path('state') ?? defaultStateDir(process.env),
     listen: (flags.get('listen') as string[] | undefined) ?? ['/ip4/0.0.0.0/tcp/0'],
     peers: (flags.get('peer') as string[] | undefined) ?? [],
     mdns: !flags.has('no-mdns'),
@@ -106,7 +101,7 @@ function storeSetting(store: string): string {
 async function status(argv: string[]): Promise<number> {
   const { flags, positionals } = parseArgs(argv, [{ name: 'state', arity: 1 }, { name: 'json' }]);
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
-  const stateDir = flags.has('state') ? resolve(flags.get('state') as string) : defaultStateDir();
+  const stateDir = flags.has('state') ? resolve(flags.get('state') as string) : defaultStateDir(process.env);
   const client = await ControlClient.connect(stateDir);
   try {
     const s = await client.status();

@@ -12,17 +12,15 @@
  *   indirect roots: <state>/gcroots/auto/<nix32 sha1 of the link> → link, as Nix does
  */
 
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { zstdCompressSync } from 'node:zlib';
-import { hashBytes } from '../hash/digest.ts';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
 import { derivationNameFromPath, type Derivation } from '../store/drv/derivation.ts';
 import { parseDerivation } from '../store/drv/aterm-parse.ts';
 import { resolveStoreLayout, type StoreLayout } from '../store/local/layout.ts';
-import { buildLogPath } from '../store/local/log-store.ts';
+import { addIndirectRoot } from '../store/local/gc-roots.ts';
+import { writeBuildLog } from '../store/local/log-store.ts';
 import { restorePath } from '../store/local/nar-fs.ts';
 import { holderAlive } from '../store/local/process-identity.ts';
-import { SysError } from '../store/local/sys-error.ts';
 import { openStoreDb, type SharedStoreDb } from '../store/local/shared-db.ts';
 import type { PathInfo } from '../store/path-info-json.ts';
 import type { ValidPathInfo } from '../store/path-info.ts';
@@ -218,32 +216,11 @@ class LocalStoreForBuilds implements LocalBuildStore {
 
   /** Keep the log of a build where `tix log` (readBuildLog) finds it, replacing an earlier one. */
   async addBuildLog(drvPath: StorePath, log: Uint8Array): Promise<void> {
-    const base = buildLogPath(this.layout, drvPath);
-    mkdirSync(dirname(base), { recursive: true });
-    const tmp = `${base}.tmp-${process.pid}`;
-    try {
-      writeFileSync(tmp, zstdCompressSync(log));
-      renameSync(tmp, `${base}.zst`);
-    } catch (e) {
-      // A full disk (ENOSPC) or a read-only state dir: name the file, leave no half log.
-      rmSync(tmp, { force: true });
-      throw new SysError('writing build log', tmp, e as NodeJS.ErrnoException);
-    }
-    // An uncompressed log of an earlier build would otherwise be read after this one.
-    rmSync(base, { force: true });
+    writeBuildLog(this.layout, drvPath, log);
   }
 
   async addIndirectRoot(link: string): Promise<void> {
-    const name = hashBytes('sha1', link).nix32;
-    const root = join(this.layout.gcRootsDir, 'auto', name);
-    try {
-      if (lstatSync(root).isSymbolicLink()) return;
-    } catch {
-      // not there yet
-    }
-    const tmp = `${root}.tmp-${process.pid}`;
-    symlinkSync(link, tmp);
-    renameSync(tmp, root);
+    addIndirectRoot(this, link);
   }
 
   close(): Promise<void> {

@@ -7,7 +7,7 @@
 
 import { readFileSync } from 'node:fs';
 import { errorMessage } from '../errors.ts';
-import { parsePublicKey, parseSecretKey, type PublicKey, type SecretKey } from '../store/signature/keys.ts';
+import { parsePublicKeys, parseSecretKey, type SecretKey } from '../store/signature/keys.ts';
 import { signPathInfo } from '../store/path-info.ts';
 import type { StoreDir } from '../store/store-dir.ts';
 import { openSubstituters } from '../substitute/open.ts';
@@ -114,15 +114,7 @@ function readSecretKey(file: string): SecretKey {
 
 /** `trusted-public-keys` plus the public halves of `secret-key-files` (as Nix's `getDefaultPublicKeys`). */
 function trustPolicy(settings: BuildSettings, secretKeys: readonly SecretKey[], storeDir: StoreDir, io: SessionIo): TrustPolicy {
-  const keys = new Map<string, PublicKey>();
-  for (const entry of settings.trustedPublicKeys) {
-    try {
-      const k = parsePublicKey(entry, 'trusted-public-keys');
-      keys.set(k.name, k);
-    } catch (e) {
-      io.warn(errorMessage(e));
-    }
-  }
+  const keys = parsePublicKeys(settings.trustedPublicKeys, 'trusted-public-keys', (e) => io.warn(errorMessage(e)));
   for (const s of secretKeys) keys.set(s.name, { name: s.name, key: s.key.subarray(32) });
   return { trustedKeys: keys, requireSigs: settings.requireSigs, storeDir };
 }

@@ -21,6 +21,7 @@ import { StoreDir } from '../store/store-dir.ts';
 import { StorePath } from '../store/store-path.ts';
 import type { ContentAddressMethod } from '../store/content-address.ts';
 import { HostError, type AddToStoreRequest, type AddToStoreResult, type DerivationRequest, type DerivationResult, type EvalHost, type FetchResult, type FileType } from '../lang/host.ts';
+import { latin1 } from './latin1.ts';
 import { fsPath, hashPathSync } from './sync-nar.ts';
 import type { StoreWrites } from './store-writes.ts';
 import type { Fetchers, FetchKind } from './fetch/fetcher.ts';
@@ -88,11 +89,11 @@ export class NodeEvalHost implements EvalHost {
     this.currentSystem = opts.system ?? defaultSystem();
     this.nixPath = opts.nixPath;
     this.home = this.#env['HOME'];
-    this.cwd = opts.cwd ?? Buffer.from(process.cwd(), 'utf8').toString('latin1');
+    this.cwd = opts.cwd ?? latin1(process.cwd());
     this.#log = opts.log ?? ((line) => writeSync(2, Buffer.from(line + '\n', 'latin1')));
     this.#writes = opts.writes;
     this.#hashLookup = makeDrvHashLookup((p) => this.#readDerivation(p), this.#store);
-    this.#realStoreDir = opts.realStoreDir === undefined || opts.realStoreDir === this.storeDir ? undefined : Buffer.from(opts.realStoreDir, 'utf8').toString('latin1');
+    this.#realStoreDir = opts.realStoreDir === undefined || opts.realStoreDir === this.storeDir ? undefined : latin1(opts.realStoreDir);
   }
 
   /**
@@ -200,7 +201,7 @@ export class NodeEvalHost implements EvalHost {
 
   getEnv(name: string): string | undefined {
     const v = this.#env[name];
-    return v === undefined ? undefined : Buffer.from(v, 'utf8').toString('latin1');
+    return v === undefined ? undefined : latin1(v);
   }
 
   currentTime(): number {

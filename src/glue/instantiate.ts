@@ -6,9 +6,10 @@
  * building.
  */
 
-import { AttrsBuilder, canonPath, defaultSettings, Evaluator, processExpr, Thunk, type EvalSettings, type ParsedFile } from '../lang/index.ts';
+import { defaultSettings, Evaluator, instantiateExpr, type EvalSettings } from '../lang/index.ts';
+import { autoArgs as makeAutoArgs, exprInputs } from './command-inputs.ts';
+import { latin1, utf8 } from './latin1.ts';
 import { NodeEvalHost } from './eval-host.ts';
-import { resolveExprPath } from './expr-path.ts';
 import { StoreWrites } from './store-writes.ts';
 
 export interface InstantiateRequest {
@@ -45,38 +46,23 @@ export interface Instantiation {
   readonly dispose: () => void;
 }
 
-/** Strings inside the evaluator are latin1 byte strings; command-line text is UTF-8. */
-function latin1(s: string): string {
-  return Buffer.from(s, 'utf8').toString('latin1');
-}
-
 export function instantiate(req: InstantiateRequest): Instantiation {
   const writes = new StoreWrites();
   const host = new NodeEvalHost({ nixPath: req.nixPath.map(latin1), storeDir: req.storeDir, realStoreDir: req.realStoreDir, system: req.system, env: req.env, log: req.log, writes });
   const settings = { ...defaultSettings(), ...req.settings, readOnly: false };
   const ev = new Evaluator({ host, settings });
   const cwd = latin1(req.cwd);
-  const auto = new AttrsBuilder();
-  for (const [name, text] of req.args ?? []) {
-    auto.add(latin1(name), new Thunk(() => ev.evalParsed(ev.parseString(latin1(text), cwd))));
-  }
-  for (const [name, value] of req.argstrs ?? []) auto.add(latin1(name), latin1(value));
-  const autoArgs = auto.finish();
-  const inputs: (() => ParsedFile)[] =
-    req.exprs !== undefined && req.exprs.length > 0
-      ? req.exprs.map((text) => () => ev.parseString(latin1(text), cwd))
-      : [() => ev.parseFile(resolveExprPath(canonPath(latin1(req.file ?? './default.nix'), cwd)))];
+  const exprs = req.exprs ?? [];
+  const inputs = exprInputs(ev, exprs.length > 0 ? { args: exprs, exprs: true } : { args: req.file !== undefined ? [req.file] : [], exprs: false }, cwd);
   const derivations: InstantiatedDerivation[] = [];
-  const opts = { attrPaths: (req.attrPaths ?? []).map(latin1), autoArgs, evalOnly: false, strict: false, output: 'plain', location: false } as const;
+  const attrPaths = (req.attrPaths ?? []).map(latin1);
   try {
+    const autoArgs = makeAutoArgs(ev, req.args ?? [], req.argstrs ?? [], cwd);
     for (const input of inputs) {
       const file = ev.run(input);
-      // processExpr prints what nix-instantiate prints: one `DRV` or `DRV!OUTPUT` per line.
-      for (const line of processExpr(ev, file, opts).split('\n')) {
-        if (line === '') continue;
-        const bang = line.indexOf('!');
-        const drvPath = Buffer.from(bang < 0 ? line : line.slice(0, bang), 'latin1').toString();
-        derivations.push({ drvPath, outputName: bang < 0 ? 'out' : line.slice(bang + 1) });
+      for (const d of instantiateExpr(ev, file, attrPaths, autoArgs)) {
+        // The evaluator's paths are latin1 byte strings; callers get the file name's text.
+        derivations.push({ drvPath: utf8(d.drvPath), outputName: d.outputName });
       }
     }
   } catch (e) {

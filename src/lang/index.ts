@@ -11,7 +11,7 @@ export { formatFloat } from './print/float.ts';
 export { canonPath } from './canon-path.ts';
 export { parseLintLevel, type LintLevel, type LintSettings } from './lint.ts';
 export { Evaluator, type EvaluatorOptions } from './evaluator.ts';
-export { processExpr, autoCallFunction, type InstantiateOptions, type OutputKind } from './instantiate.ts';
+export { processExpr, instantiateExpr, autoCallFunction, type DrvInfo, type InstantiateOptions, type OutputKind } from './instantiate.ts';
 export { EvalError, NixUsageError, StackOverflowError } from './eval/errors.ts';
 export { renderEvalError } from './eval/render-error.ts';
 export { defaultSettings, type EvalSettings } from './eval/state.ts';

@@ -116,7 +116,8 @@ function isAttrPathComponent(s: string): boolean {
   return /^[A-Za-z_][A-Za-z0-9_+-]*$/.test(s);
 }
 
-interface DrvInfo {
+/** One derivation nix-instantiate lists: its `.drv` path (latin1 bytes) and the output to build. */
+export interface DrvInfo {
   readonly drvPath: string;
   readonly outputName: string;
 }
@@ -161,29 +162,45 @@ function getDerivations(v0: Value, autoArgs: Attrs, out: DrvInfo[], done: Set<At
   } else throw new NixTypeError('expression does not evaluate to a derivation (or a set or list of those)');
 }
 
+/**
+ * Each `-A` path (none: the whole value) selected and forced, in order; lazily, so that
+ * each value is printed or listed before the next path is selected, as upstream does.
+ */
+function* selectedValues(ev: Evaluator, file: ParsedFile, attrPaths: readonly string[], autoArgs: Attrs): Generator<Value> {
+  const root = ev.evalParsed(file);
+  for (const p of attrPaths.length > 0 ? attrPaths : ['']) {
+    const v = findAlongAttrPath(p, autoArgs, root);
+    yield v instanceof Thunk ? v.force(determinePos(v)) : v;
+  }
+}
+
+/** The derivations one parsed expression denotes (nix-instantiate without `--eval`), for each `-A` path in turn. */
+export function instantiateExpr(ev: Evaluator, file: ParsedFile, attrPaths: readonly string[], autoArgs: Attrs): DrvInfo[] {
+  return ev.run(() => {
+    const drvs: DrvInfo[] = [];
+    for (const vf of selectedValues(ev, file, attrPaths, autoArgs)) getDerivations(vf, autoArgs, drvs, new Set());
+    return drvs;
+  });
+}
+
 /** Process one parsed expression; returns what goes to stdout (latin1 bytes). */
 export function processExpr(ev: Evaluator, file: ParsedFile, opts: InstantiateOptions): string {
-  return ev.run(() => {
-    const root = ev.evalParsed(file);
+  if (!opts.evalOnly) {
     let out = '';
-    const paths = opts.attrPaths.length > 0 ? opts.attrPaths : [''];
-    for (const p of paths) {
-      const v = findAlongAttrPath(p, opts.autoArgs, root);
-      const vf = v instanceof Thunk ? v.force(determinePos(v)) : v;
-      if (opts.evalOnly) {
-        const res = opts.autoArgs.size === 0 ? vf : autoCallFunction(opts.autoArgs, vf);
-        const ctx = new Set<string>();
-        if (opts.output === 'raw') out += coerceToString(undefined, res, ctx, 'while generating the nix-instantiate output');
-        else if (opts.output === 'xml') out += toXML(res, opts.strict, opts.location, ctx);
-        else if (opts.output === 'json') out += toJSON(res, opts.strict, determinePos(vf), ctx) + '\n';
-        else {
-          if (opts.strict) forceValueDeep(res);
-          out += printAmbiguous(res, ev.state.settings.maxCallDepth, ctx) + '\n';
-        }
-      } else {
-        const drvs: DrvInfo[] = [];
-        getDerivations(vf, opts.autoArgs, drvs, new Set());
-        for (const d of drvs) out += d.drvPath + (d.outputName !== 'out' ? '!' + d.outputName : '') + '\n';
+    for (const d of instantiateExpr(ev, file, opts.attrPaths, opts.autoArgs)) out += d.drvPath + (d.outputName !== 'out' ? '!' + d.outputName : '') + '\n';
+    return out;
+  }
+  return ev.run(() => {
+    let out = '';
+    for (const vf of selectedValues(ev, file, opts.attrPaths, opts.autoArgs)) {
+      const res = opts.autoArgs.size === 0 ? vf : autoCallFunction(opts.autoArgs, vf);
+      const ctx = new Set<string>();
+      if (opts.output === 'raw') out += coerceToString(undefined, res, ctx, 'while generating the nix-instantiate output');
+      else if (opts.output === 'xml') out += toXML(res, opts.strict, opts.location, ctx);
+      else if (opts.output === 'json') out += toJSON(res, opts.strict, determinePos(vf), ctx) + '\n';
+      else {
+        if (opts.strict) forceValueDeep(res);
+        out += printAmbiguous(res, ev.state.settings.maxCallDepth, ctx) + '\n';
       }
     }
     return out;

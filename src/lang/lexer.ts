@@ -202,6 +202,14 @@ class Lexer {
     this.state = s;
   }
 
+  /** `${` at `i`: an antiquotation opens, its expression lexed in the default state until `}`. */
+  openAntiquote(i: number): number {
+    this.match(i, i + 2);
+    this.emit(T.T_DOLLAR_CURLY, i, i + 2);
+    this.push(S_DEFAULT);
+    return i + 2;
+  }
+
   // ---- INITIAL / DEFAULT ----------------------------------------------------------------
 
   lexDefault(i: number): number {
@@ -314,12 +322,7 @@ class Lexer {
         return this.simple(T.T_UNDEF, i, 1);
       }
       case 36: // $
-        if (text.charCodeAt(i + 1) === 123) {
-          this.match(i, i + 2);
-          this.emit(T.T_DOLLAR_CURLY, i, i + 2);
-          this.push(S_DEFAULT);
-          return i + 2;
-        }
+        if (text.charCodeAt(i + 1) === 123) return this.openAntiquote(i);
         return this.simple(T.T_UNDEF, i, 1);
       case 123: // {
         this.match(i, i + 1);
@@ -589,11 +592,8 @@ class Lexer {
       return i;
     }
     if (text.charCodeAt(i) === 36 && text.charCodeAt(i + 1) === 123) {
-      this.match(i, i + 2);
-      this.emit(T.T_DOLLAR_CURLY, i, i + 2);
       this.replace(S_INPATH);
-      this.push(S_DEFAULT);
-      return i + 2;
+      return this.openAntiquote(i);
     }
     // {PATH}|{PATH_SEG}|{PATH_CHAR}+
     let j = i;
@@ -630,10 +630,7 @@ class Lexer {
       return i + 1;
     }
     if (c === 36 && text.charCodeAt(i + 1) === 123) {
-      this.match(i, i + 2);
-      this.emit(T.T_DOLLAR_CURLY, i, i + 2);
-      this.push(S_DEFAULT);
-      return i + 2;
+      return this.openAntiquote(i);
     }
     // ([^$"\\]|\$[^{"\\]|\\{ANY}|\$\\{ANY})* with a final `$` allowed before `"`.
     let j = i;
@@ -710,10 +707,7 @@ class Lexer {
       return i + 2;
     }
     if (c === 36 && text.charCodeAt(i + 1) === 123) {
-      this.match(i, i + 2);
-      this.emit(T.T_DOLLAR_CURLY, i, i + 2);
-      this.push(S_DEFAULT);
-      return i + 2;
+      return this.openAntiquote(i);
     }
     // ([^$']|\$[^{']|'[^'$])+
     let j = i;

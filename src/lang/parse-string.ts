@@ -20,7 +20,7 @@ type Part = { readonly pos: number; readonly e: Expr };
  * parts, positioned at its first part.
  */
 export function parseStringParts(p: Parser): string | ExprConcatStrings {
-  let k = p.kind();
+  const k = p.kind();
   if (k === T.T_QUOTE) {
     p.advance();
     return '';
@@ -34,16 +34,22 @@ export function parseStringParts(p: Parser): string | ExprConcatStrings {
   // Interpolated: the lexer's STRING state yields only STR, `${` and `"` (or the end of file).
   const parts: Part[] = [];
   const pos = p.start();
+  interpolatedParts(p, T.T_QUOTE, parts);
+  return { type: 'ConcatStrings', pos, forceString: true, parts };
+}
+
+/** STR and `${…}` parts, appended to `parts`, up to the `end` token (consumed); anything else is a syntax error. */
+function interpolatedParts(p: Parser, end: number, parts: Part[]): void {
   for (;;) {
-    k = p.kind();
+    const k = p.kind();
     if (k === T.T_STR) {
       parts.push({ pos: p.start(), e: str(p.start(), p.value() as string) });
       p.advance();
     } else if (k === T.T_DOLLAR_CURLY) {
       parts.push(interpolation(p));
-    } else if (k === T.T_QUOTE) {
+    } else if (k === end) {
       p.advance();
-      return { type: 'ConcatStrings', pos, forceString: true, parts };
+      return;
     } else p.syntaxError();
   }
 }
@@ -186,18 +192,8 @@ export function parsePath(p: Parser): Expr {
   const parts: Part[] = [{ pos, e: first }];
   // The grammar wants a `${` first (`STR ${` or `${`): `/+//x` lexes as PATH STR PATH_END and is an error.
   if (p.kind() === T.T_STR && p.peek(1) !== T.T_DOLLAR_CURLY) p.syntaxError();
-  for (;;) {
-    const k = p.kind();
-    if (k === T.T_STR) {
-      parts.push({ pos: p.start(), e: str(p.start(), p.value() as string) });
-      p.advance();
-    } else if (k === T.T_DOLLAR_CURLY) {
-      parts.push(interpolation(p));
-    } else if (k === T.T_PATH_END) {
-      p.advance();
-      return { type: 'ConcatStrings', pos, forceString: false, parts };
-    } else p.syntaxError();
-  }
+  interpolatedParts(p, T.T_PATH_END, parts);
+  return { type: 'ConcatStrings', pos, forceString: false, parts };
 }
 
 function pathStart(p: Parser, kind: number, literal: string, pos: number): Expr {

@@ -5,7 +5,7 @@
  */
 
 import { spawn } from 'node:child_process';
-import type { Readable } from 'node:stream';
+import { type Duplex, pipeline, type Readable } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createZstdDecompress } from 'node:zlib';
 import { InvalidValueError } from '../errors.ts';
 
@@ -22,15 +22,25 @@ export function decompress(input: Readable, compression: string, whence: string)
     case 'none':
       return input;
     case 'zstd':
-      return input.pipe(createZstdDecompress());
+      return through(input, createZstdDecompress());
     case 'gzip':
-      return input.pipe(createGunzip());
+      return through(input, createGunzip());
     case 'br':
-      return input.pipe(createBrotliDecompress());
+      return through(input, createBrotliDecompress());
   }
   const ext = EXTERNAL[compression === '' ? 'bzip2' : compression];
   if (!ext) throw new InvalidValueError('E_COMPRESSION', `unsupported compression '${compression}' of '${whence}'`);
   return externalDecompress(input, ext[0], ext[1], whence);
+}
+
+/**
+ * `input` piped into the decompressor `z`, returning `z`. Unlike `.pipe`, a failing input (a
+ * connection reset mid-NAR) fails `z` with its error, so the reader sees it rather than
+ * waiting for an end that never comes (and the error is not left unhandled).
+ */
+function through(input: Readable, z: Duplex): Duplex {
+  pipeline(input, z, () => {});
+  return z;
 }
 
 async function* externalDecompress(input: Readable, program: string, args: string[], whence: string): AsyncIterable<Uint8Array> {

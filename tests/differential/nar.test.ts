@@ -12,7 +12,7 @@ import fc from 'fast-check';
 import { StoreDir } from '../../src/store/index.ts';
 import { dumpPath, hashFile, hashPath } from '../../src/store/local/index.ts';
 import { NIX_SKIP, NixSandbox } from '../support/nix.ts';
-import { build, dir, dirNode, file, fileNode, link, MAGIC, plain, readTree, type Tree, treeArb, writeTree } from '../support/nar.ts';
+import { build, collectBytes, dir, dirNode, file, fileNode, link, MAGIC, plain, readTree, type Tree, treeArb, writeTree } from '../support/nar.ts';
 import { runTix } from '../support/tix-cli.ts';
 
 const skip = NIX_SKIP;
@@ -69,11 +69,7 @@ after(() => {
 
 const names = (): string[] => [...Object.keys(corpus), 'latin1-name'];
 
-async function dumpBytes(path: string): Promise<Buffer> {
-  const parts: Uint8Array[] = [];
-  for await (const c of dumpPath(path)) parts.push(c);
-  return Buffer.concat(parts);
-}
+const dumpBytes = async (path: string): Promise<Buffer> => collectBytes(dumpPath(path));
 
 let counter = 0;
 

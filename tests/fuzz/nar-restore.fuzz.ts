@@ -23,6 +23,7 @@ import { join } from 'node:path';
 import { parseNarBytes } from '../../src/store/nar/reader.ts';
 import { nullSink } from '../../src/store/nar/sink.ts';
 import { dumpPath, restorePath } from '../../src/store/local/nar-fs.ts';
+import { collectBytes } from '../support/nar.ts';
 import { expectTixError, violation } from './support/contract.ts';
 import { splitChunks } from './support/chunks.ts';
 
@@ -31,11 +32,7 @@ const DIFFERENTIAL = process.env.TIX_FUZZ_NIX === '1';
 const STRICTER_LOG = join(process.cwd(), '.fuzz', 'nar-restore-stricter.txt');
 process.on('exit', () => rmSync(PARENT, { recursive: true, force: true }));
 
-async function dump(path: string): Promise<Buffer> {
-  const parts: Uint8Array[] = [];
-  for await (const c of dumpPath(path)) parts.push(Uint8Array.from(c));
-  return Buffer.concat(parts);
-}
+const dump = async (path: string): Promise<Buffer> => collectBytes(dumpPath(path));
 
 function readerAccepts(data: Uint8Array): boolean {
   try {

@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { directoryNode, type NarNode, type NarSink, regularNode, symlinkNode } from '../../src/store/index.ts';
+import { concatBytes } from '../../src/util/bytes.ts';
 
 // ---------------------------------------------------------------------------------------
 // An independent NAR encoder.
@@ -46,14 +47,14 @@ function pieceBytes(p: Piece): Uint8Array {
 
 /** Concatenate pieces into NAR bytes. */
 export function build(pieces: readonly Piece[]): Uint8Array {
-  const parts = pieces.map(pieceBytes);
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concatBytes(pieces.map(pieceBytes));
+}
+
+/** A byte stream (a NAR dump, a fetched NAR) in one buffer; chunks are copied, so a producer may reuse its buffers. */
+export async function collectBytes(chunks: AsyncIterable<Uint8Array>): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const c of chunks) parts.push(Buffer.from(c));
+  return Buffer.concat(parts);
 }
 
 /** Byte offset at which piece `index` starts. */

@@ -10,7 +10,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { storeLayout } from '../../src/store/local/index.ts';
-import { NodeProcess, repoRoot, waitFor } from './p2p-node.ts';
+import { repoRoot } from './child.ts';
+import { NodeProcess, waitFor } from './p2p-node.ts';
 import { runTixAsync } from './tix-cli.ts';
 
 /** B's stalled-download-timeout in the tests, in seconds (Nix's default is 300). */

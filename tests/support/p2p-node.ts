@@ -7,12 +7,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { ControlClient, type NodeStatus } from '../../src/substitute/index.ts';
+import { TIX_BIN } from './tix-cli.ts';
 
-export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const tixBin = join(repoRoot, 'bin', 'tix');
 
 /** Poll `check` every `everyMs` until it returns a value other than undefined, or fail after `timeoutMs`. */
 export async function waitFor<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000, everyMs = 100): Promise<T> {
@@ -62,7 +60,7 @@ export class NodeProcess {
   static async start(opts: NodeProcessOptions = {}): Promise<NodeProcess> {
     const stateDir = mkdtempSync(join(tmpdir(), 'tix-node-test-'));
     const args = ['node', 'start', '--state', stateDir, '--listen', opts.listen ?? '/ip4/127.0.0.1/tcp/0', ...(opts.mdns ? [] : ['--no-mdns']), ...(opts.args ?? [])];
-    const [cmd, ...pre] = [...(opts.prefix ?? []), ...(opts.entry ?? [tixBin])];
+    const [cmd, ...pre] = [...(opts.prefix ?? []), ...(opts.entry ?? [TIX_BIN])];
     const child = spawn(cmd!, [...pre, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...opts.env } });
     const node = new NodeProcess(stateDir, child);
     try {

@@ -23,6 +23,16 @@ export async function openTempStore(root = tempDir('tix-store-')): Promise<Local
   return await LocalStore.open(storeLayout(root), { fsync: false });
 }
 
+/** Run `body` on a new chroot store and close the store afterwards, whatever happens. */
+export async function withTempStore<T>(body: (store: LocalStore) => Promise<T>): Promise<T> {
+  const store = await openTempStore();
+  try {
+    return await body(store);
+  } finally {
+    await store.close();
+  }
+}
+
 /**
  * A source tree: regular, executable and empty files, a symlink, nested and empty
  * directories. `seed` changes the contents.

@@ -1,11 +1,10 @@
 /** Run the `tix` command as a user would (bin/tix on the pinned Node), for CLI and differential tests. */
 
 import { spawn, spawnSync } from 'node:child_process';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { repoRoot } from './child.ts';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const TIX_BIN = join(root, 'bin', 'tix');
+export const TIX_BIN = join(repoRoot, 'bin', 'tix');
 
 export interface TixResult {
   readonly status: number | null;
@@ -13,7 +12,10 @@ export interface TixResult {
   readonly stderr: string;
 }
 
-type TixOptions = { input?: Uint8Array; cwd?: string; env?: NodeJS.ProcessEnv };
+type TixOptions = { input?: Uint8Array | string; cwd?: string; env?: NodeJS.ProcessEnv; timeout?: number };
+
+/** Environment for a tix that reads no machine or user configuration and prints no debug stack traces. */
+export const NO_CONFIG_ENV: NodeJS.ProcessEnv = Object.freeze({ TIX_CONF: '/dev/null', XDG_CONFIG_HOME: '/nonexistent', TIX_DEBUG: '' });
 
 /**
  * Blocks this process until tix exits: use it only when this process has no store open.
@@ -21,8 +23,14 @@ type TixOptions = { input?: Uint8Array; cwd?: string; env?: NodeJS.ProcessEnv };
  */
 export function runTix(args: readonly string[], options: TixOptions = {}): TixResult {
   const env = options.env ? { ...process.env, ...options.env } : undefined;
-  const r = spawnSync(TIX_BIN, args, { input: options.input, cwd: options.cwd, maxBuffer: 1 << 30, ...(env ? { env } : {}) });
+  const r = spawnSync(TIX_BIN, args, { input: options.input, cwd: options.cwd, timeout: options.timeout, maxBuffer: 1 << 30, ...(env ? { env } : {}) });
   return { status: r.status, stdout: r.stdout, stderr: String(r.stderr) };
+}
+
+/** `runTix` with stdout decoded as UTF-8, for commands that print text. */
+export function runTixText(args: readonly string[], options: TixOptions = {}): { status: number | null; stdout: string; stderr: string } {
+  const r = runTix(args, options);
+  return { status: r.status, stdout: r.stdout.toString('utf8'), stderr: r.stderr };
 }
 
 /** `runTix` that keeps this process's event loop running, for tests that hold the store open. */

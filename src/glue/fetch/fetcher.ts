@@ -16,6 +16,7 @@ import { hashBytes } from '../../hash/digest.ts';
 import { Hash, parseHash } from '../../hash/hash.ts';
 import { HostError, type FetchResult } from '../../lang/host.ts';
 import { StoreDir } from '../../store/store-dir.ts';
+import { latin1, utf8 } from '../latin1.ts';
 import { hashPathSync, type PathFilter } from '../sync-nar.ts';
 import type { StoreWrites } from '../store-writes.ts';
 import { downloadToFile } from './download.ts';
@@ -27,12 +28,6 @@ export type FetchKind = 'url' | 'tarball' | 'git' | 'tree';
 type Attrs = ReadonlyMap<string, unknown>;
 type Out = Map<string, string | number | boolean>;
 
-function latin1(p: string): string {
-  return Buffer.from(p, 'utf8').toString('latin1');
-}
-function utf8(p: string): string {
-  return Buffer.from(p, 'latin1').toString('utf8');
-}
 
 function str(a: Attrs, k: string): string | undefined {
   const v = a.get(k);

@@ -15,6 +15,7 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { HostError } from '../../lang/host.ts';
+import { latin1 } from '../latin1.ts';
 import type { PathFilter } from '../sync-nar.ts';
 import { fileUrlPath, urlScheme } from './download.ts';
 import { run, runOk } from './run.ts';
@@ -37,10 +38,6 @@ export interface GitTree {
   readonly attrs: Map<string, string | number | boolean>;
 }
 
-/** A latin1 path for the evaluator from a filesystem path. */
-function latin1(p: string): string {
-  return Buffer.from(p, 'utf8').toString('latin1');
-}
 
 /** The local directory a git URL names, or an error for remote URLs. */
 export function localRepoPath(url: string): string {

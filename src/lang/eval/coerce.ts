@@ -6,6 +6,7 @@
  * numbers, null and lists coerce too.
  */
 
+import { canonPath } from '../canon-path.ts';
 import type { Pos } from '../source.ts';
 import { printErrorValue } from '../print/value-printer.ts';
 import { floatToString } from '../print/literal.ts';
@@ -164,18 +165,7 @@ export function coerceToPath(pos: Pos | undefined, v: Value, ctx: Set<string>, e
     if (p instanceof NixPath) return canonicalPath(p);
     const s = coerceToString(pos, p, ctx, errorCtx, false, false, true);
     if (s === '' || s[0] !== '/') throw new EvalError(`string '${s}' doesn't represent an absolute path`).addTrace(pos, errorCtx);
-    return canonPathString(s);
+    return canonPath(s);
   });
 }
 
-/** Collapse `//`, `.` and `..` in an absolute path (upstream `CanonPath`). */
-export function canonPathString(path: string): string {
-  if (!/\/\/|\/\.\.?(\/|$)|.\/$/.test(path)) return path;
-  const out: string[] = [];
-  for (const part of path.split('/')) {
-    if (part === '' || part === '.') continue;
-    if (part === '..') out.pop();
-    else out.push(part);
-  }
-  return '/' + out.join('/');
-}

@@ -10,7 +10,8 @@ import { printErrorValue } from '../print/value-printer.ts';
 import { update as updateAttrs } from '../value/attrs.ts';
 import * as int from '../value/int.ts';
 import { Attrs, Lambda, NixFloat, NixPath, NixStr, Thunk, mkStr, showType, type Value } from '../value/value.ts';
-import { canonPathString, coerceToString } from './coerce.ts';
+import { canonPath } from '../canon-path.ts';
+import { coerceToString } from './coerce.ts';
 import { AssertionError, EvalError, MissingArgumentError, NixTypeError } from './errors.ts';
 import { forceFloat, forceInt, forceList, tr, typeError } from './force.ts';
 import { lessThan as compareLess } from './equal.ts';
@@ -72,7 +73,7 @@ export class Concat {
         return new NixFloat(this.f);
       case T_PATH:
         if (this.ctx.size > 0) throw new EvalError('a string that refers to a store path cannot be appended to a path', this.pos);
-        return new NixPath(canonPathString(this.s));
+        return new NixPath(canonPath(this.s));
       default:
         return mkStr(this.s, this.ctx);
     }

@@ -5,7 +5,7 @@
  */
 
 import { connect, type Socket } from 'node:net';
-import { encodeFrame, errorFromWire, FrameDecoder, type WireError } from './db-wire.ts';
+import { encodeFrame, errorFromWire, onFrames, type WireError } from './db-wire.ts';
 import { StoreError } from './errors.ts';
 import type { StoreDbEvent } from './store-db.ts';
 
@@ -33,16 +33,8 @@ export class DbClient {
 
   private constructor(socket: Socket) {
     this.#socket = socket;
-    const decoder = new FrameDecoder();
-    socket.on('data', (chunk: Buffer) => {
-      let frames: unknown[];
-      try {
-        frames = decoder.push(chunk);
-      } catch {
-        socket.destroy();
-        return;
-      }
-      for (const f of frames as Record<string, unknown>[]) {
+    onFrames(socket, (frames) => {
+      for (const f of frames) {
         if (f.ev) {
           this.onEvent?.(f.ev as StoreDbEvent);
           continue;

@@ -9,7 +9,7 @@
 import { unlinkSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { DbOwner, OwnerSession } from './db-owner.ts';
-import { DB_METHODS, type DbMethod, encodeFrame, errorToWire, FrameDecoder } from './db-wire.ts';
+import { DB_METHODS, type DbMethod, encodeFrame, errorToWire, onFrames } from './db-wire.ts';
 import { StoreError } from './errors.ts';
 import { parseHolderId } from './process-identity.ts';
 import type { LockOptions } from './store-db.ts';
@@ -54,22 +54,14 @@ export class DbServer {
   #accept(socket: Socket): void {
     socket.unref();
     this.#sockets.add(socket);
-    const decoder = new FrameDecoder();
     let session: OwnerSession | undefined;
     let unsubscribe: (() => void) | undefined;
     const cancels = new Map<number, AbortController>();
     const send = (msg: unknown) => {
       if (!socket.destroyed) socket.write(encodeFrame(msg));
     };
-    socket.on('data', (chunk: Buffer) => {
-      let frames: unknown[];
-      try {
-        frames = decoder.push(chunk);
-      } catch {
-        socket.destroy();
-        return;
-      }
-      for (const f of frames as Record<string, unknown>[]) {
+    onFrames(socket, (frames) => {
+      for (const f of frames) {
         if (!session) {
           const holder = typeof f.holder === 'string' ? f.holder : '';
           if (f.hello !== 1 || !parseHolderId(holder) || this.#owner.closing) {

@@ -15,6 +15,7 @@
  * `undefined` `{"$u": 1}`; everything else is plain JSON.
  */
 
+import type { Socket } from 'node:net';
 import { Hash, parseHashPrefixed } from '../../hash/hash.ts';
 import { StorePath } from '../store-path.ts';
 import { StoreError } from './errors.ts';
@@ -76,6 +77,24 @@ export class FrameDecoder {
     }
     return out;
   }
+}
+
+/**
+ * Hand each batch of frames arriving on `socket` to `handle`, in order; a malformed or
+ * oversized frame ends the connection (the other side then sees it lost).
+ */
+export function onFrames(socket: Socket, handle: (frames: Record<string, unknown>[]) => void): void {
+  const decoder = new FrameDecoder();
+  socket.on('data', (chunk: Buffer) => {
+    let frames: unknown[];
+    try {
+      frames = decoder.push(chunk);
+    } catch {
+      socket.destroy();
+      return;
+    }
+    handle(frames as Record<string, unknown>[]);
+  });
 }
 
 export interface WireError {

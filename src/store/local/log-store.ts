@@ -3,13 +3,14 @@
  * `LocalFSStore::getBuildLogExact`): `<state>/log/drvs/<first 2 chars>/<rest of the drv
  * base name>`, plus `.zst` when compressed (`compress-build-log`, default true; Nix uses
  * bzip2, tix zstd from Node's zlib). The builder writes through `openLogWriter` while a
- * build runs; `tix log` reads with `readBuildLog`.
+ * build runs (`writeBuildLog` when the whole log is at hand); `tix log` reads with `readBuildLog`.
  */
 
-import { createWriteStream, mkdirSync, readFileSync, type WriteStream } from 'node:fs';
-import { createZstdCompress, zstdDecompressSync, type ZstdCompress } from 'node:zlib';
+import { createWriteStream, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
+import { createZstdCompress, zstdCompressSync, zstdDecompressSync, type ZstdCompress } from 'node:zlib';
 import type { StorePath } from '../store-path.ts';
 import type { StoreLayout } from './layout.ts';
+import { SysError } from './sys-error.ts';
 
 /** Path of the log of `drv`, without the compression suffix. */
 export function buildLogPath(layout: Pick<StoreLayout, 'logDir'>, drv: StorePath): string {
@@ -43,6 +44,26 @@ export function openLogWriter(layout: Pick<StoreLayout, 'logDir'>, drv: StorePat
         sink.end();
       }),
   };
+}
+
+/**
+ * Keep the whole, finished log of a build of `drv` (compressed), replacing an earlier one:
+ * written beside and renamed into place, so a reader never sees half a log.
+ */
+export function writeBuildLog(layout: Pick<StoreLayout, 'logDir'>, drv: StorePath, log: Uint8Array): void {
+  const base = buildLogPath(layout, drv);
+  mkdirSync(base.slice(0, base.lastIndexOf('/')), { recursive: true });
+  const tmp = `${base}.tmp-${process.pid}`;
+  try {
+    writeFileSync(tmp, zstdCompressSync(log));
+    renameSync(tmp, `${base}.zst`);
+  } catch (e) {
+    // A full disk (ENOSPC) or a read-only state dir: name the file, leave no half log.
+    rmSync(tmp, { force: true });
+    throw new SysError('writing build log', tmp, e as NodeJS.ErrnoException);
+  }
+  // An uncompressed log of an earlier build would otherwise be read after this one.
+  rmSync(base, { force: true });
 }
 
 /** The log of `drv`, or undefined when there is none. */

@@ -10,7 +10,7 @@
  */
 
 import { InvalidValueError } from '../../errors.ts';
-import { fromUtf8 } from '../../util/bytes.ts';
+import { concatBytes, fromUtf8 } from '../../util/bytes.ts';
 import type { NarDirectory, NarEntry, NarNode, NarRegular } from './source.ts';
 import { checkEntryName, checkSymlinkTarget, encodeStrings, type NarLimits, narLimits, padLen, putU64 } from './wire.ts';
 
@@ -358,19 +358,11 @@ export function writeNar(root: NarNode, options?: NarWriterOptions): AsyncIterab
 export function narBytes(root: NarNode, options?: NarWriterOptions): Uint8Array {
   const w = new NarWriter(root, { ...options, reuseBuffer: false });
   const parts: Uint8Array[] = [];
-  let total = 0;
   for (;;) {
     const c = w.next();
     if (c instanceof Promise) throw new InvalidValueError('E_NAR_ASYNC', 'narBytes() needs a tree with synchronous contents; use writeNar()');
     if (c === undefined) break;
     parts.push(c);
-    total += c.length;
   }
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }

@@ -97,14 +97,23 @@ export function toPublicKey(k: SecretKey): PublicKey {
 
 /**
  * A keyring from a whitespace-separated list of public keys (the `trusted-public-keys`
- * setting). When a name repeats, the first key wins, as in Nix's `getPublicKeys`.
+ * setting). When a name repeats, the first key wins, as in Nix's `getPublicKeys`. An
+ * invalid key throws, or with `onInvalid` is reported there and left out (a daemon or a
+ * build keeps going with the keys it can use).
  */
-export function parsePublicKeys(list: string | readonly string[], whence = 'trusted-public-keys'): Map<string, PublicKey> {
+export function parsePublicKeys(list: string | readonly string[], whence = 'trusted-public-keys', onInvalid?: (e: Error) => void): Map<string, PublicKey> {
   const items = typeof list === 'string' ? list.split(/\s+/) : list.flatMap((s) => s.split(/\s+/));
   const ring = new Map<string, PublicKey>();
   for (const item of items) {
     if (item === '') continue;
-    const k = parsePublicKey(item, whence);
+    let k: PublicKey;
+    try {
+      k = parsePublicKey(item, whence);
+    } catch (e) {
+      if (!onInvalid) throw e;
+      onInvalid(e as Error);
+      continue;
+    }
     if (!ring.has(k.name)) ring.set(k.name, k);
   }
   return ring;

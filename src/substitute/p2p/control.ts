@@ -12,9 +12,20 @@
  */
 
 import { connect, type Socket } from 'node:net';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 
 export const CONTROL_SOCKET_NAME = 'control.sock';
+
+/**
+ * The node's state directory when none is given: `$TIX_STATE_DIR`, else
+ * `$XDG_STATE_HOME/tix/node`, else `~/.local/state/tix/node`. Shared by `tix node`, `tix copy`
+ * and the build's P2P substituter, so they all find the same running node.
+ */
+export function defaultStateDir(env: Readonly<Record<string, string | undefined>>, home: string = homedir()): string {
+  if (env.TIX_STATE_DIR) return env.TIX_STATE_DIR;
+  return join(env.XDG_STATE_HOME || join(home, '.local', 'state'), 'tix', 'node');
+}
 
 export function controlSocketPath(stateDir: string): string {
   return join(stateDir, CONTROL_SOCKET_NAME);

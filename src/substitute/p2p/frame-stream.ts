@@ -123,15 +123,48 @@ export async function writeMessage(stream: PeerStream, m: Message, ctx: StreamCo
 
 /**
  * Abort `stream` with a timeout error when `signal` fires; returns the function that removes
- * the listener. Aborting the stream is what unblocks a pending read.
+ * the listener (a no-op without a signal). Aborting the stream is what unblocks a pending read.
  */
-export function abortOnSignal(stream: PeerStream, signal: AbortSignal, ctx: StreamContext): () => void {
+export function abortOnSignal(stream: PeerStream, signal: AbortSignal | undefined, ctx: StreamContext): () => void {
+  if (!signal) return () => {};
   const onAbort = (): void => {
     stream.abort(new PeerError('E_PEER_TIMEOUT', ctx.peerId, ctx.protocol, `no answer in time (${reasonText(signal.reason)})`, { cause: signal.reason }));
   };
   if (signal.aborted) onAbort();
   else signal.addEventListener('abort', onAbort, { once: true });
   return () => signal.removeEventListener('abort', onAbort);
+}
+
+/** Give up on `stream` because of `e`: the peer sees a reset rather than a clean close. */
+export function abortStream(stream: PeerStream, e: unknown): void {
+  stream.abort(e instanceof Error ? e : new Error(String(e)));
+}
+
+/**
+ * One request and its answer on a fresh `protocol` stream to `peer`: open it (`idleMs`
+ * bounds the opening, as in openStream), run `exchange`, close the stream. A failure aborts
+ * the stream and is rethrown; the caller's `signal` aborts the stream while it runs.
+ */
+export async function exchangeOnStream<T>(
+  dialer: PeerDialer,
+  peer: string,
+  protocol: string,
+  options: { signal?: AbortSignal; idleMs?: number },
+  exchange: (stream: PeerStream, ctx: StreamContext) => Promise<T>,
+): Promise<T> {
+  const ctx: StreamContext = { peerId: peer, protocol };
+  const stream = await openStream(dialer, peer, protocol, options.signal, options.idleMs ?? 0);
+  const unlisten = abortOnSignal(stream, options.signal, ctx);
+  try {
+    const r = await exchange(stream, ctx);
+    await stream.close().catch(() => {});
+    return r;
+  } catch (e) {
+    abortStream(stream, e);
+    throw e;
+  } finally {
+    unlisten();
+  }
 }
 
 function reasonText(reason: unknown): string {

@@ -5,7 +5,7 @@
  */
 
 import { PeerError } from './errors.ts';
-import { abortOnSignal, FrameReader, openStream, writeMessage, type StreamContext } from './frame-stream.ts';
+import { abortOnSignal, exchangeOnStream, FrameReader, openStream, writeMessage, type StreamContext } from './frame-stream.ts';
 import type { AbortOptions, PeerDialer } from './types.ts';
 import { FRAME_CAP, MAX_PATHS_PER_REQUEST, PROTOCOL_INVENTORY, type Message } from './wire.ts';
 
@@ -26,7 +26,7 @@ export async function* subscribeInventory(dialer: PeerDialer, peer: string, opti
     yield await reader.expect(['inventory-filter']);
     // After the first filter only the caller's signal ends the subscription.
     unlisten();
-    if (options.signal) unlisten = abortOnSignal(stream, options.signal, ctx);
+    unlisten = abortOnSignal(stream, options.signal, ctx);
     for (;;) {
       const m = await reader.next();
       if (m === undefined) return;
@@ -49,11 +49,8 @@ export async function queryHave(dialer: PeerDialer, peer: string, hashParts: rea
   const have = new Set<string>();
   for (let i = 0; i < hashParts.length; i += MAX_PATHS_PER_REQUEST) {
     const batch = hashParts.slice(i, i + MAX_PATHS_PER_REQUEST);
-    const ctx: StreamContext = { peerId: peer, protocol: PROTOCOL_INVENTORY };
-    const stream = await openStream(dialer, peer, PROTOCOL_INVENTORY, options.signal);
-    const unlisten = options.signal ? abortOnSignal(stream, options.signal, ctx) : () => {};
-    try {
-      const id = i / MAX_PATHS_PER_REQUEST;
+    const id = i / MAX_PATHS_PER_REQUEST;
+    await exchangeOnStream(dialer, peer, PROTOCOL_INVENTORY, options, async (stream, ctx) => {
       await writeMessage(stream, { type: 'have-request', id, hashParts: batch }, ctx);
       const reader = new FrameReader(stream, FRAME_CAP.inventory, ctx);
       const r = await reader.expect(['have-response']);
@@ -61,13 +58,7 @@ export async function queryHave(dialer: PeerDialer, peer: string, hashParts: rea
         throw new PeerError('E_PEER_MISMATCH', peer, PROTOCOL_INVENTORY, `have-response ${r.id} for ${r.have.length} paths answers request ${id} for ${batch.length}`);
       }
       r.have.forEach((h, k) => { if (h) have.add(batch[k]!); });
-      await stream.close().catch(() => {});
-    } catch (e) {
-      stream.abort(e instanceof Error ? e : new Error(String(e)));
-      throw e;
-    } finally {
-      unlisten();
-    }
+    });
   }
   return have;
 }

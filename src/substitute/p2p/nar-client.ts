@@ -17,7 +17,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createZstdDecompress } from 'node:zlib';
 import { PeerError } from './errors.ts';
-import { abortOnSignal, FrameReader, openStream, writeMessage, type StreamContext } from './frame-stream.ts';
+import { abortOnSignal, abortStream, FrameReader, openStream, writeMessage, type StreamContext } from './frame-stream.ts';
 import type { AbortOptions, NarStream, PeerDialer } from './types.ts';
 import { FRAME_CAP, PROTOCOL_NAR, type Compression, type Message } from './wire.ts';
 
@@ -44,7 +44,7 @@ export async function fetchNar(dialer: PeerDialer, peer: string, hashPart: strin
   const ctx: StreamContext = { peerId: peer, protocol: PROTOCOL_NAR };
   const idleMs = options.idleTimeoutMs ?? 0;
   const stream = await openStream(dialer, peer, PROTOCOL_NAR, options.signal, idleMs);
-  const unlisten = options.signal ? abortOnSignal(stream, options.signal, ctx) : () => {};
+  const unlisten = abortOnSignal(stream, options.signal, ctx);
   const fail = (code: 'E_PEER_LIMIT' | 'E_PEER_TRUNCATED' | 'E_PEER_MISMATCH', msg: string): PeerError => new PeerError(code, peer, PROTOCOL_NAR, msg);
   const reader = new FrameReader(stream, FRAME_CAP.nar, ctx, { idleMs });
   let header: Extract<Message, { type: 'nar-header' }>;
@@ -55,7 +55,7 @@ export async function fetchNar(dialer: PeerDialer, peer: string, hashPart: strin
     if (header.compression === 'zstd' && !options.acceptZstd) throw new PeerError('E_PEER_PROTOCOL', peer, PROTOCOL_NAR, 'sent zstd although it was not offered');
   } catch (e) {
     unlisten();
-    stream.abort(e instanceof Error ? e : new Error(String(e)));
+    abortStream(stream, e);
     throw e;
   }
   const narSize = header.narSize;
@@ -89,7 +89,7 @@ export async function fetchNar(dialer: PeerDialer, peer: string, hashPart: strin
       if (n !== narSize) throw fail('E_PEER_TRUNCATED', `NAR of ${hashPart} ended after ${n} of ${narSize} bytes`);
       await stream.close().catch(() => {});
     } catch (e) {
-      stream.abort(e instanceof Error ? e : new Error(String(e)));
+      abortStream(stream, e);
       throw e;
     } finally {
       unlisten();

@@ -6,7 +6,7 @@
  */
 
 import { PeerError } from './errors.ts';
-import { abortOnSignal, FrameReader, openStream, writeMessage, type StreamContext } from './frame-stream.ts';
+import { exchangeOnStream, FrameReader, writeMessage } from './frame-stream.ts';
 import type { AbortOptions, PeerDialer } from './types.ts';
 import { FRAME_CAP, MAX_PATHS_PER_REQUEST, PROTOCOL_NARINFO } from './wire.ts';
 
@@ -25,13 +25,10 @@ export async function queryNarinfos(dialer: PeerDialer, peer: string, hashParts:
 }
 
 async function queryBatch(dialer: PeerDialer, peer: string, batch: string[], out: Map<string, string>, options: QueryNarinfosOptions): Promise<void> {
-  const ctx: StreamContext = { peerId: peer, protocol: PROTOCOL_NARINFO };
   const idleMs = options.idleTimeoutMs ?? 0;
-  const stream = await openStream(dialer, peer, PROTOCOL_NARINFO, options.signal, idleMs);
-  const unlisten = options.signal ? abortOnSignal(stream, options.signal, ctx) : () => {};
   const wanted = new Set(batch);
   const mismatch = (msg: string): PeerError => new PeerError('E_PEER_MISMATCH', peer, PROTOCOL_NARINFO, msg);
-  try {
+  await exchangeOnStream(dialer, peer, PROTOCOL_NARINFO, { signal: options.signal, idleMs }, async (stream, ctx) => {
     await writeMessage(stream, { type: 'narinfo-request', hashParts: batch }, ctx);
     const reader = new FrameReader(stream, FRAME_CAP.narinfo, ctx, { idleMs });
     let count = 0;
@@ -39,7 +36,7 @@ async function queryBatch(dialer: PeerDialer, peer: string, batch: string[], out
       const m = await reader.expect(['narinfo', 'end']);
       if (m.type === 'end') {
         if (m.count !== count) throw mismatch(`end frame counts ${m.count} narinfos, ${count} were sent`);
-        break;
+        return;
       }
       const hashPart = narinfoHashPart(m.text);
       if (hashPart === undefined) throw mismatch(`narinfo frame ${count + 1} has no valid StorePath line`);
@@ -48,13 +45,7 @@ async function queryBatch(dialer: PeerDialer, peer: string, batch: string[], out
       out.set(hashPart, m.text);
       count++;
     }
-    await stream.close().catch(() => {});
-  } catch (e) {
-    stream.abort(e instanceof Error ? e : new Error(String(e)));
-    throw e;
-  } finally {
-    unlisten();
-  }
+  });
 }
 
 /**

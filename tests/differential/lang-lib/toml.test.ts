@@ -8,23 +8,10 @@
 
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { isFloat, type PlainValue } from '../../../src/lang/lib/data.ts';
-import { formatFloatFixed } from '../../../src/lang/lib/float-format.ts';
 import { fromTOML } from '../../../src/lang/lib/toml.ts';
 import { NIX_SKIP } from '../../support/nix.ts';
-import { nixEvalBatch, nixEvalError, nixStr } from './nix-batch.ts';
+import { describeValue, NIX_DESCRIBE, nixEvalBatch, nixEvalError, nixStr } from './nix-batch.ts';
 import { TOML_INVALID, TOML_VALID } from './toml-cases.ts';
-
-/** A value as Nix shows it in JSON, with floats as ["float", toString] so 1 ≠ 1.0. */
-const NIX_DESCRIBE = `let d = v: if builtins.isFloat v then [ "float" (toString v) ] else if builtins.isList v then map d v
-  else if builtins.isAttrs v then builtins.mapAttrs (n: d) v else v; in d`;
-
-function describeValue(v: PlainValue): unknown {
-  if (isFloat(v)) return ['float', formatFloatFixed(v.float)];
-  if (Array.isArray(v)) return v.map(describeValue);
-  if (v instanceof Map) return Object.fromEntries([...v].map(([k, x]) => [k, describeValue(x)]));
-  return typeof v === 'bigint' ? Number(v) : v;
-}
 
 /** The document as a byte string (the cases are written as Unicode). */
 const bytes = (s: string): string => Buffer.from(s, 'utf8').toString('latin1');

@@ -7,13 +7,12 @@
 
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { isFloat, type PlainValue } from '../../../src/lang/lib/data.ts';
 import { formatFloatFixed, formatFloatNix } from '../../../src/lang/lib/float-format.ts';
 import { fromJSON } from '../../../src/lang/lib/json.ts';
 import { compareVersions, parseDrvName, splitVersion } from '../../../src/lang/lib/versions.ts';
 import { NIX_SKIP } from '../../support/nix.ts';
 import { lcg } from './regex-cases.ts';
-import { nixEvalBatch, nixEvalError, nixStr } from './nix-batch.ts';
+import { describeValue, NIX_DESCRIBE, nixEvalBatch, nixEvalError, nixStr } from './nix-batch.ts';
 
 function randomVersions(seed: number, n: number): string[] {
   const rnd = lcg(seed);
@@ -39,17 +38,6 @@ describe('version functions against Nix 2.8', { skip: NIX_SKIP }, () => {
     assert.deepEqual(got, want);
   });
 });
-
-/** A value as Nix 2.8's JSON output shows it, with floats as [typeOf, %g, %f]. */
-const NIX_DESCRIBE = `let d = v: if builtins.isFloat v then [ "float" (toString v) ] else if builtins.isList v then map d v
-  else if builtins.isAttrs v then builtins.mapAttrs (n: d) v else v; in d`;
-
-function describeValue(v: PlainValue): unknown {
-  if (isFloat(v)) return ['float', formatFloatFixed(v.float)];
-  if (Array.isArray(v)) return v.map(describeValue);
-  if (v instanceof Map) return Object.fromEntries([...v].map(([k, x]) => [k, describeValue(x)]));
-  return typeof v === 'bigint' ? Number(v) : v;
-}
 
 const JSON_DOCS = [
   '[1, -0, 1.0, 1e2, -0.0, 0.1, 1.5e-320, 9223372036854775807, -9223372036854775808, 18446744073709551616]',

@@ -13,17 +13,16 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { killAll, spawnChild, type Child } from '../../support/child.ts';
+import { killAll } from '../../support/child.ts';
 import { makeRepo, makeTarballs, makeTree } from '../../support/fetch-fixtures.ts';
+import { type FileServer, startFileServer } from '../../support/file-server.ts';
 import { NIX_SKIP, NixSandbox } from '../../support/nix.ts';
 import { runTix } from '../../support/tix-cli.ts';
-
-const SERVER = join(import.meta.dirname, '..', '..', 'support', 'http-file-server-child.ts');
 
 describe('fetchers against nix-instantiate', { skip: NIX_SKIP }, () => {
   let dir: string;
   let nix: NixSandbox;
-  let server: Child;
+  let server: FileServer | undefined;
   let http: string;
   let revs: { first: string; second: string; feature: string };
 
@@ -34,12 +33,11 @@ describe('fetchers against nix-instantiate', { skip: NIX_SKIP }, () => {
     writeFileSync(join(dir, 'hello.txt'), 'hello, world\n');
     revs = makeRepo(join(dir, 'repo'));
     nix = new NixSandbox();
-    server = spawnChild(SERVER, [dir]);
-    const { port } = await server.next((l) => 'port' in l, 10_000);
-    http = `http://127.0.0.1:${port as number}`;
+    server = await startFileServer(dir);
+    http = server.url;
   });
   after(() => {
-    server?.closeStdin();
+    server?.stop();
     killAll();
     nix?.dispose();
     if (dir) rmSync(dir, { recursive: true, force: true });

@@ -17,12 +17,12 @@ import { openLocalBuildStore } from '../../../src/build/index.ts';
 import { StorePath } from '../../../src/store/index.ts';
 import { storeLayout } from '../../../src/store/local/index.ts';
 import { BUILD_SKIP } from '../../support/build.ts';
-import { killAll, spawnChild, type Child } from '../../support/child.ts';
+import { killAll } from '../../support/child.ts';
+import { type FileServer, startFileServer } from '../../support/file-server.ts';
 import { NIX_SKIP, NixSandbox } from '../../support/nix.ts';
 import { runTix } from '../../support/tix-cli.ts';
 
 const SKIP = NIX_SKIP || BUILD_SKIP;
-const SERVER = join(import.meta.dirname, '..', '..', 'support', 'http-file-server-child.ts');
 const COMPRESSIONS = ['xz', 'zstd', 'bzip2', 'none'] as const;
 
 const EXPR = `
@@ -35,7 +35,7 @@ in mk "http-top" "mkdir $out; echo \${dep} > $out/uses; echo top > $out/data; ln
 describe('http:// binary caches written by nix copy', { skip: SKIP }, () => {
   let nix: NixSandbox;
   let work: string;
-  let server: Child;
+  let server: FileServer | undefined;
   let http: string;
   let pk: string;
   /** The closure, references first: [dep, top]. */
@@ -54,13 +54,12 @@ describe('http:// binary caches written by nix copy', { skip: SKIP }, () => {
     pk = readFileSync(join(work, 'pk'), 'utf8').trim();
     nix.ok('nix', ['store', 'sign', '--key-file', join(work, 'sk'), ...closure]);
     for (const c of COMPRESSIONS) nix.ok('nix', ['copy', '--to', `file://${work}/${c}?compression=${c}`, top]);
-    server = spawnChild(SERVER, [work]);
-    const { port } = await server.next((l) => 'port' in l, 10_000);
-    http = `http://127.0.0.1:${port as number}`;
+    server = await startFileServer(work);
+    http = server.url;
   });
 
   after(() => {
-    server?.closeStdin();
+    server?.stop();
     killAll();
     nix?.dispose();
     if (work) rmSync(work, { recursive: true, force: true });

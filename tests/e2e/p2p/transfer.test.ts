@@ -15,16 +15,14 @@ import { createTixHost, type TixHost } from '../../../node/host.ts';
 import {
   encodeFrame, fetchNar, FrameReader, FRAME_CAP, PROTOCOL_NAR, queryNarinfos, type PeerError,
 } from '../../../src/substitute/index.ts';
+import { repoRoot } from '../../support/child.ts';
 import { LIES } from '../../support/lies.ts';
 import { makeNixCache, type NixCache } from '../../support/nix-cache.ts';
+import { collectBytes } from '../../support/nar.ts';
 import { NIX_SKIP } from '../../support/nix.ts';
-import { NodeProcess, repoRoot, waitFor } from '../../support/p2p-node.ts';
+import { NodeProcess, waitFor } from '../../support/p2p-node.ts';
 
-async function readAll(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  for await (const c of chunks) parts.push(c);
-  return new Uint8Array(Buffer.concat(parts));
-}
+const readAll = async (chunks: AsyncIterable<Uint8Array>): Promise<Uint8Array> => new Uint8Array(await collectBytes(chunks));
 
 /** Assert that `p` rejects with a PeerError of `code` naming `peer`. */
 async function rejectsFrom(p: Promise<unknown>, code: string, peer: string): Promise<PeerError> {

@@ -1,20 +1,15 @@
 /** The format commands as a user runs them: `tix derivation show`, `tix key ...`, `tix narinfo verify`. */
 
 import { strict as assert } from 'node:assert';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { drvFixture, DRV_VECTORS } from '../../support/drv-fixtures.ts';
 import { exampleNarinfo, NARINFO_VECTORS, testPublicKey, testSecretKey } from '../../support/narinfo-fixtures.ts';
+import { runTixText } from '../../support/tix-cli.ts';
 
-const tixBin = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bin', 'tix');
-const tix = (args: string[], input?: string) => {
-  const r = spawnSync(tixBin, args, { input, encoding: 'utf8' });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-};
+const tix = (args: string[], input?: string) => runTixText(args, { input });
 const tmp = mkdtempSync(join(tmpdir(), 'tix-cli-formats-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 

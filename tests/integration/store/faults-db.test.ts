@@ -5,26 +5,16 @@
  */
 
 import { strict as assert } from 'node:assert';
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { storeLayout } from '../../../src/store/local/index.ts';
-import { repoRoot } from '../../support/child.ts';
 import { disposeAll, tempDir } from '../../support/temp-store.ts';
+import { NO_CONFIG_ENV, runTixText } from '../../support/tix-cli.ts';
 
 after(disposeAll);
 
-function tix(args: string[]) {
-  const conf = join(tempDir(), 'tix.conf');
-  writeFileSync(conf, '');
-  const r = spawnSync(join(repoRoot, 'node_modules/.bin/node'), ['--no-warnings', join(repoRoot, 'cli/main.ts'), ...args], {
-    env: { ...process.env, TIX_CONF: conf, XDG_CONFIG_HOME: '/nonexistent', TIX_DEBUG: '' },
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const tix = (args: string[]) => runTixText(args, { env: NO_CONFIG_ENV, timeout: 60_000 });
 
 function tree(name: string): string {
   const d = join(tempDir('tix-src-'), name);

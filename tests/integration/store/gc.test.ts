@@ -10,7 +10,7 @@ import { after, describe, it } from 'node:test';
 import type { LocalStore } from '../../../src/store/local/index.ts';
 import type { StorePath } from '../../../src/store/index.ts';
 import { fakePath } from '../../support/fake-paths.ts';
-import { disposeAll, openTempStore, tempDir } from '../../support/temp-store.ts';
+import { disposeAll, openTempStore, tempDir, withTempStore } from '../../support/temp-store.ts';
 
 after(disposeAll);
 
@@ -93,82 +93,58 @@ describe('collectGarbage()', () => {
     }
   });
 
-  it('prints direct and indirect roots', async () => {
-    const store = await openTempStore();
-    try {
+  it('prints direct and indirect roots', () =>
+    withTempStore(async (store) => {
       const g = await graph(store);
       const roots = (await run(store, { action: 'print-roots' })) as { link: string; path: StorePath }[];
       assert.deepEqual(roots.map((r) => [r.link, r.path.name]).sort(), [[g.result, 'e'], [join(store.layout.gcRootsDir, 'r1'), 'c']].sort());
-    } finally {
-      await store.close();
-    }
-  });
+    }));
 
-  it('lets derivers go with keep-derivations = false, and a closed handle release its temp roots', async () => {
-    const store = await openTempStore();
-    try {
+  it('lets derivers go with keep-derivations = false, and a closed handle release its temp roots', () =>
+    withTempStore(async (store) => {
       const g = await graph(store);
       const other = await openTempStore(store.layout.root);
       await other.db.addTempRoots([g.g]);
       await other.close();
       const dead = await run(store, { action: 'print-dead', keepDerivations: false });
       assert.deepEqual(names(dead.map((e) => (e as { path: StorePath }).path)), ['c.drv', 'g', 'h', 'i', 'j']);
-    } finally {
-      await store.close();
-    }
-  });
+    }));
 
-  it('keeps the outputs of a live derivation with keep-outputs = true', async () => {
-    const store = await openTempStore();
-    try {
+  it('keeps the outputs of a live derivation with keep-outputs = true', () =>
+    withTempStore(async (store) => {
       const drv = await mk(store, 'k.drv');
       const out = await mk(store, 'k', [], undefined, [{ drv, output: 'out' }]);
       symlinkSync(store.printPath(drv), join(store.layout.gcRootsDir, 'drv-root'));
       await store.db.removeTempRoots([drv, out]);
       assert.deepEqual(names((await run(store, { action: 'print-dead' })).map((e) => (e as { path: StorePath }).path)), ['k']);
       assert.deepEqual(await run(store, { action: 'print-dead', keepOutputs: true }), []);
-    } finally {
-      await store.close();
-    }
-  });
+    }));
 
-  it('removes a stale indirect root and then collects its path', async () => {
-    const store = await openTempStore();
-    try {
+  it('removes a stale indirect root and then collects its path', () =>
+    withTempStore(async (store) => {
       const g = await graph(store);
       unlinkSync(g.result);
       const events = await run(store);
       assert.ok(events.some((e) => e.type === 'deleted' && (e.path as StorePath).name === 'e'));
       assert.equal(store.findRoots().roots.length, 1);
-    } finally {
-      await store.close();
-    }
-  });
+    }));
 
-  it('stops once --max-freed bytes are freed', async () => {
-    const store = await openTempStore();
-    try {
+  it('stops once --max-freed bytes are freed', () =>
+    withTempStore(async (store) => {
       await graph(store);
       const events = await run(store, { maxFreed: 1 });
       assert.equal(events.filter((e) => e.type === 'deleted').length, 1);
-    } finally {
-      await store.close();
-    }
-  });
+    }));
 
-  it('deletes entries of the store dir that are not valid paths', async () => {
-    const store = await openTempStore();
-    try {
+  it('deletes entries of the store dir that are not valid paths', () =>
+    withTempStore(async (store) => {
       const stray = fakePath('stray', 'stray');
       mkdirSync(store.realPath(stray));
       writeFileSync(join(store.realPath(stray), 'x'), 'x');
       const events = await run(store);
       assert.ok(events.some((e) => e.type === 'deleted' && (e.path as StorePath).name === 'stray'));
       assert.equal(existsSync(store.realPath(stray)), false);
-    } finally {
-      await store.close();
-    }
-  });
+    }));
 
   it('tells other processes about every deletion', async () => {
     const store = await openTempStore();
@@ -196,17 +172,13 @@ describe('collectGarbage()', () => {
 });
 
 describe('deletePaths()', () => {
-  it('refuses a live path and deletes a dead one', async () => {
-    const store = await openTempStore();
-    try {
+  it('refuses a live path and deletes a dead one', () =>
+    withTempStore(async (store) => {
       const g = await graph(store);
       await assert.rejects(store.deletePaths([g.c]), { code: 'E_PATH_ALIVE', message: /since it is still alive/ });
       await assert.rejects(store.deletePaths([g.h]), { code: 'E_PATH_ALIVE', message: /still referenced by/ });
       const { deleted } = await store.deletePaths([g.h, g.i]);
       assert.deepEqual(names(deleted), ['h', 'i']);
       assert.equal(existsSync(store.realPath(g.h)), false);
-    } finally {
-      await store.close();
-    }
-  });
+    }));
 });

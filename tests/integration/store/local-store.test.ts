@@ -13,20 +13,14 @@ import { directoryNode, narBytes, regularNode, symlinkNode } from '../../../src/
 import { dumpPath } from '../../../src/store/local/index.ts';
 import { cleanTempArea } from '../../../src/store/local/temp-area.ts';
 import { fakeInfo, fakePath } from '../../support/fake-paths.ts';
-import { disposeAll, makeSourceTree, openTempStore, tempDir } from '../../support/temp-store.ts';
+import { collectBytes } from '../../support/nar.ts';
+import { disposeAll, makeSourceTree, tempDir, withTempStore } from '../../support/temp-store.ts';
 
 after(disposeAll);
 
-async function collect(chunks: AsyncIterable<Uint8Array>): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const c of chunks) parts.push(Buffer.from(c));
-  return Buffer.concat(parts);
-}
-
 describe('LocalStore.addToStore()', () => {
-  it('adds a tree read-only with mtime 1, keeping executables and symlinks', async () => {
-    const store = await openTempStore();
-    try {
+  it('adds a tree read-only with mtime 1, keeping executables and symlinks', () =>
+    withTempStore(async (store) => {
       const src = makeSourceTree('a');
       const info = await store.addToStore(src);
       const real = store.realPath(info.path);
@@ -37,29 +31,21 @@ describe('LocalStore.addToStore()', () => {
       for (const p of [real, join(real, 'README'), join(real, 'share/link'), join(real, 'share/empty')]) assert.equal(lstatSync(p).mtimeMs, 1000, p);
       assert.equal(info.ca?.method, 'nar');
       assert.ok(info.ca?.hash.equals(info.narHash));
-      assert.equal(info.narSize, (await collect(dumpPath(src))).length);
-      assert.ok(info.narHash.equals(hashBytes('sha256', await collect(dumpPath(src)))));
+      assert.equal(info.narSize, (await collectBytes(dumpPath(src))).length);
+      assert.ok(info.narHash.equals(hashBytes('sha256', await collectBytes(dumpPath(src)))));
       assert.deepEqual(readdirSync(store.layout.tempDir), []);
-    } finally {
-      await store.close();
-    }
-  });
+    }));
 
-  it('returns the existing path when the same content is added again', async () => {
-    const store = await openTempStore();
-    try {
+  it('returns the existing path when the same content is added again', () =>
+    withTempStore(async (store) => {
       const a = await store.addToStore(makeSourceTree('same'));
       const b = await store.addToStore(makeSourceTree('same'));
       assert.equal(a.path.baseName, b.path.baseName);
       assert.equal(b.registrationTime, a.registrationTime);
-    } finally {
-      await store.close();
-    }
-  });
+    }));
 
-  it('names the path with --name and hashes flat files by their contents', async () => {
-    const store = await openTempStore();
-    try {
+  it('names the path with --name and hashes flat files by their contents', () =>
+    withTempStore(async (store) => {
       const file = join(tempDir(), 'f.txt');
       writeFileSync(file, 'flat contents');
       const info = await store.addToStore(file, { method: 'flat', name: 'renamed' });
@@ -67,10 +53,7 @@ describe('LocalStore.addToStore()', () => {
       assert.equal(info.ca?.method, 'flat');
       assert.ok(info.ca?.hash.equals(hashBytes('sha256', 'flat contents')));
       assert.equal(readFileSync(store.realPath(info.path), 'utf8'), 'flat contents');
-    } finally {
-      await store.close();
-    }
-  });
+    }));
 
   const bad: { name: string; make: (dir: string) => string; opts?: object; code: string }[] = [
     { name: 'refuses a FIFO inside a tree', make: (d) => (execFileSync('mkfifo', [join(d, 'fifo')]), d), code: 'E_NAR_UNSUPPORTED_TYPE' },
@@ -79,34 +62,26 @@ describe('LocalStore.addToStore()', () => {
     { name: 'refuses an invalid name', make: (d) => d, opts: { name: 'bad name' }, code: 'E_BAD_NAME' },
   ];
   for (const c of bad) {
-    it(`${c.name}, leaving nothing behind`, async () => {
-      const store = await openTempStore();
-      try {
+    it(`${c.name}, leaving nothing behind`, () =>
+      withTempStore(async (store) => {
         const d = tempDir();
         await assert.rejects(store.addToStore(c.make(d), c.opts), { code: c.code });
         assert.deepEqual(readdirSync(store.layout.tempDir), []);
         assert.deepEqual(readdirSync(store.layout.realStoreDir), ['.tix-tmp']);
-      } finally {
-        await store.close();
-      }
-    });
+      }));
   }
 });
 
 describe('LocalStore.addTextToStore()', () => {
-  it('makes the text path Nix makes and records the outputs of a .drv', async () => {
-    const store = await openTempStore();
-    try {
+  it('makes the text path Nix makes and records the outputs of a .drv', () =>
+    withTempStore(async (store) => {
       const out = fakePath('out', 'hello');
       const text = `Derive([("out","/nix/store/${out.baseName}","","")],[],[],"x86_64-linux","/bin/sh",[],[("out","/nix/store/${out.baseName}")])`;
       const info = await store.addTextToStore('hello.drv', text);
       assert.equal(info.path.baseName, store.storeDir.makeTextPath('hello.drv', hashBytes('sha256', text)).baseName);
       assert.equal((await store.db.queryDerivationOutputs(info.path)).get('out')?.baseName, out.baseName);
       assert.equal(readFileSync(store.realPath(info.path), 'utf8'), text);
-    } finally {
-      await store.close();
-    }
-  });
+    }));
 });
 
 describe('LocalStore.importNar()', () => {
@@ -115,19 +90,15 @@ describe('LocalStore.importNar()', () => {
   const narHash = hashBytes('sha256', nar);
   const target = fakePath('imported', 'imported');
 
-  it('restores, verifies and registers a NAR', async () => {
-    const store = await openTempStore();
-    try {
+  it('restores, verifies and registers a NAR', () =>
+    withTempStore(async (store) => {
       const dep = (await store.addTextToStore('dep', 'dep')).path;
       const { info, alreadyValid } = await store.importNar(target, [nar], { narHash, narSize: nar.length, references: [dep], sigs: ['k:s'] });
       assert.equal(alreadyValid, false);
       assert.deepEqual(info.references.map((r) => r.baseName), [dep.baseName]);
-      assert.deepEqual((await collect(await store.narFromPath(target))).equals(Buffer.from(nar)), true);
+      assert.deepEqual((await collectBytes(await store.narFromPath(target))).equals(Buffer.from(nar)), true);
       assert.equal((await store.importNar(target, [nar], { narHash })).alreadyValid, true);
-    } finally {
-      await store.close();
-    }
-  });
+    }));
 
   const failures: { name: string; opts: object; chunks?: Uint8Array[]; code: string; message?: RegExp }[] = [
     { name: 'a wrong NAR hash', opts: { narHash: hashBytes('sha256', 'other') }, code: 'E_NAR_HASH_MISMATCH', message: /hash mismatch importing path '.*';\n  specified: sha256:.*\n  got:       sha256:/ },
@@ -137,9 +108,8 @@ describe('LocalStore.importNar()', () => {
     { name: 'a reference that is not valid', opts: { references: [fakePath('nope')] }, code: 'E_REFERENCE_INVALID' },
   ];
   for (const f of failures) {
-    it(`rejects ${f.name} and leaves nothing`, async () => {
-      const store = await openTempStore();
-      try {
+    it(`rejects ${f.name} and leaves nothing`, () =>
+      withTempStore(async (store) => {
         await assert.rejects(store.importNar(target, f.chunks ?? [nar], f.opts), (e: { code?: string; message: string }) => {
           if (f.code !== 'E_NAR_TRUNCATED') assert.equal(e.code, f.code);
           if (f.message) assert.match(e.message, f.message);
@@ -148,15 +118,11 @@ describe('LocalStore.importNar()', () => {
         assert.equal(await store.db.isValidPath(target), false);
         assert.equal(existsSync(store.realPath(target)), false);
         assert.deepEqual(readdirSync(store.layout.tempDir), []);
-      } finally {
-        await store.close();
-      }
-    });
+      }));
   }
 
-  it('stops reading when the signal aborts', async () => {
-    const store = await openTempStore();
-    try {
+  it('stops reading when the signal aborts', () =>
+    withTempStore(async (store) => {
       const ac = new AbortController();
       async function* slow() {
         yield nar.subarray(0, 64);
@@ -165,16 +131,12 @@ describe('LocalStore.importNar()', () => {
       }
       await assert.rejects(store.importNar(target, slow(), { signal: ac.signal }), /peer too slow/);
       assert.deepEqual(readdirSync(store.layout.tempDir), []);
-    } finally {
-      await store.close();
-    }
-  });
+    }));
 });
 
 describe('LocalStore.commitPath()', () => {
-  it('canonicalises, scans for references, breaks hard links and registers a build output', async () => {
-    const store = await openTempStore();
-    try {
+  it('canonicalises, scans for references, breaks hard links and registers a build output', () =>
+    withTempStore(async (store) => {
       const dep = (await store.addTextToStore('dep', 'dep')).path;
       const unused = (await store.addTextToStore('unused', 'unused')).path;
       const out = fakePath('built', 'built');
@@ -190,16 +152,12 @@ describe('LocalStore.commitPath()', () => {
       assert.equal(info.ultimate, true);
       assert.equal(lstatSync(join(store.realPath(out), 'hard')).nlink, 1);
       assert.equal(lstatSync(linked).mode, modeBefore, 'canonicalising the output changed a file outside it');
-    } finally {
-      await store.close();
-    }
-  });
+    }));
 });
 
 describe('cleanTempArea()', () => {
-  it("removes a dead process's temporary tree and its renamed but unregistered path", async () => {
-    const store = await openTempStore();
-    try {
+  it("removes a dead process's temporary tree and its renamed but unregistered path", () =>
+    withTempStore(async (store) => {
       const dead = 999_999_999; // no such PID
       const stray = fakePath('stray', 'stray');
       mkdirSync(join(store.layout.tempDir, `T-${dead}.1-1`));
@@ -211,29 +169,21 @@ describe('cleanTempArea()', () => {
       assert.equal(await cleanTempArea(store.temp, store.layout.realStoreDir, store.db), 2);
       assert.equal(existsSync(store.realPath(stray)), false);
       assert.deepEqual(readdirSync(store.layout.tempDir), [live.slice(live.lastIndexOf('/') + 1)]);
-    } finally {
-      await store.close();
-    }
-  });
+    }));
 
-  it('keeps a final path that was registered after all', async () => {
-    const store = await openTempStore();
-    try {
+  it('keeps a final path that was registered after all', () =>
+    withTempStore(async (store) => {
       const info = await store.addTextToStore('kept', 'kept');
       closeSync(openSync(join(store.layout.tempDir, `M-999999999.1-3-${info.path.baseName}`), 'w'));
       await cleanTempArea(store.temp, store.layout.realStoreDir, store.db);
       assert.equal(existsSync(store.realPath(info.path)), true);
-    } finally {
-      await store.close();
-    }
-  });
+    }));
 });
 
 describe('build logs', () => {
   for (const compress of [true, false]) {
-    it(`round-trips a ${compress ? 'compressed' : 'plain'} log, found from the output too`, async () => {
-      const store = await openTempStore();
-      try {
+    it(`round-trips a ${compress ? 'compressed' : 'plain'} log, found from the output too`, () =>
+      withTempStore(async (store) => {
         const drv = fakePath('logdrv', 'x.drv');
         const w = store.openLogWriter(drv, { compress });
         w.write('line 1\n');
@@ -245,10 +195,7 @@ describe('build logs', () => {
         const built = fakePath('out2', 'x');
         await store.db.registerValidPaths([fakeInfo(built, [], { deriver: drv })]);
         assert.equal((await store.readBuildLog(built))?.toString(), 'line 1\nline 2\n');
-      } finally {
-        await store.close();
-      }
-    });
+      }));
   }
 });
 

@@ -6,27 +6,20 @@
  */
 
 import { strict as assert } from 'node:assert';
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { makeWritable } from '../../../src/store/local/canonicalise.ts';
 import { storeLayout } from '../../../src/store/local/index.ts';
 import { BUILD_SKIP } from '../../support/build.ts';
-import { repoRoot } from '../../support/child.ts';
 import { disposeAll, tempDir } from '../../support/temp-store.ts';
+import { NO_CONFIG_ENV, runTix } from '../../support/tix-cli.ts';
 
 after(disposeAll);
 
-function tix(args: string[], input?: Buffer) {
-  const conf = join(tempDir(), 'tix.conf');
-  writeFileSync(conf, '');
-  const r = spawnSync(join(repoRoot, 'node_modules/.bin/node'), ['--no-warnings', join(repoRoot, 'cli/main.ts'), ...args], {
-    env: { ...process.env, TIX_CONF: conf, XDG_CONFIG_HOME: '/nonexistent' },
-    input,
-    timeout: 60_000,
-  });
-  return { status: r.status, stdout: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8'), bytes: r.stdout };
+function tix(args: string[]) {
+  const r = runTix(args, { env: NO_CONFIG_ENV, timeout: 60_000 });
+  return { status: r.status, stdout: r.stdout.toString('utf8'), stderr: r.stderr, bytes: r.stdout };
 }
 
 function source(text: string): string {

@@ -8,7 +8,7 @@ import { deleteTree } from '../../../src/store/local/canonicalise.ts';
 import type { LocalStore, VerifyEvent } from '../../../src/store/local/index.ts';
 import { generateSecretKey, signPathInfo, toPublicKey, type StorePath } from '../../../src/store/index.ts';
 import { fakePath } from '../../support/fake-paths.ts';
-import { disposeAll, makeSourceTree, openTempStore } from '../../support/temp-store.ts';
+import { disposeAll, makeSourceTree, withTempStore } from '../../support/temp-store.ts';
 
 after(disposeAll);
 
@@ -30,9 +30,8 @@ async function built(store: LocalStore, name: string, ultimate: boolean): Promis
 }
 
 describe('verify()', () => {
-  it('reports every modified and every missing path, and only those', async () => {
-    const store = await openTempStore();
-    try {
+  it('reports every modified and every missing path, and only those', () =>
+    withTempStore(async (store) => {
       const ok = await store.addToStore(makeSourceTree('ok'));
       const modified = await store.addToStore(makeSourceTree('modified'));
       const resized = await store.addToStore(makeSourceTree('resized'));
@@ -50,14 +49,10 @@ describe('verify()', () => {
       const events: VerifyEvent[] = [];
       for await (const ev of store.verify({ checkContents: true })) events.push(ev);
       assert.deepEqual(events.at(-1), { type: 'done', checked: 4, failed: 3 });
-    } finally {
-      await store.close();
-    }
-  });
+    }));
 
-  it('checks trust: built here, content-addressed or signed by a trusted key', async () => {
-    const store = await openTempStore();
-    try {
+  it('checks trust: built here, content-addressed or signed by a trusted key', () =>
+    withTempStore(async (store) => {
       const key = generateSecretKey('test-1', new Uint8Array(32).fill(7));
       const trustedKeys = new Map([[key.name, toPublicKey(key)]]);
       const ca = await store.addToStore(makeSourceTree('ca'));
@@ -68,17 +63,10 @@ describe('verify()', () => {
       const found = await problems(store, { trust: { trustedKeys } });
       assert.deepEqual(found, ['untrusted:unsigned']);
       assert.ok(ca && ultimate);
-    } finally {
-      await store.close();
-    }
-  });
+    }));
 
-  it('fails on a path that is not valid', async () => {
-    const store = await openTempStore();
-    try {
+  it('fails on a path that is not valid', () =>
+    withTempStore(async (store) => {
       await assert.rejects(problems(store, { paths: [fakePath('nope')] }), { code: 'E_INVALID_PATH' });
-    } finally {
-      await store.close();
-    }
-  });
+    }));
 });

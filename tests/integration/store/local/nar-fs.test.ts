@@ -9,17 +9,14 @@ import fc from 'fast-check';
 import { hashBytes } from '../../../../src/hash/index.ts';
 import { narBytes, RefScanner } from '../../../../src/store/index.ts';
 import { dumpPath, FsRestoreSink, hashFile, hashPath, restorePath } from '../../../../src/store/local/index.ts';
-import { build, dir, dirNode, file, fileNode, link, MAGIC, plain, readTree, symlinkPieces, treeArb, treeNode, writeTree } from '../../../support/nar.ts';
+import { build, collectBytes, dir, dirNode, file, fileNode, link, MAGIC, plain, readTree, symlinkPieces, treeArb, treeNode, writeTree } from '../../../support/nar.ts';
 
 let tmp: string;
 let counter = 0;
 const fresh = (): string => join(tmp, `t${counter++}`);
 
-async function dumpBytes(path: string | Buffer): Promise<Buffer> {
-  const parts: Uint8Array[] = [];
-  for await (const c of dumpPath(path)) parts.push(c);
-  return Buffer.concat(parts);
-}
+// async, so that dumpPath's immediate throw (a missing path) comes back as a rejection.
+const dumpBytes = async (path: string | Buffer): Promise<Buffer> => collectBytes(dumpPath(path));
 
 before(() => {
   tmp = mkdtempSync(join(tmpdir(), 'tix-nar-fs-'));

@@ -10,12 +10,10 @@ import {
   symlinkNode,
   writeNar,
 } from '../../../../src/store/index.ts';
-import { build, dirNode, fileNode, MAGIC, symlinkPieces } from '../../../support/nar.ts';
+import { build, collectBytes, dirNode, fileNode, MAGIC, symlinkPieces } from '../../../support/nar.ts';
 
 async function collect(root: NarNode, options?: ConstructorParameters<typeof NarWriter>[1]): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  for await (const c of writeNar(root, options)) parts.push(c.slice());
-  return new Uint8Array(Buffer.concat(parts));
+  return new Uint8Array(await collectBytes(writeNar(root, options)));
 }
 
 describe('narBytes()', () => {
