@@ -16,7 +16,8 @@
 
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { benchPath, percentiles, prng } from './paths.ts';
+import { percentiles, prng } from '../support/bench.ts';
+import { benchPath } from './paths.ts';
 
 const NODES = Number(process.argv[2] ?? 20);
 const PATHS = Number(process.argv[3] ?? 5000);
