@@ -17,7 +17,8 @@ import { multiaddr } from '@multiformats/multiaddr';
 import { parseNarInfo, StoreDir } from '../src/store/index.ts';
 import { checkPathInfo, type TrustPolicy } from '../src/trust/index.ts';
 import {
-  type NarSource, type NodeStatus, type PathInfoSource, type PeerImporter, PeerSubstitution, queryNarinfos, type SubstituteReply,
+  NARINFO_PER_PEER, NARS_PER_PEER, type NarSource, type NodeStatus, type PathInfoSource, type PeerImporter, PeerPenalties, PeerSlots,
+  PeerSubstitution, type PenaltyOptions, queryNarinfos, type SubstituteReply,
 } from '../src/substitute/index.ts';
 import { ControlSocket, type ControlHandler } from './control-socket.ts';
 import { DhtAnnouncer } from './dht-announcer.ts';
@@ -58,6 +59,8 @@ export interface TixNodeInit {
   reprovideIntervalMs?: number;
   /** Drop a provider silent this long mid-transfer (stalled-download-timeout); 0 or absent: never. */
   stallTimeoutMs?: number;
+  /** How peers whose answers were rejected are penalised (peer-penalty-threshold, peer-penalty-cooldown). */
+  penalties?: PenaltyOptions;
 }
 
 export interface TixNodeComponents {
@@ -80,6 +83,10 @@ export class TixNode {
   readonly providerRecords: ProviderRecords;
   /** The HTTP binary-cache facade, when a port was asked for. */
   readonly httpCache: HttpCacheServer | undefined;
+  /** Rejections by peer, for the whole life of the node (status: `penalties`). */
+  readonly penalties: PeerPenalties;
+  /** Requests in flight per peer, for all substitutions and narinfo queries together (peers answer "busy" beyond). */
+  readonly #slots = { narinfo: new PeerSlots(NARINFO_PER_PEER), nar: new PeerSlots(NARS_PER_PEER) };
   readonly #httpPort: number | undefined;
   readonly #control: ControlSocket | undefined;
   readonly #datastore: LevelDatastore | undefined;
@@ -99,6 +106,7 @@ export class TixNode {
     const storeDir = init.storeDir ?? '/nix/store';
     this.#storeDir = new StoreDir(storeDir);
     this.#stallTimeoutMs = init.stallTimeoutMs ?? 0;
+    this.penalties = new PeerPenalties(init.penalties);
     const dialer = hostDialer(host);
     this.inventory = new InventoryService({ host, source: c.source, dialer, log: c.log.child('inventory') }, { maxPeers: init.maxNeighbours });
     this.announcer = new DhtAnnouncer({ host, inventory: this.inventory, log: c.log.child('announce') }, { storeDir, force: init.forceDht, reprovideIntervalMs: init.reprovideIntervalMs });
@@ -201,9 +209,16 @@ export class TixNode {
     const dialer = hostDialer(this.host);
     const run = new PeerSubstitution({
       finder: this.lookup, dialer, store: sub.store, policy: sub.policy, stallTimeoutMs: this.#stallTimeoutMs,
-      onReject: (path, peer, reason) => {
-        rejected.push({ path: this.#storeDir.printPath(path), peer, reason });
-        this.#log.warn(`rejected '${this.#storeDir.printPath(path)}' from ${peer}: ${reason}`);
+      penalties: this.penalties, now: Date.now, slots: this.#slots,
+      onReject: (path, peer, reason, outcome) => {
+        rejected.push({ path: this.#storeDir.printPath(path), peer, reason, kind: outcome?.kind ?? 'fault' });
+        const tally = outcome?.kind === 'lie' ? `lie ${outcome.lies}/${this.penalties.threshold}` : outcome?.kind ?? 'fault';
+        this.#log.warn(`rejected '${this.#storeDir.printPath(path)}' from ${peer} (${tally}): ${reason}`);
+        if (outcome?.cooledDown) this.#log.warn(`peer ${peer} is skipped for every path for ${Math.round(this.penalties.cooldownMs / 1000)} s: ${this.penalties.threshold} bad answers`);
+      },
+      onSkip: (path, peer, reason) => {
+        rejected.push({ path: this.#storeDir.printPath(path), peer, reason, kind: 'skipped' });
+        this.#log.info(`not asking ${peer} for '${this.#storeDir.printPath(path)}': ${reason}`);
       },
     });
     const r = await run.run(parsed);
@@ -223,9 +238,9 @@ export class TixNode {
     const policy = this.#substitution?.policy;
     await Promise.all(parsed.map(async (p) => {
       let fallback: string | undefined;
-      for (const peer of providers.get(p.hashPart) ?? []) {
+      for (const peer of this.penalties.order(providers.get(p.hashPart) ?? [], p.hashPart, Date.now()).use) {
         try {
-          const text = (await queryNarinfos(dialer, peer, [p.hashPart], { idleTimeoutMs: this.#stallTimeoutMs })).get(p.hashPart);
+          const text = (await this.#slots.narinfo.run(peer, () => queryNarinfos(dialer, peer, [p.hashPart], { idleTimeoutMs: this.#stallTimeoutMs }))).get(p.hashPart);
           if (text === undefined) continue;
           fallback ??= text;
           const info = parseNarInfo(text, { whence: `narinfo from ${peer}`, storeDir: this.#storeDir });
@@ -277,6 +292,7 @@ export class TixNode {
         lookupPaths: this.lookup.stats.paths,
       },
       uptimeMs: Date.now() - this.#startedAt,
+      penalties: this.penalties.status(Date.now()),
     };
   }
 }

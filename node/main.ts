@@ -55,6 +55,10 @@ async function main(): Promise<number> {
     storeDir: config.storeDir,
     ...(config.httpPort !== null ? { httpPort: config.httpPort } : {}),
     stallTimeoutMs: (config.stalledDownloadTimeout ?? DEFAULT_STALLED_DOWNLOAD_TIMEOUT_S) * 1000,
+    penalties: {
+      ...(config.peerPenaltyThreshold !== undefined ? { threshold: config.peerPenaltyThreshold } : {}),
+      ...(config.peerPenaltyCooldown !== undefined ? { cooldownMs: config.peerPenaltyCooldown * 1000 } : {}),
+    },
   }, { source, nars: source, log, substitution });
   let stopping = false;
   const { promise: stopped, resolve: resolveStopped } = Promise.withResolvers<void>();

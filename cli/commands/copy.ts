@@ -20,7 +20,8 @@ exit status 1.
 
   --from p2p    the source (only the P2P network so far)
   --state DIR   state directory of the node (default as for 'tix node')
-  -v            also report every rejected answer from a peer
+  -v            also report every rejected answer from a peer, and the peers not asked
+                because they are penalised (see 'tix node start --help')
 `;
 
 export async function main(argv: string[]): Promise<number> {
@@ -32,7 +33,9 @@ export async function main(argv: string[]): Promise<number> {
   const client = await ControlClient.connect(state ?? defaultStateDir(process.env));
   try {
     const r = await client.substitute(args.positionals);
-    if (args.flags.has('verbose')) for (const x of r.rejected) writeStderr(`rejected '${x.path}' from ${x.peer}: ${x.reason}\n`);
+    if (args.flags.has('verbose')) {
+      for (const x of r.rejected) writeStderr(x.kind === 'skipped' ? `not asking ${x.peer} for '${x.path}': ${x.reason}\n` : `rejected '${x.path}' from ${x.peer}: ${x.reason}\n`);
+    }
     for (const p of args.positionals) if (r.failed[p.slice(p.lastIndexOf('/') + 1)] === undefined) writeStdout(`${p}\n`);
     for (const [base, why] of Object.entries(r.failed)) writeStderr(`error: ${base}: ${why}\n`);
     return Object.keys(r.failed).length > 0 ? 1 : 0;

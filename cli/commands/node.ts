@@ -37,9 +37,14 @@ start    Run the node in the foreground, logging to stderr, until SIGINT or SIGT
                      by a key in \`trusted-public-keys\` (require-sigs; tix.conf or --option).
   --http-port N      Also serve the store as a Nix binary cache on http://127.0.0.1:N
                      (0: any free port; see 'tix node status').
+  A peer whose answer is refused (wrong NAR hash or size, forged signature, malformed NAR)
+  is not asked for that path again for an hour, and after \`peer-penalty-threshold\` (3)
+  such answers not at all for \`peer-penalty-cooldown\` seconds (600); see 'penalties' in
+  the status.
 
 status   Show the running node's peer id, addresses, peers, announced paths and transfer counters.
-  --json             Print the status as JSON (keys: peerId, addresses, httpPort, peers, announced, transfers).
+  --json             Print the status as JSON (keys: peerId, addresses, httpPort, peers, announced,
+                     transfers, penalties).
 `;
 
 const daemonEntry = fileURLToPath(new URL('../../node/main.ts', import.meta.url));
@@ -75,6 +80,8 @@ async function start(argv: string[]): Promise<number> {
     httpPort: port === undefined ? null : Number(port),
     storeDir: '/nix/store',
     stalledDownloadTimeout: settings.stalledDownloadTimeout,
+    peerPenaltyThreshold: settings.peerPenaltyThreshold,
+    peerPenaltyCooldown: settings.peerPenaltyCooldown,
   };
   const child = spawn(process.execPath, ['--no-warnings=ExperimentalWarning', daemonEntry, JSON.stringify(config)], { stdio: 'inherit' });
   // Ctrl-C reaches the daemon through the process group; we only wait for it.
@@ -124,6 +131,8 @@ export function renderStatus(s: NodeStatus): string {
     `announced   ${s.announced} paths (DHT: ${s.dht.records} records in ${s.dht.sweeps} sweeps, routing table ${s.dht.routingTable})`,
     `served      ${t.narinfosServed} narinfos in ${t.narinfoRequestsServed} requests, ${t.narsServed} NARs (${t.narBytesServed} bytes, ${t.wireBytesServed} on the wire), ${t.haveRequestsServed} have-requests, ${t.requestsRefused} refused`,
     `lookups     ${t.lookups} (${t.lookupPaths} paths)`,
+    `penalties   ${(s.penalties ?? []).length === 0 ? '-' : ''}`,
+    ...(s.penalties ?? []).map((p) => `  ${p.peerId}  ${p.failures} rejected, ${p.bannedPaths} paths skipped${p.cooldownUntil === null ? '' : `, cooling down until ${new Date(p.cooldownUntil).toISOString()}`}; last: ${p.lastReason}`),
   ];
   return lines.join('\n') + '\n';
 }

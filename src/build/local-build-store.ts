@@ -6,8 +6,8 @@
  *       on the store's filesystem so outputs move into place by rename; a tree whose holder
  *       process is gone is removed when the store is next opened
  *   outputs: renamed into place, then registered in one DB batch (valid only after it)
- *   substitutes: restored into a tree there, hashed while restoring, checked against the
- *       narinfo's hash and size, canonicalised, renamed, registered
+ *   substitutes: the store's own importNar (restored in its temp area while hashed, stopped
+ *       past NarSize, references checked and temp-rooted, committed atomically)
  *   logs: where `tix log` reads them (log-store.ts: <state>/log/drvs/xx/rest.zst)
  *   indirect roots: <state>/gcroots/auto/<nix32 sha1 of the link> → link, as Nix does
  */
@@ -19,9 +19,12 @@ import { parseDerivation } from '../store/drv/aterm-parse.ts';
 import { resolveStoreLayout, type StoreLayout } from '../store/local/layout.ts';
 import { addIndirectRoot } from '../store/local/gc-roots.ts';
 import { writeBuildLog } from '../store/local/log-store.ts';
+import { capNar, importNar } from '../store/local/import-nar.ts';
 import { restorePath } from '../store/local/nar-fs.ts';
 import { holderAlive } from '../store/local/process-identity.ts';
 import { openStoreDb, type SharedStoreDb } from '../store/local/shared-db.ts';
+import type { StoreContext } from '../store/local/store-context.ts';
+import { cleanTempArea, TempArea } from '../store/local/temp-area.ts';
 import type { PathInfo } from '../store/path-info-json.ts';
 import type { ValidPathInfo } from '../store/path-info.ts';
 import type { StorePath } from '../store/store-path.ts';
@@ -51,7 +54,10 @@ export async function openLocalBuildStore(settings: OpenLocalBuildStoreOptions):
   const layout = resolveStoreLayout(settings.store);
   for (const d of [layout.realStoreDir, layout.stateDir, layout.logDir, join(layout.gcRootsDir, 'auto')]) mkdirSync(d, { recursive: true });
   const db = await openStoreDb({ dbDir: layout.dbDir, socketPath: layout.socketPath }, { fsync: settings.fsyncMetadata });
-  return new LocalStoreForBuilds(layout, db);
+  // Substitutes are imported through the store's temp area: clear what killed processes left there.
+  const temp = new TempArea(layout.tempDir, layout.realStoreDir);
+  await cleanTempArea(temp, layout.realStoreDir, db);
+  return new LocalStoreForBuilds(layout, db, temp);
 }
 
 /** Per-build trees of processes that are gone: what a crash or SIGKILL left behind. */
@@ -74,14 +80,17 @@ class LocalStoreForBuilds implements LocalBuildStore {
   readonly realStoreDir: string;
   readonly #buildsDir: string;
   readonly #db: SharedStoreDb;
+  /** The store's own layout, DB and temp area, for the store operations a build reuses (importNar). */
+  readonly #ctx: StoreContext;
   /** Prefix of this process's trees in buildsDir (the DB holder id: pid, start time, nonce). */
   readonly #prefix: string;
 
-  constructor(layout: StoreLayout, db: SharedStoreDb) {
+  constructor(layout: StoreLayout, db: SharedStoreDb, temp: TempArea) {
     this.layout = layout;
     this.storeDir = layout.storeDir;
     this.realStoreDir = layout.realStoreDir;
     this.#db = db;
+    this.#ctx = { layout, storeDir: layout.storeDir, db, temp };
     this.#prefix = db.holder;
     const builds = join(layout.realStoreDir, '.tix-builds');
     mkdirSync(builds, { recursive: true });
@@ -157,31 +166,17 @@ class LocalStoreForBuilds implements LocalBuildStore {
     );
   }
 
+  /** A substitute: the store's own import (streamed, capped at NarSize, hash-checked, committed atomically). */
   async addNar(info: SubstitutablePathInfo, nar: AsyncIterable<Uint8Array>, signal?: AbortSignal): Promise<void> {
-    const printed = this.storeDir.printPath(info.path);
-    const dir = this.makeTempTree('sub');
-    try {
-      const tree = join(dir, info.path.baseName);
-      const r = await restorePath(tree, nar, { hashAlgo: info.narHash.algo });
-      signal?.throwIfAborted();
-      if (r.narSize !== info.narSize) {
-        throw new BuildError('E_BAD_DERIVATION', `NAR of '${printed}' has size ${r.narSize}, but its path info says ${info.narSize}`, { storePath: printed });
-      }
-      if (!r.hash!.equals(info.narHash)) {
-        throw new BuildError('E_BAD_DERIVATION', `hash mismatch importing path '${printed}';\n  specified: ${info.narHash.sri}\n  got:       ${r.hash!.sri}`, { storePath: printed });
-      }
-      canonicaliseOutput(tree);
-      await this.lockPaths([info.path.baseName], { signal });
-      try {
-        if ((await this.queryValidPaths([info.path])).length > 0) return;
-        this.#moveIntoPlace(tree, info.path);
-        await this.#db.registerValidPaths([this.#record(info, false)]);
-      } finally {
-        await this.unlockPaths([info.path.baseName]);
-      }
-    } finally {
-      removeTree(dir);
-    }
+    await importNar(this.#ctx, info.path, nar, {
+      narHash: info.narHash,
+      narSize: info.narSize,
+      references: info.references,
+      deriver: info.deriver,
+      sigs: info.sigs,
+      ca: info.ca,
+      signal,
+    });
   }
 
   replacePathFiles(tree: string, path: StorePath): Promise<void> {
@@ -198,7 +193,7 @@ class LocalStoreForBuilds implements LocalBuildStore {
     const dir = this.makeTempTree('repair');
     try {
       const tree = join(dir, info.path.baseName);
-      const r = await restorePath(tree, nar, { hashAlgo: info.narHash.algo });
+      const r = await restorePath(tree, capNar(nar, info.narSize, printed, signal), { hashAlgo: info.narHash.algo });
       if (r.narSize !== info.narSize || !r.hash!.equals(info.narHash)) {
         throw new BuildError('E_REPAIR_MISMATCH', `the substitute of '${printed}' does not match its registration (NAR hash ${r.hash!.sri}, expected ${info.narHash.sri})`, { storePath: printed });
       }
@@ -261,3 +256,4 @@ function isSymlink(p: string): boolean {
     return false;
   }
 }
+

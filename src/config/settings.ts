@@ -69,6 +69,10 @@ export interface Settings {
   httpPort: number;
   listenAddresses: string[];
   mdns: boolean;
+  /** Bad answers (wrong hash, forged signature, malformed NAR, oversize) before a peer is skipped for every path. */
+  peerPenaltyThreshold: number;
+  /** Seconds such a peer is skipped. */
+  peerPenaltyCooldown: number;
 }
 
 /** Host facts the defaults depend on (passed in: this module does no I/O). */
@@ -141,6 +145,8 @@ export function defaultSettings(ctx: SettingsContext): Settings {
     httpPort: 0,
     listenAddresses: ['/ip4/0.0.0.0/tcp/0'],
     mdns: true,
+    peerPenaltyThreshold: 3,
+    peerPenaltyCooldown: 600,
   };
 }
 
@@ -205,6 +211,8 @@ export const SETTINGS: Readonly<Record<string, SettingDef>> = {
   'http-port': { key: 'httpPort', kind: 'uint', origin: 'tix' },
   'listen-addresses': { key: 'listenAddresses', kind: 'list', origin: 'tix' },
   mdns: { key: 'mdns', kind: 'bool', origin: 'tix' },
+  'peer-penalty-threshold': { key: 'peerPenaltyThreshold', kind: 'uint', origin: 'tix' },
+  'peer-penalty-cooldown': { key: 'peerPenaltyCooldown', kind: 'uint', origin: 'tix' },
 };
 
 /**

@@ -21,4 +21,6 @@ export { decodeNix32, encodeNix32 } from '../hash/nix32.ts';
 export { concatBytes } from '../util/bytes.ts';
 export type { StorePath } from '../store/store-path.ts';
 export * from './p2p/peer-substitute.ts';
+export * from './p2p/peer-penalties.ts';
+export * from './p2p/peer-slots.ts';
 export * from './p2p/node-substituter.ts';

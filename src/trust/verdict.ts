@@ -31,7 +31,8 @@ export interface TrustPolicy {
 export type Verdict =
   | { readonly ok: true; readonly how: 'signatures-not-required' | 'content-addressed' }
   | { readonly ok: true; readonly how: 'signed'; readonly keyName: string }
-  | { readonly ok: false; readonly reason: string };
+  /** `forged`: a signature by a trusted key that does not verify, or a false CA claim (a lie, not a stranger). */
+  | { readonly ok: false; readonly reason: string; readonly forged?: boolean };
 
 export interface CheckOptions {
   /** The path that was asked for; a path info for any other path is refused. */
@@ -48,9 +49,11 @@ export function checkPathInfo(info: ValidPathInfo, policy: TrustPolicy, options:
   if (!policy.requireSigs) return { ok: true, how: 'signatures-not-required' };
 
   const notes: string[] = [];
+  let forged = false;
   if (info.ca) {
     if (isContentAddressed(info, storeDir)) return { ok: true, how: 'content-addressed' };
     notes.push('it claims to be content-addressed but its CA does not match its path');
+    forged = true;
   }
 
   let fingerprint: string;
@@ -64,11 +67,15 @@ export function checkPathInfo(info: ValidPathInfo, policy: TrustPolicy, options:
     const r = verifyDetached(fingerprint, sig, policy.trustedKeys);
     if (r.status === 'valid') return { ok: true, how: 'signed', keyName: r.keyName };
     if (r.status === 'untrusted') untrusted.push(`'${r.keyName}'`);
-    else if (r.status === 'invalid') notes.push(`the signature by trusted key '${r.keyName}' does not verify`);
+    else if (r.status === 'invalid') {
+      notes.push(`the signature by trusted key '${r.keyName}' does not verify`);
+      forged = true;
+    }
     else notes.push(r.reason);
   }
   if (info.sigs.length === 0) notes.push('it has no signatures');
   if (untrusted.length > 0) notes.push(`it is signed only by keys that are not trusted: ${[...new Set(untrusted)].join(', ')}`);
   if (policy.trustedKeys.size === 0) notes.push("'trusted-public-keys' is empty");
-  return { ok: false, reason: `path '${path}' is not signed by any of the keys in 'trusted-public-keys': ${notes.join('; ')}` };
+  const reason = `path '${path}' is not signed by any of the keys in 'trusted-public-keys': ${notes.join('; ')}`;
+  return forged ? { ok: false, reason, forged } : { ok: false, reason };
 }

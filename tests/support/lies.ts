@@ -16,4 +16,8 @@ export const LIES = {
   wrongPath: '00000000000000000000000000000005',
   /** Answers with a narinfo frame over the narinfo cap. */
   oversizedNarinfo: '00000000000000000000000000000006',
+  /** Announces 1000 bytes, zstd-compressed, and sends a zstd frame that inflates to 64 MiB. */
+  zstdBomb: '00000000000000000000000000000007',
+  /** Announces 1000 bytes and sends nar-data frames until the client goes away. */
+  endless: '00000000000000000000000000000008',
 } as const;

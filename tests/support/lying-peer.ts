@@ -6,6 +6,7 @@
  */
 
 import { generateKeyPair } from '@libp2p/crypto/keys';
+import { zstdCompressSync } from 'node:zlib';
 import { createTixHost } from '../../node/host.ts';
 import { LIES } from './lies.ts';
 import { encodeFrame, PROTOCOL_NAR, PROTOCOL_NARINFO, FrameDecoder, decodeBody, FRAME_CAP, type Message } from '../../src/substitute/index.ts';
@@ -48,6 +49,26 @@ await host.handle(PROTOCOL_NAR, async (stream) => {
     case LIES.hugeHeader:
       stream.send(encodeFrame({ type: 'nar-header', compression: 'none', narSize: 2 ** 50 }));
       await stream.close();
+      return;
+    case LIES.zstdBomb: {
+      // 64 MiB of zeros compress to a few KiB: well under any wire limit.
+      const bomb = zstdCompressSync(new Uint8Array(64 << 20));
+      stream.send(encodeFrame({ type: 'nar-header', compression: 'zstd', narSize: 1000 }));
+      stream.send(encodeFrame({ type: 'nar-data', bytes: bomb }));
+      stream.send(encodeFrame({ type: 'nar-end', narSize: 1000 }));
+      await stream.close().catch(() => {});
+      return;
+    }
+    case LIES.endless:
+      stream.send(encodeFrame({ type: 'nar-header', compression: 'none', narSize: 1000 }));
+      // Bounded only by the client going away (and 1 GiB, so a broken client cannot hang the test).
+      for (let i = 0; i < 16384; i++) {
+        try {
+          if (!stream.send(data(64 * 1024))) await stream.onDrain();
+        } catch {
+          return;
+        }
+      }
       return;
     default:
       stream.send(encodeFrame({ type: 'error', code: 3, message: 'no such path' }));

@@ -62,7 +62,7 @@ export async function importNar(
   let narHash: Hash;
   let narSize: number;
   try {
-    const r = await restorePath(tmp, limited(nar, opts.narSize, printed, opts.signal), { hashAlgo: 'sha256' });
+    const r = await restorePath(tmp, capNar(nar, opts.narSize, printed, opts.signal), { hashAlgo: 'sha256' });
     narHash = r.hash!;
     narSize = r.narSize;
     if (opts.narHash && !opts.narHash.equals(narHash)) {
@@ -94,19 +94,23 @@ export async function importNar(
   return await commitNew(ctx, tmp, info, [], opts.signal);
 }
 
-/** Pass chunks through; stop once more than `max` bytes came, or the signal fires. */
-async function* limited(
+/**
+ * Pass a NAR's chunks through, stopping at the first byte past `max` (the announced NarSize)
+ * before it is written, or when the signal fires: a lying peer's endless stream or a binary
+ * cache's xz/zstd "decompression bomb" costs at most `max` bytes of disk.
+ */
+export async function* capNar(
   chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   max: number | undefined,
   printed: string,
-  signal: AbortSignal | undefined,
+  signal?: AbortSignal,
 ): AsyncIterable<Uint8Array> {
   let n = 0;
   for await (const c of chunks) {
     signal?.throwIfAborted();
     n += c.length;
     if (max !== undefined && n > max) {
-      throw new StoreError('E_NAR_SIZE_MISMATCH', `size mismatch importing path '${printed}': the NAR is longer than the specified ${max} bytes`, { storePath: printed });
+      throw new StoreError('E_NAR_SIZE_MISMATCH', `NAR of '${printed}' is longer than the ${max} bytes its path info says; stopped after ${n} bytes`, { storePath: printed });
     }
     yield c;
   }

@@ -14,6 +14,7 @@
 import { connect, type Socket } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import type { PeerPenaltyStatus } from './peer-penalties.ts';
 
 export const CONTROL_SOCKET_NAME = 'control.sock';
 
@@ -66,6 +67,8 @@ export interface NodeStatus {
   dht: { routingTable: number; sweeps: number; records: number; skipped: number; lastSweepMs: number };
   transfers: TransferCounters;
   uptimeMs: number;
+  /** Peers whose answers were rejected, most recent first (see peer-penalties.ts). */
+  penalties: PeerPenaltyStatus[];
 }
 
 /**
@@ -93,13 +96,18 @@ export interface NodeConfig {
    * mid-NAR is dropped for the next one; 0 waits forever. Absent: Nix's default, 300.
    */
   stalledDownloadTimeout?: number;
+  /** `peer-penalty-threshold`: bad answers before a peer is skipped for every path. Absent: 3. */
+  peerPenaltyThreshold?: number;
+  /** `peer-penalty-cooldown` in seconds: how long such a peer is skipped. Absent: 600. */
+  peerPenaltyCooldown?: number;
 }
 
 /** The answer to `substitute`: base names substituted (with the peer), failed (with why), rejected answers. */
 export interface SubstituteReply {
   substituted: Record<string, string>;
   failed: Record<string, string>;
-  rejected: { path: string; peer: string; reason: string }[];
+  /** `kind`: lie, untrusted, missing or fault (peer-penalties.ts), or skipped (not asked: penalised). */
+  rejected: { path: string; peer: string; reason: string; kind: string }[];
 }
 
 export interface ControlRequest {

@@ -32,3 +32,19 @@ export class PeerError extends Error implements TixError {
     this.offset = options.offset;
   }
 }
+
+/**
+ * A provider's answer refused by the substitution client itself (not by the protocol): a
+ * narinfo no trusted key signed, a forged signature, a path the provider claimed but does
+ * not have, a reference nobody can provide. The message is the reason alone; the caller
+ * names the peer.
+ */
+export class RejectedAnswer extends Error implements TixError {
+  override readonly name: string = 'RejectedAnswer';
+  readonly code: 'E_PEER_UNTRUSTED' | 'E_PEER_FORGED' | 'E_PEER_NOT_FOUND' | 'E_PEER_REFERENCE';
+
+  constructor(code: RejectedAnswer['code'], message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}

@@ -12,15 +12,20 @@
  *
  * Any failure (timeout, disconnect, wrong hash, bad or missing signature, malformed NAR or
  * narinfo, oversize) drops that provider for that path and the next one is tried; the
- * store's import guarantees nothing partial becomes valid or stays behind.
+ * store's import guarantees nothing partial becomes valid or stays behind. With
+ * `penalties`, every rejection is recorded against the peer (peer-penalties.ts says what
+ * each kind costs it), and peers skipped for a path are not asked at all.
  */
 
 import { parseNarInfo, type NarInfo } from '../../store/narinfo.ts';
 import type { StoreDir } from '../../store/store-dir.ts';
 import type { StorePath } from '../../store/store-path.ts';
 import { checkPathInfo, type TrustPolicy } from '../../trust/verdict.ts';
+import { RejectedAnswer } from './errors.ts';
 import { fetchNar } from './nar-client.ts';
 import { queryNarinfos } from './narinfo-client.ts';
+import { rejectionKind, type PeerPenalties, type PenaltyOutcome } from './peer-penalties.ts';
+import { NARINFO_PER_PEER, NARS_PER_PEER, PeerSlots } from './peer-slots.ts';
 import type { AbortOptions, PeerDialer, ProviderFinder } from './types.ts';
 
 /** The store operations substitution needs (LocalStore has them). */
@@ -45,7 +50,18 @@ export interface PeerSubstituteComponents {
    */
   stallTimeoutMs?: number;
   /** Called once per rejected provider answer, with the reason (for logs and the CLI). */
-  onReject?: (path: StorePath, peer: string, reason: string) => void;
+  onReject?: (path: StorePath, peer: string, reason: string, outcome: PenaltyOutcome | undefined) => void;
+  /** Where rejections are recorded and skipped peers looked up; none: every provider is always asked. */
+  penalties?: PeerPenalties;
+  /** The clock for `penalties` (ms); default Date.now is not used here: pass it in. */
+  now?: () => number;
+  /** Called for each provider not asked for a path because of its penalties. */
+  onSkip?: (path: StorePath, peer: string, reason: string) => void;
+  /**
+   * Request slots per peer, shared by every substitution of a node (concurrent `tix build`
+   * jobs each start their own); absent: this substitution's own.
+   */
+  slots?: { narinfo: PeerSlots; nar: PeerSlots };
 }
 
 export interface PeerSubstituteResult {
@@ -62,9 +78,13 @@ export class PeerSubstitution {
   readonly #running = new Map<string, Promise<void>>();
   readonly #result: PeerSubstituteResult = { substituted: new Map(), failed: new Map() };
   readonly #options: AbortOptions;
+  readonly #narinfoSlots: PeerSlots;
+  readonly #narSlots: PeerSlots;
 
   constructor(c: PeerSubstituteComponents, options: AbortOptions = {}) {
     this.#c = c;
+    this.#narinfoSlots = c.slots?.narinfo ?? new PeerSlots(NARINFO_PER_PEER);
+    this.#narSlots = c.slots?.nar ?? new PeerSlots(NARS_PER_PEER);
     this.#storeDir = c.policy.storeDir;
     this.#options = options;
   }
@@ -90,23 +110,43 @@ export class PeerSubstitution {
   async #substitute(p: StorePath): Promise<void> {
     if ((await this.#c.store.queryValidPaths([p])).length > 0) return;
     const printed = this.#storeDir.printPath(p);
-    const providers = await this.#findProviders([p]).then((m) => m.get(p.hashPart) ?? []);
-    let last = 'no peer provides it';
-    for (const peer of providers) {
+    const found = await this.#findProviders([p]).then((m) => m.get(p.hashPart) ?? []);
+    const pen = this.#c.penalties;
+    const now = this.#c.now ?? ((): number => 0);
+    const { use, skipped } = pen ? pen.order(found, p.hashPart, now()) : { use: found, skipped: [] };
+    for (const s of skipped) this.#c.onSkip?.(p, s.peer, s.reason);
+    let last = skipped.length > 0 ? `every provider is skipped: ${skipped[skipped.length - 1]!.reason}` : 'no peer provides it';
+    for (const peer of use) {
       this.#options.signal?.throwIfAborted();
+      // A rejection recorded meanwhile (another path's attempt) may have cooled this peer down.
+      const why = pen?.skipReason(peer, p.hashPart, now());
+      if (why !== undefined) {
+        this.#c.onSkip?.(p, peer, why);
+        last = why;
+        continue;
+      }
+      let stage: 'narinfo' | 'references' | 'nar' = 'narinfo';
       try {
-        const info = await this.#narinfo(peer, p);
+        const info = await this.#narinfoSlots.run(peer, () => this.#narinfo(peer, p));
+        // No slot is held while the references are fetched: they may need the same peer.
+        stage = 'references';
         await this.#references(info);
-        const nar = await fetchNar(this.#c.dialer, peer, p.hashPart, {
-          maxBytes: info.narSize, acceptZstd: this.#c.zstd ?? false, signal: this.#options.signal, idleTimeoutMs: this.#c.stallTimeoutMs ?? 0,
+        stage = 'nar';
+        await this.#narSlots.run(peer, async () => {
+          const nar = await fetchNar(this.#c.dialer, peer, p.hashPart, {
+            maxBytes: info.narSize, acceptZstd: this.#c.zstd ?? false, signal: this.#options.signal, idleTimeoutMs: this.#c.stallTimeoutMs ?? 0,
+          });
+          await this.#c.store.importNar(p, nar.chunks, info, this.#options);
         });
-        await this.#c.store.importNar(p, nar.chunks, info, this.#options);
         this.#result.substituted.set(p.baseName, peer);
         return;
       } catch (e) {
         if (this.#options.signal?.aborted) throw e;
-        last = `${(e as Error).message} (from ${peer})`;
-        this.#c.onReject?.(p, peer, (e as Error).message);
+        // A reference that cannot be had is not this provider's lie (it may be gone everywhere).
+        const err = stage === 'references' ? new RejectedAnswer('E_PEER_REFERENCE', (e as Error).message, { cause: e }) : e as Error;
+        last = `${err.message} (from ${peer})`;
+        const outcome = pen?.record(peer, p.hashPart, rejectionKind(err), err.message, now());
+        this.#c.onReject?.(p, peer, err.message, outcome);
       }
     }
     throw new Error(`cannot substitute '${printed}' from peers: ${last}`);
@@ -116,10 +156,10 @@ export class PeerSubstitution {
   async #narinfo(peer: string, p: StorePath): Promise<NarInfo> {
     const texts = await queryNarinfos(this.#c.dialer, peer, [p.hashPart], { ...this.#options, idleTimeoutMs: this.#c.stallTimeoutMs ?? 0 });
     const text = texts.get(p.hashPart);
-    if (text === undefined) throw new Error('the peer no longer has it');
+    if (text === undefined) throw new RejectedAnswer('E_PEER_NOT_FOUND', 'the peer does not have it (it was announced or listed as provided)');
     const info = parseNarInfo(text, { whence: `narinfo from ${peer}`, storeDir: this.#storeDir });
     const verdict = checkPathInfo(info, this.#c.policy, { expectedPath: p });
-    if (!verdict.ok) throw new Error(verdict.reason);
+    if (!verdict.ok) throw new RejectedAnswer(verdict.forged ? 'E_PEER_FORGED' : 'E_PEER_UNTRUSTED', verdict.reason);
     return info;
   }
 

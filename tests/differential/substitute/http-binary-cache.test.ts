@@ -126,10 +126,11 @@ describe('http:// binary caches written by nix copy', { skip: SKIP }, () => {
     assert.notEqual(r.status, 0);
     assert.match(r.stderr, /hash mismatch/);
     const real = storeLayout(store).realStoreDir;
-    // Neither path is valid, and no temporary is left (in the store or its build dir).
+    // Neither path is valid, and no temporary is left (in the store, its temp area or its build dir).
     const left = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir) : []);
-    assert.deepEqual(left(real).filter((f) => f !== '.tix-builds'), []);
+    assert.deepEqual(left(real).filter((f) => f !== '.tix-builds' && f !== '.tix-tmp'), []);
     assert.deepEqual(left(join(real, '.tix-builds')), []);
+    assert.deepEqual(left(join(real, '.tix-tmp')), []);
   });
 
   it('asks caches in the order of their priority: nix-cache-info, then ?priority= over it', () => {

@@ -149,6 +149,24 @@ describe('narinfo and NAR transfer between processes', { skip: NIX_SKIP }, () =>
     { name: 'a narinfo for a path not asked for', hashPart: LIES.wrongPath, code: 'E_PEER_MISMATCH', narinfo: true },
     { name: 'an oversized narinfo', hashPart: LIES.oversizedNarinfo, code: 'E_PEER_PROTOCOL', narinfo: true, wire: 'E_WIRE_FRAME_TOO_LARGE' },
   ];
+  it('stops a zstd decompression bomb at the announced NAR size', async () => {
+    const nar = await fetchNar(dialer(), liarId, LIES.zstdBomb, { maxBytes: 1 << 20, acceptZstd: true });
+    assert.equal(nar.compression, 'zstd');
+    let got = 0;
+    const e = await rejectsFrom((async () => { for await (const c of nar.chunks) got += c.length; })(), 'E_PEER_LIMIT', liarId);
+    assert.match(e.message, /sent more than the 1000 NAR bytes/);
+    // Nothing past the announced size reached the caller; the rest was never inflated into it.
+    assert.ok(got <= 1000, `${got} bytes passed on`);
+    assert.ok(nar.wireBytes() < 64 * 1024, `${nar.wireBytes()} wire bytes`);
+  });
+
+  it('stops an endless NAR stream at the announced size', async () => {
+    const nar = await fetchNar(dialer(), liarId, LIES.endless, { maxBytes: 1 << 20 });
+    let got = 0;
+    await rejectsFrom((async () => { for await (const c of nar.chunks) got += c.length; })(), 'E_PEER_LIMIT', liarId);
+    assert.ok(got <= 1000);
+  });
+
   for (const c of lies) {
     it(`rejects ${c.name} from a lying peer`, async () => {
       const p = c.narinfo

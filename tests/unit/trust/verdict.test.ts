@@ -75,6 +75,14 @@ describe('checkPathInfo()', () => {
     rejects({ ...example, references: [example.path] }, trusted, /does not verify/);
   });
 
+  it('marks a trusted key\'s signature that does not verify, or a false CA claim, as forged; a stranger\'s signature as not', () => {
+    const forged = (info: ValidPathInfo): boolean | undefined => { const v = checkPathInfo(info, trusted); return v.ok ? undefined : v.forged ?? false; };
+    assert.equal(forged({ ...example, narSize: example.narSize + 1 }), true);
+    assert.equal(forged({ ...dep, path: new StorePath(dep.path.baseName.replace('dep.txt', 'dop.txt')), sigs: [] }), true);
+    assert.equal(forged({ ...example, sigs: [signPathInfo(example, storeDir, otherKey)] }), false);
+    assert.equal(forged({ ...example, sigs: [] }), false);
+  });
+
   it('rejects a malformed signature with the reason', () => {
     rejects({ ...example, sigs: ['test-1:AAAA'] }, trusted, /signature 'test-1:AAAA' is corrupt: it has 3 bytes, expected 64/);
   });
