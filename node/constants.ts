@@ -80,11 +80,13 @@ export const ADD_PROVIDER_TIMEOUT_MS = 60 * second;
 /** Time a batched GET_PROVIDERS exchange with one peer may take. */
 export const GET_PROVIDERS_TIMEOUT_MS = 30 * second;
 /**
- * Rounds of a batched provider lookup, as slices of each key's K closest peers (where its
- * records are): the closest, then the next two, then the rest — each only for the keys
- * still without a provider, so a path nobody has costs K questions, a path present one.
+ * Rounds of a batched provider lookup: [from, to, below] asks peers from..to-1 of each
+ * key's K closest (where its records are) about the keys with fewer than `below` providers
+ * so far — the closest about all, the next two while a key has fewer than two (a fallback
+ * if one lies or has gone), the rest while it has none. A path two nodes hold costs one
+ * question, a path nobody has K.
  */
-export const GET_PROVIDERS_ROUNDS: ReadonlyArray<readonly [number, number]> = [[0, 1], [1, 3], [3, DHT_K]];
+export const GET_PROVIDERS_ROUNDS: ReadonlyArray<readonly [number, number, number]> = [[0, 1, Infinity], [1, 3, 2], [3, DHT_K, 1]];
 /** Keys per GET_PROVIDERS stream to a plain kad-dht peer; a peer's batches run in parallel. */
 export const GET_PROVIDERS_BATCH = 64;
 /** tix's bulk provider-record protocol (provider-server.ts); peers without it get plain kad streams. */

@@ -109,10 +109,10 @@ export class TixNode {
     this.penalties = new PeerPenalties(init.penalties);
     const dialer = hostDialer(host);
     this.inventory = new InventoryService({ host, source: c.source, dialer, log: c.log.child('inventory') }, { maxPeers: init.maxNeighbours });
-    this.announcer = new DhtAnnouncer({ host, inventory: this.inventory, log: c.log.child('announce') }, { storeDir, force: init.forceDht, reprovideIntervalMs: init.reprovideIntervalMs });
+    this.providerRecords = new ProviderRecords(this.#providerDatastore, DHT_DATASTORE_PREFIX);
+    this.announcer = new DhtAnnouncer({ host, inventory: this.inventory, records: this.providerRecords, log: c.log.child('announce') }, { storeDir, force: init.forceDht, reprovideIntervalMs: init.reprovideIntervalMs });
     this.lookup = new Lookup({ host, inventory: this.inventory, announcer: this.announcer, dialer, log: c.log.child('lookup') }, { storeDir, forceDht: init.forceDht });
     this.narinfoServer = new NarinfoServer({ host, source: c.source, log: c.log.child('narinfo') });
-    this.providerRecords = new ProviderRecords(this.#providerDatastore, DHT_DATASTORE_PREFIX);
     this.providerServer = new ProviderServer({ host, records: this.providerRecords, log: c.log.child('providers') });
     this.narServer = new NarServer({ host, source: c.source, nars: c.nars, log: c.log.child('nar') }, { zstd: init.zstd ?? true });
     this.#httpPort = init.httpPort;

@@ -22,10 +22,13 @@ import type { TixHost } from './host.ts';
 import type { InventoryService } from './inventory-service.ts';
 import { knownDhtPeers, storeProviders } from './kad-stream.ts';
 import type { Logger } from './log.ts';
+import type { ProviderRecords } from './provider-records.ts';
 
 export interface DhtAnnouncerComponents {
   host: TixHost;
   inventory: InventoryService;
+  /** Our own datastore's provider records: we list ourselves there too, as kad-dht's provide() does. */
+  records?: ProviderRecords;
   log: Logger;
 }
 
@@ -154,6 +157,9 @@ export class DhtAnnouncer {
       return { hashPart: h, key, id: kadId(key) };
     });
     const regions = [...groupByRegion(keys, (k) => k.id, bits)];
+    // Our own record, so that our GET_PROVIDERS answers name us too (a lookup that asks only
+    // us, as the closest peer, must still learn that we have the path).
+    await this.#c.records?.add(keys.map((k) => k.key), this.#c.host.peerId, Date.now()).catch((e: Error) => this.#c.log.warn(`own provider records not stored: ${e.message}`));
     const self = { id: this.#c.host.peerId.toMultihash().bytes, multiaddrs: this.#c.host.getMultiaddrs().map((a) => a.decapsulateCode(421).bytes) };
     const result: SweepResult = { keys: keys.length, regions: regions.length, records: 0, unacknowledged: 0, failedPeers: 0, missed: [], skipped: false };
     /** Per key: peers that took its record, and peers asked. */

@@ -8,7 +8,7 @@
  *    filter's false positive or a path deleted a moment ago costs nothing worse);
  * 3. paths still without a provider are looked up in the DHT, batched by keyspace region
  *    (one bulk GET_PROVIDERS exchange per peer asked, in rounds: the closest peer first,
- *    the next only for keys still without a provider), and the providers found are
+ *    further ones only for keys still short of providers), and the providers found are
  *    confirmed the same way — skipped when no DHT peer lies beyond our neighbours.
  */
 
@@ -97,10 +97,10 @@ export class Lookup implements ProviderFinder {
 
   /**
    * Candidate providers from the DHT, by peer: batched GET_PROVIDERS in rounds over each
-   * key's K closest peers (GET_PROVIDERS_ROUNDS) — the closest first, the next ones only
-   * while the key has no provider yet. Where records are in place one round answers all
-   * and no peer does the work twice; a key whose records reached only some of its K peers
-   * (a sweep cut short) is still found.
+   * key's K closest peers (GET_PROVIDERS_ROUNDS) — the closest first, the next two while
+   * the key has fewer than two providers (a fallback if one lies or is gone), the rest while
+   * it has none. Where records are in place few peers answer for many keys; a key whose
+   * records reached only some of its K peers (a sweep cut short) is still found.
    */
   async #dhtProviders(hashParts: string[], signal?: AbortSignal): Promise<Map<string, string[]>> {
     const host = this.#c.host;
@@ -109,7 +109,7 @@ export class Lookup implements ProviderFinder {
     const bits = regionBits(known.length + 1, REGION_MIN_PEERS);
     const keys: DhtKey[] = hashParts.map((h) => {
       const key = storePathKey(this.#init.storeDir, h).multihash.bytes;
-      return { hashPart: h, key, id: kadId(key), ask: [] };
+      return { hashPart: h, key, id: kadId(key), ask: [], providers: new Set() };
     });
     for (const [region, rkeys] of groupByRegion(keys, (k) => k.id, bits)) {
       const view = known.filter((p) => regionOf(p.id, bits) === region);
@@ -122,11 +122,11 @@ export class Lookup implements ProviderFinder {
     const ids = new Map<string, string>();
     const self = host.peerId.toString();
     const deadline = AbortSignal.any([AbortSignal.timeout(GET_PROVIDERS_TIMEOUT_MS), ...(signal ? [signal] : [])]);
-    for (const [from, to] of GET_PROVIDERS_ROUNDS) {
+    for (const [from, to, below] of GET_PROVIDERS_ROUNDS) {
       if (deadline.aborted) break;
       const askPeer = new Map<string, { peer: PeerId; keys: DhtKey[] }>();
       for (const k of keys) {
-        if (k.found) continue;
+        if (k.providers.size >= below) continue;
         for (const peer of k.ask.slice(from, to)) {
           const id = peer.toString();
           let e = askPeer.get(id);
@@ -151,7 +151,7 @@ export class Lookup implements ProviderFinder {
               let set = byProvider.get(id);
               if (!set) byProvider.set(id, (set = new Set()));
               set.add(pk[i]!.hashPart);
-              pk[i]!.found = true;
+              pk[i]!.providers.add(id);
             }
           }
         } catch (e) {
@@ -171,7 +171,7 @@ interface DhtKey {
   id: Uint8Array;
   /** The peers to ask, closest first. */
   ask: PeerId[];
-  found?: boolean;
+  providers: Set<string>;
 }
 
 function push(m: Map<string, string[]>, k: string, v: string): void {
