@@ -27,6 +27,7 @@ import { writeStderr } from './output.ts';
 export const buildFlags: readonly FlagSpec[] = [
   { name: 'max-jobs', aliases: ['-j'], arity: 1 },
   { name: 'keep-going', aliases: ['-k'] },
+  { name: 'fallback' },
   { name: 'check' },
   { name: 'dry-run' },
   { name: 'quiet', aliases: ['-Q'] },
@@ -64,7 +65,7 @@ export async function runRealisation(
   const jobs = flagString(args, 'max-jobs');
   const maxJobs = jobs === undefined ? settings.maxJobs : jobs === 'auto' ? cpus().length : Number(jobs);
   if (!Number.isInteger(maxJobs) || maxJobs < 0) throw new UsageError(`--max-jobs: '${jobs}' is not a number of jobs`);
-  const effective: Settings = { ...settings, maxJobs, keepGoing: settings.keepGoing || flagBool(args, 'keep-going') };
+  const effective: Settings = { ...settings, maxJobs, keepGoing: settings.keepGoing || flagBool(args, 'keep-going'), fallback: settings.fallback || flagBool(args, 'fallback') };
   const store = await openLocalBuildStore(effective);
   const abort = new AbortController();
   const onSignal = () => abort.abort();

@@ -11,6 +11,8 @@ const hour = 60 * minute;
 
 /** A private DHT: only peers speaking this id enter the routing table, never the IPFS one. */
 export const DHT_PROTOCOL = '/tix/kad/1.0.0';
+/** Where kad-dht keeps its records in the datastore (provider-records.ts writes the same layout). */
+export const DHT_DATASTORE_PREFIX = '/tix-dht';
 /** mDNS service name: a tix-specific tag so unrelated libp2p apps on the LAN are not discovered. */
 export const MDNS_SERVICE_TAG = '_tix-p2p._udp.local';
 /** mDNS query interval: libp2p's default; a new machine on the LAN is found within 10 s. */
@@ -53,20 +55,55 @@ export const REPROVIDE_INTERVAL_MS = 22 * hour;
 export const REGION_MIN_PEERS = DHT_K;
 /** Time one region's closest-peers lookup may take before the sweep moves on (and retries later). */
 export const REGION_LOOKUP_TIMEOUT_MS = 30 * second;
-/** Regions swept in parallel: each opens K streams, so this bounds streams to 4·K. */
+/** Regions swept in parallel. */
 export const SWEEP_CONCURRENCY = 4;
+/**
+ * Peers of a region sent their batch at once. When a whole network sweeps together (all
+ * nodes restarting), every node then serves a few streams at a time instead of one from
+ * every peer, so each stream finishes well inside its timeout.
+ */
+export const SWEEP_PEERS_IN_FLIGHT = 6;
 /** Delay after a path event before announcing: coalesces a build's outputs into one sweep. */
 export const ANNOUNCE_DEBOUNCE_MS = 500;
+/** Attempts to store one peer's batch in a sweep; each resumes after the last acknowledged record. */
+export const SWEEP_PEER_ATTEMPTS = 3;
+/** Pause before the second attempt (doubled before the third). */
+export const SWEEP_PEER_RETRY_MS = 2 * second;
+/** A key whose record fewer peers than this took in a sweep (busy, unreachable) is swept again... */
+export const SWEEP_MIN_REPLICAS = 3;
+/** ...after this long. */
+export const SWEEP_RETRY_MS = 30 * second;
 /** ADD_PROVIDER messages written before waiting for the stream to drain. */
 export const ADD_PROVIDER_BATCH = 256;
-/** Time one peer may take to accept a region's batch of ADD_PROVIDER messages. */
+/** Time a plain kad-dht peer may take to accept a region's batch of ADD_PROVIDER messages. */
 export const ADD_PROVIDER_TIMEOUT_MS = 60 * second;
 /** Time a batched GET_PROVIDERS exchange with one peer may take. */
 export const GET_PROVIDERS_TIMEOUT_MS = 30 * second;
-/** Peers asked per region in a batched provider lookup (the closest; records are on the K closest). */
-export const GET_PROVIDERS_PEERS = 3;
-/** Keys per GET_PROVIDERS stream; a peer's batches run in parallel. */
+/**
+ * Rounds of a batched provider lookup: [from, to, below] asks peers from..to-1 of each
+ * key's K closest (where its records are) about the keys with fewer than `below` providers
+ * so far — the closest about all, the next two while a key has fewer than two (a fallback
+ * if one lies or has gone), the rest while it has none. A path two nodes hold costs one
+ * question, a path nobody has K.
+ */
+export const GET_PROVIDERS_ROUNDS: ReadonlyArray<readonly [number, number, number]> = [[0, 1, Infinity], [1, 3, 2], [3, DHT_K, 1]];
+/** Keys per GET_PROVIDERS stream to a plain kad-dht peer; a peer's batches run in parallel. */
 export const GET_PROVIDERS_BATCH = 64;
+/** tix's bulk provider-record protocol (provider-server.ts); peers without it get plain kad streams. */
+export const PROVIDERS_PROTOCOL = '/tix/providers/1.0.0';
+/** Messages a server accepts on one stream of the bulk protocol. */
+export const PROVIDER_MAX_KEYS_PER_STREAM = 8192;
+/**
+ * Messages a client sends per stream: larger batches go over several streams one after
+ * another, each acknowledged, so a failure part-way loses at most one stream's worth.
+ */
+export const PROVIDER_KEYS_PER_STREAM = 2048;
+/** Messages the server stores (one datastore batch) or answers at a time. */
+export const PROVIDER_CHUNK = 512;
+/** Concurrent bulk-protocol streams served per peer (a sweep and a lookup or two). */
+export const PROVIDER_MAX_CONCURRENT_PER_PEER = 4;
+/** Time one bulk-protocol stream may take end to end (8,192 records take well under a second). */
+export const PROVIDER_STREAM_TIMEOUT_MS = 60 * second;
 
 // ---- inventory --------------------------------------------------------------------------
 

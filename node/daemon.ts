@@ -5,7 +5,12 @@
  */
 
 import type { PrivateKey } from '@libp2p/interface';
+import { MemoryDatastore } from 'datastore-core';
 import { LevelDatastore } from 'datastore-level';
+import type { Datastore } from 'interface-datastore';
+import { ProviderRecords } from './provider-records.ts';
+import { ProviderServer } from './provider-server.ts';
+import { DHT_DATASTORE_PREFIX } from './constants.ts';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { multiaddr } from '@multiformats/multiaddr';
@@ -50,6 +55,8 @@ export interface TixNodeInit {
   zstd?: boolean;
   /** Serve the store as a Nix binary cache on 127.0.0.1 at this port (0: any free port). */
   httpPort?: number;
+  /** Re-announce every own path this often (default 22 h; tests shorten it). */
+  reprovideIntervalMs?: number;
   /** Drop a provider silent this long mid-transfer (stalled-download-timeout); 0 or absent: never. */
   stallTimeoutMs?: number;
   /** How peers whose answers were rejected are penalised (peer-penalty-threshold, peer-penalty-cooldown). */
@@ -71,6 +78,9 @@ export class TixNode {
   readonly lookup: Lookup;
   readonly narinfoServer: NarinfoServer;
   readonly narServer: NarServer;
+  readonly providerServer: ProviderServer;
+  /** Provider records this node holds for others (kad-dht's datastore layout). */
+  readonly providerRecords: ProviderRecords;
   /** The HTTP binary-cache facade, when a port was asked for. */
   readonly httpCache: HttpCacheServer | undefined;
   /** Rejections by peer, for the whole life of the node (status: `penalties`). */
@@ -80,15 +90,17 @@ export class TixNode {
   readonly #httpPort: number | undefined;
   readonly #control: ControlSocket | undefined;
   readonly #datastore: LevelDatastore | undefined;
+  readonly #providerDatastore: Datastore;
   readonly #log: Logger;
   readonly #substitution: TixNodeComponents['substitution'];
   readonly #storeDir: StoreDir;
   readonly #stallTimeoutMs: number;
   #startedAt = 0;
 
-  private constructor(host: TixHost, datastore: LevelDatastore | undefined, init: TixNodeInit, c: TixNodeComponents) {
+  private constructor(host: TixHost, datastore: LevelDatastore | undefined, memory: Datastore, init: TixNodeInit, c: TixNodeComponents) {
     this.host = host;
     this.#datastore = datastore;
+    this.#providerDatastore = datastore ?? memory;
     this.#log = c.log;
     this.#substitution = c.substitution;
     const storeDir = init.storeDir ?? '/nix/store';
@@ -97,9 +109,11 @@ export class TixNode {
     this.penalties = new PeerPenalties(init.penalties);
     const dialer = hostDialer(host);
     this.inventory = new InventoryService({ host, source: c.source, dialer, log: c.log.child('inventory') }, { maxPeers: init.maxNeighbours });
-    this.announcer = new DhtAnnouncer({ host, inventory: this.inventory, log: c.log.child('announce') }, { storeDir, force: init.forceDht });
+    this.providerRecords = new ProviderRecords(this.#providerDatastore, DHT_DATASTORE_PREFIX);
+    this.announcer = new DhtAnnouncer({ host, inventory: this.inventory, records: this.providerRecords, log: c.log.child('announce') }, { storeDir, force: init.forceDht, reprovideIntervalMs: init.reprovideIntervalMs });
     this.lookup = new Lookup({ host, inventory: this.inventory, announcer: this.announcer, dialer, log: c.log.child('lookup') }, { storeDir, forceDht: init.forceDht });
     this.narinfoServer = new NarinfoServer({ host, source: c.source, log: c.log.child('narinfo') });
+    this.providerServer = new ProviderServer({ host, records: this.providerRecords, log: c.log.child('providers') });
     this.narServer = new NarServer({ host, source: c.source, nars: c.nars, log: c.log.child('nar') }, { zstd: init.zstd ?? true });
     this.#httpPort = init.httpPort;
     if (init.httpPort !== undefined) {
@@ -120,10 +134,12 @@ export class TixNode {
       datastore = new LevelDatastore(join(init.stateDir, 'datastore'));
       await datastore.open();
     }
+    // In memory too, the provider server must write to the datastore kad-dht reads.
+    const memory = new MemoryDatastore();
     const host = await createTixHost({
-      privateKey, listen: init.listen, bootstrap: init.bootstrap, mdns: init.mdns, psk, datastore,
+      privateKey, listen: init.listen, bootstrap: init.bootstrap, mdns: init.mdns, psk, datastore: datastore ?? memory,
     });
-    return new TixNode(host, datastore, init, components);
+    return new TixNode(host, datastore, memory, init, components);
   }
 
   async start(): Promise<void> {
@@ -132,6 +148,7 @@ export class TixNode {
     await this.inventory.start();
     await this.narinfoServer.start();
     await this.narServer.start();
+    await this.providerServer.start();
     if (this.httpCache) await this.httpCache.start(this.#httpPort ?? 0);
     await this.announcer.start();
     this.host.addEventListener('peer:identify', this.#onIdentify);
@@ -144,6 +161,7 @@ export class TixNode {
     this.host.removeEventListener('peer:identify', this.#onIdentify);
     await this.announcer.stop();
     await this.httpCache?.stop();
+    await this.providerServer.stop();
     await this.narServer.stop();
     await this.narinfoServer.stop();
     await this.inventory.stop();

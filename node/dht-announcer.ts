@@ -15,17 +15,20 @@
 import type { PeerId } from '@libp2p/interface';
 import { storePathKey } from '../src/substitute/index.ts';
 import {
-  ADD_PROVIDER_TIMEOUT_MS, ANNOUNCE_DEBOUNCE_MS, DHT_K, REGION_LOOKUP_TIMEOUT_MS, REGION_MIN_PEERS, REPROVIDE_INTERVAL_MS, SWEEP_CONCURRENCY,
+  ANNOUNCE_DEBOUNCE_MS, DHT_K, REGION_LOOKUP_TIMEOUT_MS, REGION_MIN_PEERS, REPROVIDE_INTERVAL_MS, SWEEP_CONCURRENCY, SWEEP_MIN_REPLICAS, SWEEP_PEER_ATTEMPTS, SWEEP_PEER_RETRY_MS, SWEEP_PEERS_IN_FLIGHT, SWEEP_RETRY_MS,
 } from './constants.ts';
 import { closestPeers, groupByRegion, kadId, peerKadId, regionBits, regionOf, type KnownPeer } from './dht-regions.ts';
 import type { TixHost } from './host.ts';
 import type { InventoryService } from './inventory-service.ts';
-import { addProviders, knownDhtPeers } from './kad-stream.ts';
+import { knownDhtPeers, storeProviders } from './kad-stream.ts';
 import type { Logger } from './log.ts';
+import type { ProviderRecords } from './provider-records.ts';
 
 export interface DhtAnnouncerComponents {
   host: TixHost;
   inventory: InventoryService;
+  /** Our own datastore's provider records: we list ourselves there too, as kad-dht's provide() does. */
+  records?: ProviderRecords;
   log: Logger;
 }
 
@@ -33,16 +36,26 @@ export interface DhtAnnouncerInit {
   storeDir: string;
   /** Sweep even when every known peer is a neighbour (benchmarks of the DHT path). */
   force?: boolean;
+  /** How often every own path is swept again (default REPROVIDE_INTERVAL_MS; tests shorten it). */
   reprovideIntervalMs?: number;
+  /** Delay before keys no peer took are swept again (default SWEEP_RETRY_MS). */
+  retryMs?: number;
 }
 
 export interface SweepResult {
   keys: number;
   regions: number;
-  /** ADD_PROVIDER messages delivered. */
+  /** Provider records peers confirmed stored (bulk protocol). */
   records: number;
-  /** Peers that could not take their batch. */
+  /** ADD_PROVIDER messages sent to plain kad-dht peers, which never confirm them. */
+  unacknowledged: number;
+  /** Peers that could not take (all of) their batch. */
   failedPeers: number;
+  /**
+   * Keys fewer than SWEEP_MIN_REPLICAS peers (or fewer than all peers asked, if less) took:
+   * the announcer sweeps them again after SWEEP_RETRY_MS.
+   */
+  missed: string[];
   skipped: boolean;
 }
 
@@ -55,11 +68,12 @@ interface Key {
 export class DhtAnnouncer {
   readonly #c: DhtAnnouncerComponents;
   readonly #init: DhtAnnouncerInit;
-  readonly stats = { sweeps: 0, skipped: 0, records: 0, announced: 0, lastSweepMs: 0 };
+  readonly stats = { sweeps: 0, skipped: 0, records: 0, unacknowledged: 0, announced: 0, lastSweepMs: 0 };
   #shutdown = new AbortController();
   #pending = new Set<string>();
   #debounce: ReturnType<typeof setTimeout> | undefined;
   #timer: ReturnType<typeof setInterval> | undefined;
+  #retry: ReturnType<typeof setTimeout> | undefined;
   #unlisten: (() => void) | undefined;
   #running: Promise<unknown> = Promise.resolve();
 
@@ -86,6 +100,7 @@ export class DhtAnnouncer {
     this.#shutdown.abort(new Error('node stopping'));
     clearTimeout(this.#debounce);
     clearInterval(this.#timer);
+    clearTimeout(this.#retry);
     this.#unlisten?.();
     await this.#running.catch(() => {});
   }
@@ -100,8 +115,20 @@ export class DhtAnnouncer {
       this.#running = this.#running.then(() => this.sweep(keys, this.#shutdown.signal)).then((r) => {
         // Skipped keys stay pending: they are swept once the network outgrows our neighbours.
         if (r.skipped) for (const h of keys) this.#pending.add(h);
+        else if (r.missed.length > 0) this.#retryLater(r.missed);
       }).catch((e: Error) => this.#c.log.warn(`DHT sweep failed: ${e.message}`));
     }, ANNOUNCE_DEBOUNCE_MS);
+  }
+
+  /** Sweep `keys` again after a while (no peer took them: all unreachable, busy or timed out). */
+  #retryLater(keys: readonly string[]): void {
+    if (this.#shutdown.signal.aborted) return;
+    for (const h of keys) this.#pending.add(h);
+    if (this.#retry) return;
+    this.#retry = setTimeout(() => {
+      this.#retry = undefined;
+      this.#schedule();
+    }, this.#init.retryMs ?? SWEEP_RETRY_MS);
   }
 
   /** Re-check whether a skipped sweep should run now (the daemon calls this when peers change). */
@@ -122,7 +149,7 @@ export class DhtAnnouncer {
     const known = await knownDhtPeers(this.#c.host);
     if (!this.#init.force && !(await this.mayReachBeyondNeighbours(known))) {
       this.stats.skipped++;
-      return { keys: hashParts.length, regions: 0, records: 0, failedPeers: 0, skipped: true };
+      return { keys: hashParts.length, regions: 0, records: 0, unacknowledged: 0, failedPeers: 0, missed: [], skipped: true };
     }
     const bits = regionBits(known.length + 1, REGION_MIN_PEERS);
     const keys: Key[] = hashParts.map((h) => {
@@ -130,9 +157,15 @@ export class DhtAnnouncer {
       return { hashPart: h, key, id: kadId(key) };
     });
     const regions = [...groupByRegion(keys, (k) => k.id, bits)];
+    // Our own record, so that our GET_PROVIDERS answers name us too (a lookup that asks only
+    // us, as the closest peer, must still learn that we have the path).
+    await this.#c.records?.add(keys.map((k) => k.key), this.#c.host.peerId, Date.now()).catch((e: Error) => this.#c.log.warn(`own provider records not stored: ${e.message}`));
     const self = { id: this.#c.host.peerId.toMultihash().bytes, multiaddrs: this.#c.host.getMultiaddrs().map((a) => a.decapsulateCode(421).bytes) };
-    const result: SweepResult = { keys: keys.length, regions: regions.length, records: 0, failedPeers: 0, skipped: false };
-    const announced = new Set<string>();
+    const result: SweepResult = { keys: keys.length, regions: regions.length, records: 0, unacknowledged: 0, failedPeers: 0, missed: [], skipped: false };
+    /** Per key: peers that took its record, and peers asked. */
+    const taken = new Map<string, number>();
+    const asked = new Map<string, number>();
+    let contacted = 0;
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < regions.length && !signal.aborted) {
@@ -147,24 +180,45 @@ export class DhtAnnouncer {
             e.keys.push(k);
           }
         }
-        await Promise.all([...byPeer.values()].map(async ({ peer, keys: pk }) => {
-          try {
-            await addProviders(this.#c.host, peer, pk.map((k) => k.key), self, AbortSignal.any([signal, AbortSignal.timeout(ADD_PROVIDER_TIMEOUT_MS)]));
-            result.records += pk.length;
-            for (const k of pk) announced.add(k.hashPart);
-          } catch (e) {
-            result.failedPeers++;
-            this.#c.log.debug(`ADD_PROVIDER batch to ${peer} failed: ${(e as Error).message}`);
+        contacted += byPeer.size;
+        for (const { keys: pk } of byPeer.values()) for (const k of pk) asked.set(k.hashPart, (asked.get(k.hashPart) ?? 0) + 1);
+        await forEachLimited([...byPeer.values()], SWEEP_PEERS_IN_FLIGHT, async ({ peer, keys: pk }) => {
+          // A batch that fails part-way (a connection closed as a duplicate, a peer busy for
+          // a moment) resumes after the last acknowledged record, a few times.
+          let done = 0;
+          for (let attempt = 1; ; attempt++) {
+            const rest = pk.slice(done);
+            const r = await storeProviders(this.#c.host, peer, rest.map((k) => k.key), self, signal);
+            result.records += r.acknowledged;
+            result.unacknowledged += r.unacknowledged;
+            // Acknowledged records are the first ones of the batch; unacknowledged ones all went out.
+            for (const k of rest.slice(0, r.acknowledged + r.unacknowledged)) taken.set(k.hashPart, (taken.get(k.hashPart) ?? 0) + 1);
+            done += r.acknowledged + r.unacknowledged;
+            if (!r.error) break;
+            this.#c.log.debug(`provider records for ${peer} failed after ${done} of ${pk.length} (attempt ${attempt}): ${r.error.message}`);
+            if (attempt >= SWEEP_PEER_ATTEMPTS || signal.aborted) {
+              result.failedPeers++;
+              break;
+            }
+            await sleep(SWEEP_PEER_RETRY_MS * attempt, signal);
           }
-        }));
+        });
       }
     };
     await Promise.all(Array.from({ length: Math.min(SWEEP_CONCURRENCY, regions.length) }, worker));
+    if (contacted === 0 && !signal.aborted) {
+      // Nobody to store records at (a lone node): wait for a peer (poke()) rather than retry.
+      this.stats.skipped++;
+      return { ...result, skipped: true };
+    }
+    const enough = (h: string): boolean => (taken.get(h) ?? 0) >= Math.min(SWEEP_MIN_REPLICAS, asked.get(h) ?? 0) && taken.has(h);
+    result.missed = signal.aborted ? [] : keys.filter((k) => !enough(k.hashPart)).map((k) => k.hashPart);
     this.stats.sweeps++;
     this.stats.records += result.records;
-    this.stats.announced = Math.max(this.stats.announced, announced.size);
+    this.stats.unacknowledged += result.unacknowledged;
+    this.stats.announced = Math.max(this.stats.announced, taken.size);
     this.stats.lastSweepMs = performance.now() - t0;
-    this.#c.log.debug(`swept ${keys.length} keys in ${regions.length} regions: ${result.records} records, ${result.failedPeers} failed peers`);
+    this.#c.log.debug(`swept ${keys.length} keys in ${regions.length} regions: ${result.records} records stored, ${result.unacknowledged} sent unconfirmed, ${result.failedPeers} failed peers, ${result.missed.length} keys missed`);
     return result;
   }
 
@@ -185,4 +239,25 @@ export class DhtAnnouncer {
     view.delete(this.#c.host.peerId.toString());
     return [...view.values()];
   }
+}
+
+/** Resolve after `ms`, or at once when `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+/** Run `f` over `items`, at most `limit` at a time. */
+async function forEachLimited<T>(items: readonly T[], limit: number, f: (t: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await f(items[next++]!);
+  }));
 }

@@ -21,6 +21,7 @@ import { createLibp2p, type Libp2p } from 'libp2p';
 import {
   BOOTSTRAP_DELAY_MS, DHT_K, DHT_PROTOCOL, DIAL_TIMEOUT_MS, INBOUND_CONNECTION_THRESHOLD, MAX_CONNECTIONS,
   MAX_INCOMING_PENDING_CONNECTIONS, MDNS_INTERVAL_MS, MDNS_SERVICE_TAG, YAMUX_INITIAL_WINDOW, YAMUX_MAX_MESSAGE, YAMUX_MAX_WINDOW,
+  DHT_DATASTORE_PREFIX,
 } from './constants.ts';
 
 export interface MdnsOptions {
@@ -117,7 +118,7 @@ export async function createTixHost(init: TixHostInit): Promise<TixHost> {
         kBucketSize: DHT_K,
         peerInfoMapper: lanPeerInfoMapper(allowLoopback),
         logPrefix: 'tix:kad-dht',
-        datastorePrefix: '/tix-dht',
+        datastorePrefix: DHT_DATASTORE_PREFIX,
         metricsPrefix: 'tix_kad_dht',
         ...init.dht,
       }),

@@ -12,6 +12,7 @@
 
 export const KAD_ADD_PROVIDER = 2;
 export const KAD_GET_PROVIDERS = 3;
+export const KAD_PING = 5;
 
 export interface KadPeerInfo {
   id: Uint8Array;

@@ -73,7 +73,8 @@ const sweeps = await Promise.all(nodes.map((n, i) => n.announcer.sweep(Array.fro
 const sweepMs = ms(tSweep);
 console.log(`lookup benchmark: ${NODES} nodes x ${PATHS} paths on loopback, one process (shared 2-core machine)`);
 console.log(`  all ${NODES} nodes sweep all ${NODES * PATHS} paths into the DHT at once: ${fmt(sweepMs)} ms`
-  + ` (${sweeps.reduce((a, r) => a + r.records, 0)} provider records in ${sweeps.reduce((a, r) => a + r.regions, 0)} region batches); network up ${fmt(ms(tStart) / 1000)} s after start`);
+  + ` (${sweeps.reduce((a, r) => a + r.records, 0)} provider records stored and acknowledged, ${sweeps.reduce((a, r) => a + r.unacknowledged, 0)} unacknowledged,`
+  + ` ${sweeps.reduce((a, r) => a + r.failedPeers, 0)} failed peer batches, in ${sweeps.reduce((a, r) => a + r.regions, 0)} region batches); network up ${fmt(ms(tStart) / 1000)} s after start`);
 
 // A querying node with no neighbours: everything it finds comes from the DHT.
 const q = await makeNode(NODES, 0, boot, { maxNeighbours: 0 });

@@ -1,7 +1,8 @@
 /**
  * SIGKILL soak (issue 6, Faults): start a `tix` process doing one of {store add of a
- * generated tree, build of a small derivation graph, store gc, store delete}, kill it with
- * SIGKILL after a random delay within that phase's typical runtime, then check:
+ * generated tree, build of a small derivation graph, store gc, store delete, substitution
+ * of a generated path from an HTTP binary cache}, kill it with SIGKILL after a random
+ * delay within that phase's typical runtime, then check:
  *
  * - opening the store clears the dead process's temporaries (`.tix-tmp` is empty);
  * - `verify --all --check-contents` finds no problem (checked in this process through the
@@ -9,29 +10,38 @@
  *   `cliVerifyEvery` iterations and at the end);
  * - everything in the store directory is registered valid (no orphan half-added path);
  * - the interrupted work completes on retry: the add prints the same path, the build
- *   gives the expected output, gc leaves no dead path, the deleted path is gone; after a
- *   build retry no sandbox tree of the dead process is left in `.tix-builds`.
+ *   gives the expected output, gc leaves no dead path, the deleted path is gone, the
+ *   substituted path is valid; after a build retry no tree of the dead process is left in
+ *   `.tix-builds`, after a substitution retry none in the temp area `.tix-tmp`.
  *
- *   node bench/soak/kill-loop.ts [--iterations N] [--seconds S] [--seed N] [--keep]
+ * The substitution phase (`tix realise PATH` with `substituters = http://…?trusted=1`)
+ * fetches a ~1.1 MiB NAR from a loopback cache in a child process
+ * (tests/support/http-cache-faults.ts, 16 KiB pieces 20 ms apart, so many kills land while
+ * the NAR is on the wire); each iteration adds a new tree to a source store and writes it
+ * into the cache first.
+ *
+ *   node bench/soak/kill-loop.ts [--iterations N] [--seconds S] [--seed N] [--phases a,b] [--keep]
  *   npm run soak:kill -- --iterations 200
  *
  * `runKillLoop()` is also the engine of tests/integration/store/kill-loop.test.ts.
  */
 
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deleteTree } from '../../src/store/local/canonicalise.ts';
 import { LocalStore, storeLayout } from '../../src/store/local/index.ts';
+import { writeBinaryCache } from '../../tests/support/http-cache-faults.ts';
 import { prng } from '../support/bench.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const nodeBin = join(repoRoot, 'node_modules', '.bin', 'node');
 const tixMain = join(repoRoot, 'cli', 'main.ts');
 
-export const PHASES = ['add', 'build', 'gc', 'delete'] as const;
+export const PHASES = ['add', 'build', 'gc', 'delete', 'substitute'] as const;
 export type Phase = (typeof PHASES)[number];
 
 export interface KillLoopOptions {
@@ -44,7 +54,9 @@ export interface KillLoopOptions {
   readonly log?: (line: string) => void;
   /** Typical runtimes to spread the kills over; a phase not given is timed by one run first. */
   readonly typicalMs?: Partial<Record<Phase, number>>;
-  /** Take the phases in turn instead of at random (a short run then covers all four). */
+  /** Only these phases (default: all). */
+  readonly phases?: readonly Phase[];
+  /** Take the phases in turn instead of at random (a short run then covers all five). */
   readonly roundRobin?: boolean;
   /** Keep the work directory (for a post-mortem). */
   readonly keep?: boolean;
@@ -58,6 +70,8 @@ export interface KillLoopResult {
   cliVerifies: number;
   /** Invalid files a killed gc/delete left in the store dir (removed by the retry's gc). */
   invalidLeftovers: number;
+  /** Substitutions killed while their NAR was being restored (a half-restored tree was left). */
+  killedMidImport: number;
   seconds: number;
   workDir: string;
 }
@@ -117,7 +131,8 @@ export async function runKillLoop(opts: KillLoopOptions): Promise<KillLoopResult
   const root = join(work, 'store');
   const conf = join(work, 'tix.conf');
   writeFileSync(conf, '');
-  const env = { ...process.env, TIX_CONF: conf, XDG_CONFIG_HOME: '/nonexistent' };
+  // No tix node of the user's may join in as a substituter.
+  const env = { ...process.env, TIX_CONF: conf, XDG_CONFIG_HOME: '/nonexistent', TIX_STATE_DIR: join(work, 'no-node') };
   const S = ['--store', root];
   const layout = storeLayout(root);
   const result: KillLoopResult = {
@@ -126,6 +141,7 @@ export async function runKillLoop(opts: KillLoopOptions): Promise<KillLoopResult
     failures: [],
     cliVerifies: 0,
     invalidLeftovers: 0,
+    killedMidImport: 0,
     seconds: 0,
     workDir: work,
   };
@@ -140,6 +156,24 @@ export async function runKillLoop(opts: KillLoopOptions): Promise<KillLoopResult
     }
   };
   const addInProcess = (seed: number) => withStore(async (s) => s.printPath((await s.addToStore(makeTree(work, seed), { method: 'nar', hashAlgo: 'sha256' })).path));
+
+  // The substitution phase's source store, binary cache and paced cache server (started on first use).
+  const srcRoot = join(work, 'src-store');
+  const cacheDir = join(work, 'cache');
+  let cache: { proc: ChildProcess; url: string } | undefined;
+  const cacheUrl = async (): Promise<string> => {
+    if (cache) return cache.url;
+    const proc = spawn(nodeBin, ['--no-warnings', join(repoRoot, 'tests/support/http-cache-faults.ts'), cacheDir, '--pace-ms', '20'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const [line] = (await once(proc.stdout!.setEncoding('utf8'), 'data')) as [string];
+    cache = { proc, url: `http://127.0.0.1:${(JSON.parse(line.split('\n')[0]!) as { port: number }).port}` };
+    return cache.url;
+  };
+  const stopCache = async (): Promise<void> => {
+    if (!cache) return;
+    const exited = once(cache.proc, 'exit');
+    cache.proc.stdin!.end();
+    await exited;
+  };
 
   /** The invariants after any kill or retry; returns the problems found. */
   const check = (when: string, phase?: Phase) =>
@@ -204,6 +238,33 @@ export async function runKillLoop(opts: KillLoopOptions): Promise<KillLoopResult
         },
       };
     },
+    substitute: async () => {
+      // A new path, in the cache only: added to the source store, then written as a narinfo and NAR.
+      const tree = makeTree(work, ++treeSeed);
+      const src = await LocalStore.open(storeLayout(srcRoot), { fsync: false });
+      let path: string;
+      try {
+        path = src.printPath((await src.addToStore(tree, { method: 'nar', hashAlgo: 'sha256' })).path);
+      } finally {
+        await src.close();
+      }
+      rmSync(tree, { recursive: true, force: true });
+      await writeBinaryCache(srcRoot, [path], cacheDir);
+      const args = ['realise', ...S, '--option', 'substituters', `${await cacheUrl()}?trusted=1`, path];
+      return {
+        args,
+        retry: async () => {
+          const r = tixSync(env, args);
+          if (r.status !== 0) return [`substitute retry exited ${r.status}: ${r.stderr.trim()}`];
+          if (r.stdout.trim() !== path) return [`substitute retry printed ${r.stdout.trim()}, expected ${path}`];
+          const problems: string[] = [];
+          if (!(await withStore((s) => s.db.isValidPath(s.parseStorePath(path))))) problems.push(`${path} not valid after the substitute retry`);
+          const trees = existsSync(layout.tempDir) ? readdirSync(layout.tempDir) : [];
+          if (trees.length > 0) problems.push(`temporaries left after the substitute retry: ${trees.join(' ')}`);
+          return problems;
+        },
+      };
+    },
     gc: async () => {
       // Some garbage to collect: a few added trees (built outputs of earlier iterations are garbage too).
       for (let i = 0; i < 3; i++) await addInProcess(++treeSeed);
@@ -236,7 +297,8 @@ export async function runKillLoop(opts: KillLoopOptions): Promise<KillLoopResult
 
   try {
     // Calibrate: one uninterrupted run of each phase gives its typical runtime.
-    for (const p of PHASES) {
+    const chosen = opts.phases?.length ? opts.phases : PHASES;
+    for (const p of chosen) {
       const given = opts.typicalMs?.[p];
       if (given !== undefined) {
         result.phases[p].typicalMs = given;
@@ -252,7 +314,7 @@ export async function runKillLoop(opts: KillLoopOptions): Promise<KillLoopResult
     }
     for (let i = 0; i < opts.iterations; i++) {
       if (opts.seconds !== undefined && performance.now() - t0 > opts.seconds * 1000) break;
-      const phase = PHASES[opts.roundRobin ? i % PHASES.length : Math.floor(rand() * PHASES.length)]!;
+      const phase = chosen[opts.roundRobin ? i % chosen.length : Math.floor(rand() * chosen.length)]!;
       const stats = result.phases[phase];
       const delay = rand() * stats.typicalMs;
       const { args, retry } = await phases[phase]();
@@ -260,7 +322,9 @@ export async function runKillLoop(opts: KillLoopOptions): Promise<KillLoopResult
       stats.runs++;
       if (r.signal === 'SIGKILL') stats.killed++;
       else if (r.status === 0) stats.finished++;
-      else result.failures.push(`#${i} ${phase} exited ${r.status} before the kill: ${r.stderr.trim()}`);
+      else result.failures.push(`#${i} ${phase} exited ${r.status ?? r.signal} before the kill: ${r.stderr.trim()}`);
+      // A substitute is restored into the store's temp area (T-<pid>...) until it is committed.
+      if (r.signal === 'SIGKILL' && phase === 'substitute' && existsSync(layout.tempDir) && readdirSync(layout.tempDir).some((n) => n.startsWith('T-'))) result.killedMidImport++;
       const when = `#${i} ${phase} killed at ${delay.toFixed(0)} ms`;
       const bad = [...(await check(`${when}, after the kill`, phase)), ...(await retry()).map((m) => `${when}: ${m}`)];
       bad.push(...(await check(`${when}, after the retry`)));
@@ -271,6 +335,7 @@ export async function runKillLoop(opts: KillLoopOptions): Promise<KillLoopResult
     }
     result.failures.push(...cliVerify('final'));
   } finally {
+    await stopCache();
     result.seconds = (performance.now() - t0) / 1000;
     if (!opts.keep) deleteTree(work);
   }
@@ -288,20 +353,24 @@ if (import.meta.main) {
   const seconds = argValue(argv, '--seconds');
   const seed = Number(argValue(argv, '--seed') ?? Date.now() % 1_000_000);
   const verbose = argv.includes('--verbose');
-  console.log(`kill loop: ${iterations} iterations${seconds ? `, at most ${seconds} s` : ''}, seed ${seed}`);
+  const phases = argValue(argv, '--phases')?.split(',') as Phase[] | undefined;
+  for (const p of phases ?? []) if (!PHASES.includes(p)) throw new Error(`--phases: unknown phase '${p}' (${PHASES.join(', ')})`);
+  console.log(`kill loop: ${iterations} iterations${seconds ? `, at most ${seconds} s` : ''}, seed ${seed}${phases ? `, phases ${phases.join(',')}` : ''}`);
   const r = await runKillLoop({
     iterations,
     seconds: seconds === undefined ? undefined : Number(seconds),
     seed,
+    phases,
     cliVerifyEvery: 10,
     keep: argv.includes('--keep'),
     log: (l) => (verbose || l.includes('FAILED') || l.startsWith('calibrated') ? console.log(l) : undefined),
   });
-  console.log(`\niterations: ${r.iterations}  time: ${r.seconds.toFixed(1)} s  tix store verify runs: ${r.cliVerifies}  invalid files left by killed gc/delete (removed on retry): ${r.invalidLeftovers}`);
-  console.log('phase    runs  killed  finished-before-kill  typical-ms');
+  console.log(`\niterations: ${r.iterations}  time: ${r.seconds.toFixed(1)} s  tix store verify runs: ${r.cliVerifies}  invalid files left by killed gc/delete (removed on retry): ${r.invalidLeftovers}  substitutions killed mid-import: ${r.killedMidImport}`);
+  console.log('phase        runs  killed  finished-before-kill  typical-ms');
   for (const p of PHASES) {
     const s = r.phases[p];
-    console.log(`${p.padEnd(8)} ${String(s.runs).padStart(4)}  ${String(s.killed).padStart(6)}  ${String(s.finished).padStart(20)}  ${String(s.typicalMs).padStart(10)}`);
+    if (phases && !phases.includes(p)) continue;
+    console.log(`${p.padEnd(12)} ${String(s.runs).padStart(4)}  ${String(s.killed).padStart(6)}  ${String(s.finished).padStart(20)}  ${String(s.typicalMs).padStart(10)}`);
   }
   console.log(`failures: ${r.failures.length}`);
   for (const f of r.failures) console.log(`  ${f}`);

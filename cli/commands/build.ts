@@ -38,6 +38,7 @@ paths. FILE may also be a store derivation (.drv), which is built as it is.
       --no-out-link      do not create links
   -j, --max-jobs N       build at most N derivations at once
   -k, --keep-going       keep building what does not depend on a failed build
+      --fallback         build locally when substituting an output fails
       --check            rebuild and report outputs that differ
       --dry-run          show what would be built or fetched, then stop
   -Q, --quiet            do not show the builders' output

@@ -21,6 +21,7 @@ failed (102 on a fixed-output hash mismatch, 104 when --check finds a difference
 
   -j, --max-jobs N     build at most N derivations at once ('auto': one per CPU)
   -k, --keep-going     keep building what does not depend on a failed build
+      --fallback       build locally when substituting an output fails
       --check          rebuild the derivations and report outputs that differ
       --dry-run        show what would be built or fetched, then stop
   -Q, --quiet          do not show the builders' output

@@ -10,13 +10,16 @@
  *     them (and whatever they refer to that is missing);
  *   - otherwise build the derivation: its input derivations' outputs and its input sources
  *     are needed first.
- * Then the scheduler runs the substitutions and builds in dependency order.
+ * Then the scheduler runs the substitutions and builds in dependency order. A substitution
+ * that fails tries the later substituters offering the same NAR; with `fallback` (Nix's
+ * `--fallback`), derivations whose outputs still could not be substituted are then planned
+ * again and built locally (a second round; what the first made valid stays valid).
  */
 
 import type { Derivation } from '../store/drv/derivation.ts';
 import { derivationOutputPaths } from '../store/drv/output-paths.ts';
 import type { StorePath } from '../store/store-path.ts';
-import { findSubstitutes, substitutePath, type Substitute } from '../substitute/substitute.ts';
+import { findSubstitutes, substitutePath, type Substitute, type SubstituteFallback } from '../substitute/substitute.ts';
 import type { Substituter } from '../substitute/substituter.ts';
 import type { TrustPolicy } from '../trust/verdict.ts';
 import type { BuildStore } from './build-store.ts';
@@ -47,6 +50,8 @@ export interface RealiseOptions {
   readonly trust: TrustPolicy;
   readonly maxJobs: number;
   readonly maxSubstitutionJobs?: number;
+  /** Build a derivation locally when substituting its outputs failed (`fallback`). */
+  readonly fallback?: boolean;
   readonly keepGoing?: boolean;
   /** Rebuild the targets (not their dependencies) and compare (`--check`). */
   readonly check?: boolean;
@@ -100,6 +105,8 @@ class Realisation {
   readonly #valid = new Set<string>();
   /** Paths to substitute, by base name. */
   readonly #subs = new Map<string, Substitute>();
+  /** Outputs whose substitution failed: the fallback round builds their derivations. */
+  readonly #noSubstitute = new Set<string>();
   /** References of valid paths looked up by builds of this run (they never change while valid). */
   readonly #references = new Map<string, readonly StorePath[]>();
   #progress: { -readonly [K in keyof Progress]: Progress[K] } = { built: 0, building: 0, substituted: 0, substituting: 0, failed: 0, total: 0 };
@@ -110,6 +117,28 @@ class Realisation {
   }
 
   async run(targets: readonly RealiseTarget[]): Promise<void> {
+    let outcomes = await this.#round(targets);
+    const failedOutputs = this.#failedOutputSubstitutions(outcomes);
+    if (this.#o.fallback && failedOutputs.length > 0 && !this.#o.signal?.aborted) {
+      // Plan again from the targets: what the first round made valid is skipped, and the
+      // derivations of the outputs that failed to substitute are built.
+      for (const p of failedOutputs) this.#noSubstitute.add(p);
+      this.#drvs.clear();
+      this.#subs.clear();
+      this.#progress = { built: 0, building: 0, substituted: 0, substituting: 0, failed: 0, total: 0 };
+      outcomes = await this.#round(targets);
+    } else {
+      for (const node of this.#drvs.values()) {
+        if (![...node.outputPaths.values()].some((p) => failedOutputs.includes(p.baseName))) continue;
+        // Nix's wording (DerivationGoal::outputsSubstitutionTried).
+        this.#q.push({ type: 'warning', message: `some substitutes for the outputs of derivation '${this.#print(node.path)}' failed (usually happens due to networking issues); try '--fallback' to build derivation from source` });
+      }
+    }
+    this.#q.push({ type: 'done', result: this.#result(targets, outcomes) });
+  }
+
+  /** Plan, announce the plan, run the jobs. */
+  async #round(targets: readonly RealiseTarget[]): Promise<Map<string, JobOutcome>> {
     await this.#plan(targets);
     const builds = [...this.#drvs.values()].filter((n) => n.build);
     const plan: RealisePlan = {
@@ -132,7 +161,13 @@ class Realisation {
     }
     // Builds remove their trees in the background; none may outlive the run.
     await settleRemovals();
-    this.#q.push({ type: 'done', result: this.#result(targets, outcomes) });
+    return outcomes;
+  }
+
+  /** Base names of derivation outputs whose substitution job failed. */
+  #failedOutputSubstitutions(outcomes: ReadonlyMap<string, JobOutcome>): string[] {
+    const outputs = new Set([...this.#drvs.values()].flatMap((n) => [...n.outputPaths.values()].map((p) => p.baseName)));
+    return [...outcomes].filter(([id, o]) => id.startsWith('s:') && o.status === 'failed' && outputs.has(id.slice(2))).map(([id]) => id.slice(2));
   }
 
   // ---- planning ----------------------------------------------------------------------
@@ -216,7 +251,7 @@ class Realisation {
       done.add(p.baseName);
       for (const r of s.info.references) if (!r.equals(p)) await run(r);
       this.#q.push({ type: 'substitute-started', path: p, from: s.substituter.uri });
-      await substitutePath(this.#o.store, s, this.#o.signal);
+      await substitutePath(this.#o.store, s, this.#o.signal, this.#fallback);
       this.#q.push({ type: 'substitute-succeeded', path: p });
       this.#subs.delete(p.baseName);
       this.#valid.add(p.baseName);
@@ -230,7 +265,9 @@ class Realisation {
     const all = items.flatMap(({ node, outputs }) => outputs.map((o) => node.outputPaths.get(o)!));
     const valid = new Set((await store.queryValidPaths(all)).map((p) => p.baseName));
     const missing = items.flatMap(({ node, outputs }) =>
-      node.check || !substitutesAllowed(node.drv) ? [] : outputs.map((o) => node.outputPaths.get(o)!).filter((p) => !valid.has(p.baseName)),
+      node.check || !substitutesAllowed(node.drv) || outputs.some((o) => this.#noSubstitute.has(node.outputPaths.get(o)!.baseName))
+        ? []
+        : outputs.map((o) => node.outputPaths.get(o)!).filter((p) => !valid.has(p.baseName)),
     );
     const offers = await this.#offers(missing);
     const toBuild: DrvNode[] = [];
@@ -275,6 +312,11 @@ class Realisation {
     return added;
   }
 
+  /** The other substituters a failed substitution tries. */
+  get #fallback(): SubstituteFallback {
+    return { substituters: this.#o.substituters ?? [], policy: this.#o.trust, warn: (message) => this.#q.push({ type: 'warning', message }) };
+  }
+
   async #offers(paths: readonly StorePath[]): Promise<Map<string, Substitute>> {
     const subs = this.#o.substituters ?? [];
     if (paths.length === 0 || subs.length === 0) return new Map();
@@ -290,7 +332,7 @@ class Realisation {
         id: `s:${s.info.path.baseName}`,
         kind: 'substitute',
         deps: s.info.references.filter((r) => !r.equals(s.info.path)).map((r) => `s:${r.baseName}`),
-        run: (signal) => substitutePath(this.#o.store, s, signal),
+        run: (signal) => substitutePath(this.#o.store, s, signal, this.#fallback),
       });
     }
     for (const node of builds) {

@@ -39,6 +39,10 @@ export interface BuildSettings {
   readonly requireSigs: boolean;
   readonly secretKeyFiles: readonly string[];
   readonly maxSubstitutionJobs: number;
+  /** `stalled-download-timeout` (seconds) for substituters' transfers; default 300. */
+  readonly stalledDownloadTimeout?: number;
+  /** `fallback`: build locally when substituting a derivation's outputs fails. */
+  readonly fallback?: boolean;
 }
 
 export interface SessionIo {
@@ -56,7 +60,10 @@ export async function openBuildSession(settings: BuildSettings, store: BuildStor
   const sandbox = makeSandbox(settings, store, io);
   const secretKeys = settings.secretKeyFiles.map(readSecretKey);
   const trust = trustPolicy(settings, secretKeys, store.storeDir, io);
-  const substituters: Substituter[] = settings.substitute ? await openSubstituters(settings.substituters, store.storeDir, io.warn, io.nodeStateDir === undefined ? undefined : { stateDir: io.nodeStateDir, realStoreDir: store.realStoreDir }) : [];
+  const node = io.nodeStateDir === undefined ? undefined : { stateDir: io.nodeStateDir, realStoreDir: store.realStoreDir };
+  const substituters: Substituter[] = settings.substitute
+    ? await openSubstituters(settings.substituters, store.storeDir, io.warn, node, { stalledDownloadTimeout: settings.stalledDownloadTimeout })
+    : [];
   return {
     store,
     sandbox,
@@ -64,6 +71,7 @@ export async function openBuildSession(settings: BuildSettings, store: BuildStor
     trust,
     maxJobs: settings.maxJobs,
     maxSubstitutionJobs: settings.maxSubstitutionJobs,
+    fallback: settings.fallback ?? false,
     keepGoing: settings.keepGoing,
     cores: settings.cores > 0 ? settings.cores : io.cpuCount,
     buildDir: settings.buildDir,

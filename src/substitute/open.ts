@@ -21,8 +21,14 @@ export interface NodeLocation {
   readonly realStoreDir: string;
 }
 
+/** Transfer settings the substituters share. */
+export interface SubstituterOptions {
+  /** `stalled-download-timeout` in seconds: drop a transfer that brings nothing for this long; 0: never (default 300). */
+  readonly stalledDownloadTimeout?: number;
+}
+
 /** Open one substituter by URI. */
-export async function openSubstituter(uri: string, storeDir: StoreDir, node?: NodeLocation): Promise<Substituter> {
+export async function openSubstituter(uri: string, storeDir: StoreDir, node?: NodeLocation, options: SubstituterOptions = {}): Promise<Substituter> {
   if (uri === 'p2p:' || uri === 'p2p') {
     if (!node) throw new InvalidValueError('E_SUBSTITUTER', `substituter '${uri}' needs a tix node`);
     return new NodeSubstituter(node.stateDir, storeDir, node.realStoreDir);
@@ -38,7 +44,7 @@ export async function openSubstituter(uri: string, storeDir: StoreDir, node?: No
   if (url.protocol === 'http:' || url.protocol === 'https:') {
     // The cache's URI as Nix prints it: without the query, without a trailing slash.
     const base = `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}`;
-    return BinaryCacheSubstituter.open(new HttpTransport(base), storeDir, opts);
+    return BinaryCacheSubstituter.open(new HttpTransport(base, { stallTimeoutMs: (options.stalledDownloadTimeout ?? 300) * 1000 }), storeDir, opts);
   }
   throw new InvalidValueError('E_SUBSTITUTER', `substituter '${uri}' is not supported (tix knows file://, http://, https:// and p2p:)`);
 }
@@ -48,12 +54,12 @@ export async function openSubstituter(uri: string, storeDir: StoreDir, node?: No
  * out. With `node`, a running tix node is added as the `p2p:` substituter when the list
  * does not name it (tix build uses a running node automatically).
  */
-export async function openSubstituters(uris: readonly string[], storeDir: StoreDir, warn: (m: string) => void, node?: NodeLocation): Promise<Substituter[]> {
+export async function openSubstituters(uris: readonly string[], storeDir: StoreDir, warn: (m: string) => void, node?: NodeLocation, options: SubstituterOptions = {}): Promise<Substituter[]> {
   const out: Substituter[] = [];
   for (const uri of uris) {
     if (uri === '') continue;
     try {
-      out.push(await openSubstituter(uri, storeDir, node));
+      out.push(await openSubstituter(uri, storeDir, node, options));
     } catch (e) {
       warn(`ignoring substituter '${uri}': ${(e as Error).message}`);
     }

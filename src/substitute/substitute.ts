@@ -61,7 +61,43 @@ export async function findSubstitutes(
   return found;
 }
 
-/** Fetch and import one path (its references must be valid already). */
-export async function substitutePath(store: NarImporter, s: Substitute, signal?: AbortSignal): Promise<void> {
-  await store.addNar(s.info, s.substituter.fetchNar(s.info, signal), signal);
+/** Where to look when the chosen substituter fails mid-transfer. */
+export interface SubstituteFallback {
+  readonly substituters: readonly Substituter[];
+  readonly policy: TrustPolicy;
+  readonly warn: (message: string) => void;
+}
+
+/**
+ * Fetch and import one path (its references must be valid already). With `fallback`, a
+ * substituter that fails (a dead or stalled transfer, a NAR that does not match) is
+ * reported and the substituters after it are asked in turn, as Nix's `SubstitutionGoal`
+ * does (`tryNext`); the error of the last one tried is thrown when none succeeds. The
+ * store registers a path only from a complete, matching NAR, so a failed try leaves nothing.
+ */
+export async function substitutePath(store: NarImporter, s: Substitute, signal?: AbortSignal, fallback?: SubstituteFallback): Promise<void> {
+  try {
+    await store.addNar(s.info, s.substituter.fetchNar(s.info, signal), signal);
+    return;
+  } catch (e) {
+    if (!fallback || signal?.aborted) throw e;
+    let last = e;
+    const print = fallback.policy.storeDir.printPath(s.info.path);
+    fallback.warn(`substituting '${print}' from '${s.substituter.uri}' failed: ${(e as Error).message}`);
+    const order = orderSubstituters(fallback.substituters);
+    for (const sub of order.slice(order.indexOf(s.substituter) + 1)) {
+      const next = (await findSubstitutes([sub], [s.info.path], fallback.policy, fallback.warn, signal)).get(s.info.path.baseName);
+      // Only the same contents: the plan already relies on this NAR's references.
+      if (!next || !next.info.narHash.equals(s.info.narHash)) continue;
+      try {
+        await store.addNar(next.info, sub.fetchNar(next.info, signal), signal);
+        return;
+      } catch (e2) {
+        if (signal?.aborted) throw e2;
+        last = e2;
+        fallback.warn(`substituting '${print}' from '${sub.uri}' failed: ${(e2 as Error).message}`);
+      }
+    }
+    throw last;
+  }
 }

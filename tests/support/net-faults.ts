@@ -17,8 +17,9 @@ import { runTixAsync } from './tix-cli.ts';
 /** B's stalled-download-timeout in the tests, in seconds (Nix's default is 300). */
 export const STALL_TIMEOUT_S = 2;
 
-export async function tix(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const r = await runTixAsync(args, { env: { TIX_CONF: '/dev/null' } });
+/** Run tix without the user's configuration; `env` adds variables (e.g. TIX_STATE_DIR). */
+export async function tix(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const r = await runTixAsync(args, { env: { TIX_CONF: '/dev/null', ...env } });
   return { status: r.status, stdout: r.stdout.toString(), stderr: r.stderr };
 }
 
@@ -44,11 +45,11 @@ export function hashPartOf(path: string): string {
   return path.slice('/nix/store/'.length, '/nix/store/'.length + 32);
 }
 
-/** A paced provider node serving the store at `root`. */
-export function startProvider(root: string, env: NodeJS.ProcessEnv = {}): Promise<NodeProcess> {
+/** A paced provider node serving the store at `root`; `where` runs it elsewhere (a network namespace). */
+export function startProvider(root: string, env: NodeJS.ProcessEnv = {}, where: { prefix?: string[]; listen?: string } = {}): Promise<NodeProcess> {
   return NodeProcess.start({
     entry: [process.execPath, '--no-warnings', join(repoRoot, 'tests/support/paced-node.ts')],
-    args: ['--store', root], env,
+    args: ['--store', root], env, ...where,
   });
 }
 
@@ -77,10 +78,18 @@ export function copyFrom(b: NodeProcess, path: string): Promise<{ status: number
   return tix(['copy', '--from', 'p2p', '--state', b.stateDir, '-v', path]);
 }
 
-/** Nothing partial in `root`: verify with contents is clean and no temporary is left. */
+/**
+ * Nothing partial in `root`: verify with contents is clean, no temporary is left, and
+ * every entry of the store directory is a registered path (none half-added).
+ */
 export async function assertNothingPartial(root: string): Promise<void> {
   const v = await tix(['store', 'verify', '--all', '--check-contents', '--store', root]);
   assert.equal(v.status, 0, `tix store verify: ${v.stderr}`);
-  const temp = storeLayout(root).tempDir;
-  assert.deepEqual(existsSync(temp) ? readdirSync(temp) : [], [], 'no temporary left in .tix-tmp');
+  const layout = storeLayout(root);
+  assert.deepEqual(existsSync(layout.tempDir) ? readdirSync(layout.tempDir) : [], [], 'no temporary left in .tix-tmp');
+  const entries = existsSync(layout.realStoreDir) ? readdirSync(layout.realStoreDir).filter((n) => !n.startsWith('.')) : [];
+  if (entries.length > 0) {
+    const info = await tix(['store', 'path-info', '--store', root, ...entries.map((n) => `/nix/store/${n}`)]);
+    assert.equal(info.status, 0, `every entry of the store directory is registered: ${info.stderr}`);
+  }
 }

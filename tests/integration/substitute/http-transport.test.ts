@@ -120,4 +120,64 @@ describe('HttpTransport', () => {
     await Promise.all(Array.from({ length: 9 }, (_, i) => t.readFile(`slow${i}`)));
     assert.equal(most, 3);
   });
+
+  describe('stall timeout (stalled-download-timeout)', () => {
+    /** Sends `first`, then nothing, keeping the response open; closed by the server's after(). */
+    const stallAfter = (first: string): Handler => (_q, res) => {
+      res.writeHead(200, { 'content-length': '100000' });
+      res.write(first);
+    };
+
+    it('drops a narinfo whose body stops mid-way, naming the bytes received', async () => {
+      routes.set('/cache/stall.narinfo', stallAfter('StorePath: /nix/store/'));
+      const t = new HttpTransport(base, { stallTimeoutMs: 200, attempts: 1 });
+      await assert.rejects(t.readFile('stall.narinfo'), { code: 'E_SUBSTITUTER', message: `unable to download '${base}/stall.narinfo': stalled: no data for 200 ms after 22 bytes` });
+    });
+
+    it('fails the NAR stream of a body that stops mid-way', async () => {
+      routes.set('/cache/nar/stall.nar', stallAfter('x'.repeat(1000)));
+      const t = new HttpTransport(base, { stallTimeoutMs: 200, attempts: 1 });
+      let got = 0;
+      await assert.rejects(async () => {
+        for await (const c of await t.openFile('nar/stall.nar')) got += (c as Buffer).length;
+      }, { message: /stalled: no data for 200 ms after 1000 bytes/ });
+      assert.equal(got, 1000);
+    });
+
+    it('drops a server that accepts the request but never answers', async () => {
+      routes.set('/cache/silent', () => { /* no headers, ever */ });
+      const t = new HttpTransport(base, { stallTimeoutMs: 200, attempts: 1 });
+      await assert.rejects(t.readFile('silent'), { message: /no response within 200 ms/ });
+    });
+
+    it('never cuts off a body that is slow but keeps coming', async () => {
+      routes.set('/cache/nar/trickle.nar', (_q, res) => {
+        let n = 0;
+        const tick = setInterval(() => {
+          if (++n === 8) { clearInterval(tick); res.end('y'); } else res.write('y');
+        }, 60);
+      });
+      const t = new HttpTransport(base, { stallTimeoutMs: 1000, attempts: 1 });
+      const chunks: Buffer[] = [];
+      for await (const c of await t.openFile('nar/trickle.nar')) chunks.push(c as Buffer);
+      assert.equal(Buffer.concat(chunks).toString(), 'y'.repeat(8));
+    });
+
+    it('does not count the time a slow reader takes between reads', async () => {
+      // 8 MiB: more than the socket buffers hold, so the server is held up by the reader.
+      routes.set('/cache/nar/big.nar', (_q, res) => res.end(Buffer.alloc(8 << 20, 7)));
+      // Margins wide enough for a loaded CI machine: the pause is 3x the timeout, the timeout many event-loop hiccups.
+      const t = new HttpTransport(base, { stallTimeoutMs: 500, attempts: 1 });
+      let got = 0;
+      let paused = false;
+      for await (const c of await t.openFile('nar/big.nar')) {
+        got += (c as Buffer).length;
+        if (!paused) {
+          paused = true;
+          await new Promise((r) => setTimeout(r, 1500));
+        }
+      }
+      assert.equal(got, 8 << 20);
+    });
+  });
 });
