@@ -10,7 +10,6 @@
 
 import { readFileSync } from 'node:fs';
 import type { Settings } from '../../src/config/index.ts';
-import { errorMessage } from '../../src/errors.ts';
 import { parseSecretKey, type StoreDir, StorePathError } from '../../src/store/index.ts';
 import { CACHE_WRITE_COMPRESSIONS, type CacheWriteCompression, ControlClient, defaultStateDir, writeBinaryCache } from '../../src/substitute/index.ts';
 import { flagPairs, flagString, parseArgs, type ParsedArgs, UsageError } from '../args.ts';
@@ -33,7 +32,7 @@ nix-cache-info, one <hash>.narinfo per path and its NAR under nar/ (written unde
 temporary name and renamed, references first). Paths the cache has already are skipped.
 Each narinfo carries the path's signatures plus one by each key of 'secret-key-files'.
 Compression: zstd (the default; Nix 2.8 reads it) or none ('?compression=none' on the URL
-works too). xz and bzip2 cannot be written: Node has no compressor for them.
+works too; so does '?secret-key=FILE'). xz and bzip2 cannot be written: Node has no compressor for them.
 
 --from file://DIR or http(s)://URL substitutes from a binary cache into the local store
 (written by 'nix copy --to' in any compression Nix uses except bzip2): signatures are
@@ -75,7 +74,9 @@ async function copyTo(args: ParsedArgs, to: string): Promise<number> {
   const dir = decodeURIComponent(url.pathname);
   return withStore(args, async (store, settings) => {
     const paths = args.positionals.map((p) => storePathArg(p, store.storeDir));
-    const secretKeys = readSecretKeys(settings);
+    // Nix's `?secret-key=FILE` store parameter signs too.
+    const keyParam = url.searchParams.get('secret-key');
+    const secretKeys = readSecretKeys([...settings.secretKeyFiles, ...(keyParam ? [keyParam] : [])]);
     await writeBinaryCache(store, paths, dir, { compression: compression as CacheWriteCompression, secretKeys });
     for (const p of args.positionals) writeStdout(`${p}\n`);
     return 0;
@@ -117,13 +118,13 @@ function storePathArg(arg: string, storeDir: StoreDir) {
   }
 }
 
-function readSecretKeys(settings: Settings) {
-  return settings.secretKeyFiles.map((file) => {
+function readSecretKeys(files: readonly string[]) {
+  return files.map((file) => {
     let text: string;
     try {
       text = readFileSync(file, 'utf8');
     } catch (e) {
-      throw new UsageError(`cannot read secret key file '${file}' (secret-key-files): ${errorMessage(e)}`);
+      throw new UsageError(`cannot read secret key file '${file}' (secret-key-files): ${(e as Error).message}`);
     }
     return parseSecretKey(text, file);
   });

@@ -101,10 +101,14 @@ describe('tix copy and nix copy exchanging file:// binary caches', { skip: SKIP 
   });
 
   for (const c of ['none', 'zstd']) {
-    it(`writes a ${c} cache that nix copy --from accepts, signed by secret-key-files`, () => {
+    it(`writes a ${c} cache that nix copy --from accepts, signed by the secret key`, () => {
       const store = tixStoreWithClosure();
       const dir = join(work, `tix-cache-${c}`);
-      const r = runTix(['copy', '--to', `file://${dir}`, '--option', 'compression', c, '--option', 'secret-key-files', join(work, 'sk-b'), top(), '--store', store], { env });
+      // none through --option flags; zstd as the default, the key as Nix's `?secret-key=` store parameter.
+      const to = c === 'none'
+        ? ['--to', `file://${dir}`, '--option', 'compression', 'none', '--option', 'secret-key-files', join(work, 'sk-b')]
+        : ['--to', `file://${dir}?secret-key=${join(work, 'sk-b')}`];
+      const r = runTix(['copy', ...to, top(), '--store', store], { env });
       assert.equal(r.status, 0, r.stderr);
       assert.match(readFileSync(join(dir, 'nix-cache-info'), 'utf8'), /^StoreDir: \/nix\/store\nWantMassQuery: 1\nPriority: \d+\n$/);
       for (const p of closure) {
