@@ -85,7 +85,7 @@ async function copyTo(args: ParsedArgs, to: string): Promise<number> {
 
 async function copyFromCache(args: ParsedArgs, from: string): Promise<number> {
   const settings: Settings = { ...commandSettings(args), substitute: true, substituters: [from] };
-  const { result, store } = await runRealisation(settings, args, (s) => args.positionals.map((p) => ({ drvPath: storePathArg(p, s.storeDir) })), renderRealisation);
+  const { result, store } = await runRealisation(settings, args, (s) => args.positionals.map((p) => ({ drvPath: storePathArg(p, s.storeDir), opaque: true })), renderRealisation, false);
   try {
     for (const t of result.targets) if (t.ok) writeStdout(`${store.storeDir.printPath(t.drvPath)}\n`);
     return result.exitStatus === 0 ? 0 : 1;

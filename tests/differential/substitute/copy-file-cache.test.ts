@@ -11,11 +11,12 @@
 
 import { strict as assert } from 'node:assert';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { encodeNix32, parseHash } from '../../../src/hash/index.ts';
+import { storeLayout } from '../../../src/store/local/index.ts';
 import { BUILD_SKIP } from '../../support/build.ts';
 import { NIX_SKIP, NixSandbox } from '../../support/nix.ts';
 import { runTix } from '../../support/tix-cli.ts';
@@ -38,6 +39,7 @@ describe('tix copy and nix copy exchanging file:// binary caches', { skip: SKIP 
   let pkB: string;
   /** The closure, references first: [base, mid, top]. */
   let closure: string[];
+  let drv: string;
   let n = 0;
   const sandboxes: NixSandbox[] = [];
 
@@ -45,7 +47,7 @@ describe('tix copy and nix copy exchanging file:// binary caches', { skip: SKIP 
     nix = new NixSandbox();
     work = mkdtempSync(join(tmpdir(), 'tix-copy-cache-'));
     writeFileSync(join(work, 'default.nix'), EXPR);
-    const drv = nix.ok('nix-instantiate', [join(work, 'default.nix')]).trim();
+    drv = nix.ok('nix-instantiate', [join(work, 'default.nix')]).trim();
     const top = nix.ok('nix-store', ['--realise', drv, '--option', 'sandbox', 'true', '--option', 'sandbox-paths', '/bin/sh=/bin/busybox']).trim();
     closure = nix.ok('nix-store', ['--query', '--requisites', top]).trim().split('\n');
     assert.equal(closure.length, 3);
@@ -54,6 +56,7 @@ describe('tix copy and nix copy exchanging file:// binary caches', { skip: SKIP 
     pkB = readFileSync(join(work, 'pk-b'), 'utf8').trim();
     nix.ok('nix', ['store', 'sign', '--key-file', join(work, 'sk-a'), ...closure]);
     for (const c of ['none', 'xz', 'zstd']) nix.ok('nix', ['copy', '--to', `file://${work}/nix-${c}?compression=${c}`, top]);
+    nix.ok('nix', ['copy', '--derivation', '--to', `file://${work}/nix-drv`, drv]);
   });
 
   after(() => {
@@ -92,6 +95,18 @@ describe('tix copy and nix copy exchanging file:// binary caches', { skip: SKIP 
       assert.equal(v.status, 0, v.stdout.toString() + v.stderr);
     });
   }
+
+  it('copies a .drv as a path (with the derivations it needs) and builds nothing', () => {
+    const store = join(work, `tix-${n++}`);
+    const r = runTix(['copy', '--from', `file://${work}/nix-drv?trusted=1`, drv, '--store', store], { env });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout.toString(), `${drv}\n`);
+    const real = storeLayout(store).realStoreDir;
+    const drvs = nix.ok('nix-store', ['--query', '--requisites', drv]).trim().split('\n');
+    assert.equal(drvs.length, 3);
+    for (const d of drvs) assert.ok(existsSync(join(real, d.slice('/nix/store/'.length))), d);
+    assert.ok(!existsSync(join(real, top().slice('/nix/store/'.length))), 'the output was not built');
+  });
 
   it('refuses a cache signed by a key that is not trusted', () => {
     const store = join(work, `tix-${n++}`);
@@ -161,6 +176,21 @@ describe('tix copy and nix copy exchanging file:// binary caches', { skip: SKIP 
     const r = runTix(['copy', '--to', `file://${work}/tix-cache-missing`, missing, '--store', store], { env });
     assert.notEqual(r.status, 0);
     assert.match(r.stderr, new RegExp(`path '${missing}' is not valid`));
+  });
+
+  it('refuses to publish a path whose files no longer match its NAR hash, leaving no file behind', () => {
+    const store = tixStoreWithClosure();
+    const data = join(storeLayout(store).realStoreDir, top().slice('/nix/store/'.length), 'data');
+    chmodSync(dirname(data), 0o755);
+    chmodSync(data, 0o644);
+    writeFileSync(data, 'TOP\n'); // same size, other bytes
+    const dir = join(work, 'tix-cache-damaged');
+    const r = runTix(['copy', '--to', `file://${dir}`, top(), '--store', store], { env });
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, new RegExp(`path '${top()}' does not match its registered NAR hash or size`));
+    assert.ok(!existsSync(join(dir, `${hashPart(top())}.narinfo`)));
+    assert.ok(existsSync(join(dir, `${hashPart(closure[0]!)}.narinfo`)), 'its references were written first');
+    assert.equal(readdirSync(join(dir, 'nar')).length, 2, 'no NAR file for the damaged path, no temporary');
   });
 
   it('reports a cache directory that cannot be written', () => {
