@@ -10,7 +10,7 @@
 
 import { readFileSync } from 'node:fs';
 import type { Settings } from '../../src/config/index.ts';
-import { parseSecretKey, type StoreDir, StorePathError } from '../../src/store/index.ts';
+import { parseSecretKey, type StoreDir, type StorePath, StorePathError } from '../../src/store/index.ts';
 import { CACHE_WRITE_COMPRESSIONS, type CacheWriteCompression, ControlClient, defaultStateDir, writeBinaryCache } from '../../src/substitute/index.ts';
 import { flagPairs, flagString, parseArgs, type ParsedArgs, UsageError } from '../args.ts';
 import { renderRealisation } from '../build-progress.ts';
@@ -64,6 +64,7 @@ export async function main(argv: string[]): Promise<number> {
 async function copyTo(args: ParsedArgs, to: string): Promise<number> {
   if (!to.startsWith('file://')) throw new UsageError(`tix copy: unsupported destination '${to}' (only file://DIR)`);
   const url = new URL(to);
+  if (url.host !== '') throw new UsageError(`tix copy: '${to}' needs an absolute directory (file:///path)`);
   // `--option compression` is the destination's setting, not a tix.conf one.
   const options = flagPairs(args, 'option');
   args.flags.set('option', options.filter(([k]) => k !== 'compression'));
@@ -77,7 +78,11 @@ async function copyTo(args: ParsedArgs, to: string): Promise<number> {
     // Nix's `?secret-key=FILE` store parameter signs too.
     const keyParam = url.searchParams.get('secret-key');
     const secretKeys = readSecretKeys([...settings.secretKeyFiles, ...(keyParam ? [keyParam] : [])]);
-    await writeBinaryCache(store, paths, dir, { compression: compression as CacheWriteCompression, secretKeys });
+    const uri = `file://${url.pathname}`;
+    const onPath = (p: StorePath, written: boolean) => {
+      if (written) writeStderr(`copying path '${store.printPath(p)}' to '${uri}'...\n`);
+    };
+    await writeBinaryCache(store, paths, dir, { compression: compression as CacheWriteCompression, secretKeys, onPath });
     for (const p of args.positionals) writeStdout(`${p}\n`);
     return 0;
   });

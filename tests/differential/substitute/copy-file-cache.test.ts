@@ -125,6 +125,7 @@ describe('tix copy and nix copy exchanging file:// binary caches', { skip: SKIP 
         : ['--to', `file://${dir}?secret-key=${join(work, 'sk-b')}`];
       const r = runTix(['copy', ...to, top(), '--store', store], { env });
       assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stderr, new RegExp(`copying path '${closure[0]}' to 'file://${dir}'`));
       assert.match(readFileSync(join(dir, 'nix-cache-info'), 'utf8'), /^StoreDir: \/nix\/store\nWantMassQuery: 1\nPriority: \d+\n$/);
       for (const p of closure) {
         const narinfo = readFileSync(join(dir, `${hashPart(p)}.narinfo`), 'utf8');

@@ -16,6 +16,7 @@ import { openSubstituter, writeBinaryCache } from '../../../src/substitute/index
 import { checkPathInfo } from '../../../src/trust/index.ts';
 import { collectBytes } from '../../support/nar.ts';
 import { disposeAll, tempDir, withTempStore } from '../../support/temp-store.ts';
+import { runTix } from '../../support/tix-cli.ts';
 
 after(disposeAll);
 
@@ -78,4 +79,25 @@ describe('writeBinaryCache()', () => {
       const { base } = await closure(store);
       await assert.rejects(writeBinaryCache(store, [base], tempDir('tix-cache-'), { compression: 'xz' as 'none' }), { code: 'E_CACHE_COMPRESSION' });
     }));
+});
+
+describe('tix copy (usage)', () => {
+  const path = '/nix/store/00000000000000000000000000000000-x';
+  const cases: { args: string[]; message: RegExp }[] = [
+    { args: [path], message: /give exactly one of --from and --to/ },
+    { args: ['--from', 'p2p', '--to', 'file:///tmp/x', path], message: /give exactly one of --from and --to/ },
+    { args: ['--to', 'file:///tmp/x'], message: /no paths given/ },
+    { args: ['--to', 'file:///tmp/x', '--option', 'compression', 'xz', path], message: /compression 'xz' cannot be written \(none or zstd; Node has no xz or bzip2 compressor\)/ },
+    { args: ['--to', 'file:///tmp/x?compression=bzip2', path], message: /compression 'bzip2' cannot be written/ },
+    { args: ['--to', 'file://relative/dir', path], message: /needs an absolute directory/ },
+    { args: ['--to', 's3://bucket', path], message: /unsupported destination 's3:\/\/bucket'/ },
+    { args: ['--from', 'ssh://host', path], message: /unsupported source 'ssh:\/\/host'/ },
+  ];
+  for (const c of cases) {
+    it(`refuses ${c.args.join(' ')}`, () => {
+      const r = runTix(['copy', ...c.args, '--store', tempDir('tix-store-')], { env: { TIX_CONF: '/dev/null' } });
+      assert.equal(r.status, 2, r.stderr);
+      assert.match(r.stderr, c.message);
+    });
+  }
 });
