@@ -31,8 +31,9 @@ Copy each PATH and its closure.
 nix-cache-info, one <hash>.narinfo per path and its NAR under nar/ (written under a
 temporary name and renamed, references first). Paths the cache has already are skipped.
 Each narinfo carries the path's signatures plus one by each key of 'secret-key-files'.
-Compression: zstd (the default; Nix 2.8 reads it) or none ('?compression=none' on the URL
-works too; so does '?secret-key=FILE'). xz and bzip2 cannot be written: Node has no compressor for them.
+Compression: zstd (the default; Nix 2.8 reads it) or none. Nix's URL parameters
+'?compression=none' and '?secret-key=FILE' work too. xz and bzip2 cannot be written:
+Node has no compressor for them.
 
 --from file://DIR or http(s)://URL substitutes from a binary cache into the local store
 (written by 'nix copy --to' in any compression Nix uses except bzip2): signatures are
