@@ -61,6 +61,8 @@ export async function runRealisation(
   args: ParsedArgs,
   targetsOf: (store: LocalBuildStore) => RealiseTarget[] | Promise<RealiseTarget[]>,
   render: Render,
+  /** `false`: do not add a running tix node as a substituter (`tix copy --from URL` asks only URL). */
+  useNode = true,
 ): Promise<RunOutcome> {
   const jobs = flagString(args, 'max-jobs');
   const maxJobs = jobs === undefined ? settings.maxJobs : jobs === 'auto' ? cpus().length : Number(jobs);
@@ -76,7 +78,7 @@ export async function runRealisation(
       warn: (m) => writeStderr(`warning: ${m}\n`),
       cpuCount: cpus().length,
       hostEnv: (name) => process.env[name],
-      nodeStateDir: defaultStateDir(process.env),
+      ...(useNode ? { nodeStateDir: defaultStateDir(process.env) } : {}),
     });
     const targets = await targetsOf(store);
     const events = realise(targets, {

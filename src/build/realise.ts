@@ -40,7 +40,12 @@ export interface RealiseTarget {
   readonly drvPath: StorePath;
   /** Outputs wanted (default: all). Ignored for a path that is not a derivation. */
   readonly outputs?: readonly string[];
+  /** Make the path itself valid, even a `.drv` (substituted, never built: `tix copy --from`). */
+  readonly opaque?: boolean;
 }
+
+/** A target that is made valid as a path, not realised as a derivation. */
+const isOpaque = (t: RealiseTarget): boolean => t.opaque === true || !t.drvPath.isDerivation;
 
 export interface RealiseOptions {
   readonly store: BuildStore;
@@ -173,8 +178,8 @@ class Realisation {
   // ---- planning ----------------------------------------------------------------------
 
   async #plan(targets: readonly RealiseTarget[]): Promise<void> {
-    await this.#ensurePaths(targets.filter((t) => !t.drvPath.isDerivation).map((t) => t.drvPath));
-    let frontier = targets.filter((t) => t.drvPath.isDerivation).map((t) => ({ path: t.drvPath, outputs: t.outputs, top: true }));
+    await this.#ensurePaths(targets.filter(isOpaque).map((t) => t.drvPath));
+    let frontier = targets.filter((t) => !isOpaque(t)).map((t) => ({ path: t.drvPath, outputs: t.outputs, top: true }));
     while (frontier.length > 0) {
       const nodes = await this.#loadDrvs(frontier.map((f) => f.path));
       // The outputs each derivation is newly wanted for.
@@ -426,7 +431,7 @@ class Realisation {
     for (const o of outcomes.values()) if (o.status === 'failed') errors.push(o.error);
     const failedIds = new Set([...outcomes].filter(([, o]) => o.status !== 'succeeded').map(([id]) => id));
     const res: TargetResult[] = targets.map((t) => {
-      if (!t.drvPath.isDerivation) {
+      if (isOpaque(t)) {
         const ok = !this.#o.dryRun && !failedIds.has(`s:${t.drvPath.baseName}`);
         return { drvPath: t.drvPath, outputs: new Map([['', t.drvPath]]), ok };
       }

@@ -25,3 +25,4 @@ export * from './p2p/peer-penalties.ts';
 export * from './p2p/peer-slots.ts';
 export * from './p2p/narinfo-batcher.ts';
 export * from './p2p/node-substituter.ts';
+export * from './binary-cache-writer.ts';
