@@ -141,3 +141,16 @@ export const MAX_INBOUND_STREAMS = 32;
 export const CONTROL_MAX_LINE_BYTES = 1024 * 1024;
 /** Concurrent control connections (the CLI opens one per command). */
 export const CONTROL_MAX_CONNECTIONS = 64;
+
+/**
+ * The HTTP facade's bound on asking the network for a path the store lacks (lookup plus
+ * narinfo): past it the client gets a 404, because Nix disables a substituter that stalls.
+ */
+export const FACADE_LOOKUP_MS = 2500;
+
+/** A NAR a peer streams to the facade that stays silent this long is dropped (aborted response). */
+export const FACADE_NAR_IDLE_MS = 10 * second;
+
+/** Narinfos the facade found on the network, kept so the NAR request that follows knows its providers. */
+export const FACADE_CACHE_ENTRIES = 4096;
+export const FACADE_CACHE_MS = 10 * minute;

@@ -24,6 +24,8 @@ import { ControlSocket, type ControlHandler } from './control-socket.ts';
 import { DhtAnnouncer } from './dht-announcer.ts';
 import { hostDialer } from './dialer.ts';
 import { HttpCacheServer } from './http-cache.ts';
+import { LocalThenNetworkSource } from './facade-source.ts';
+import { NetworkSource } from './network-source.ts';
 import { createTixHost, type MdnsOptions, type TixHost } from './host.ts';
 import { loadOrCreateIdentity } from './identity.ts';
 import { InventoryService } from './inventory-service.ts';
@@ -83,6 +85,8 @@ export class TixNode {
   readonly providerRecords: ProviderRecords;
   /** The HTTP binary-cache facade, when a port was asked for. */
   readonly httpCache: HttpCacheServer | undefined;
+  /** Where the facade looks for paths the store lacks (with the facade only). */
+  readonly network: NetworkSource | undefined;
   /** Rejections by peer, for the whole life of the node (status: `penalties`). */
   readonly penalties: PeerPenalties;
   /** Requests in flight per peer, for all substitutions and narinfo queries together (peers answer "busy" beyond). */
@@ -117,7 +121,13 @@ export class TixNode {
     this.narServer = new NarServer({ host, source: c.source, nars: c.nars, log: c.log.child('nar') }, { zstd: init.zstd ?? true });
     this.#httpPort = init.httpPort;
     if (init.httpPort !== undefined) {
-      this.httpCache = new HttpCacheServer({ source: c.source, nars: c.nars, storeDir: this.#storeDir, log: c.log.child('http') });
+      // Local store first; a miss asks the network within a short bound (a fast 404 otherwise).
+      this.network = new NetworkSource({
+        finder: this.lookup, dialer, storeDir: this.#storeDir, log: c.log.child('http'), narinfoSlots: this.#slots.narinfo,
+        penalties: this.penalties, policy: c.substitution?.policy, now: Date.now,
+      });
+      const served = new LocalThenNetworkSource(c.source, c.nars, this.network);
+      this.httpCache = new HttpCacheServer({ source: served, nars: served, storeDir: this.#storeDir, log: c.log.child('http') });
     }
     if (init.controlSocket !== false) {
       this.#control = new ControlSocket(init.stateDir, { handler: this.#handleControl, log: c.log.child('control') });

@@ -1,6 +1,7 @@
 /**
- * The node's HTTP facade: its store served as a Nix binary cache on 127.0.0.1, so real Nix
- * substitutes from a tix node (`substituters = http://127.0.0.1:PORT`). Nix:
+ * The node's HTTP facade: a Nix binary cache on 127.0.0.1, so real Nix substitutes from a
+ * tix node (`substituters = http://127.0.0.1:PORT`). What it serves comes from the sources
+ * it is given (the daemon passes its store, then the P2P network: node/facade-source.ts). Nix:
  * `HttpBinaryCacheStore` is the client; the layout is binary-cache-store.cc's:
  *
  *   /nix-cache-info                 StoreDir, WantMassQuery, Priority
