@@ -17,8 +17,8 @@ import { Hasher } from '../src/hash/index.ts';
 import { parseNarInfo, type NarInfo, type StoreDir } from '../src/store/index.ts';
 import { checkPathInfo, type TrustPolicy } from '../src/trust/index.ts';
 import {
-  fetchNar, NarinfoBatcher, type AbortOptions, type NarStream, type PeerDialer, type PeerPenalties, type PeerSlots,
-  type ProviderFinder, queryNarinfos, type ServedPathInfo,
+  fetchNar, NarinfoBatcher, PeerError, PROTOCOL_NAR, type AbortOptions, type NarStream, type PeerDialer, type PeerPenalties,
+  type PeerSlots, type ProviderFinder, queryNarinfos, rejectionKind, type ServedPathInfo,
 } from '../src/substitute/index.ts';
 import { FACADE_CACHE_ENTRIES, FACADE_CACHE_MS, FACADE_LOOKUP_MS, FACADE_NAR_IDLE_MS } from './constants.ts';
 import type { Logger } from './log.ts';
@@ -99,7 +99,7 @@ export class NetworkSource {
         const nar = await fetchNar(this.#c.dialer, peer, hashPart, { maxBytes: info.narSize, signal: options.signal, idleTimeoutMs: this.#narIdleMs });
         // A header announcing fewer bytes than NarSize fails in #verified, before the last chunk.
         this.stats.nars++;
-        return { narSize: info.narSize, chunks: this.#verified(nar.chunks, info, peer) };
+        return { narSize: info.narSize, chunks: this.#verified(nar.chunks, found, peer, options.signal) };
       } catch (e) {
         if (options.signal?.aborted) throw e;
         this.#c.log.debug(`NAR of ${hashPart} from ${peer}: ${(e as Error).message}`);
@@ -111,20 +111,29 @@ export class NetworkSource {
   }
 
   /** The NAR's chunks, with the last one released only once hash and size are right. */
-  async *#verified(chunks: AsyncIterable<Uint8Array>, info: NarInfo, peer: string): AsyncGenerator<Uint8Array> {
+  async *#verified(chunks: AsyncIterable<Uint8Array>, found: Found, peer: string, signal: AbortSignal | undefined): AsyncGenerator<Uint8Array> {
+    const { info } = found;
+    const fail = (code: 'E_PEER_LIMIT' | 'E_PEER_TRUNCATED' | 'E_PEER_MISMATCH', msg: string): PeerError => new PeerError(code, peer, PROTOCOL_NAR, msg);
     const hasher = new Hasher(info.narHash.algo);
     let held: Uint8Array | undefined;
     try {
       for await (const chunk of chunks) {
         hasher.update(chunk);
-        if (hasher.size > info.narSize) throw new Error(`${peer} sent more than the ${info.narSize} bytes of ${info.path.baseName}`);
+        if (hasher.size > info.narSize) throw fail('E_PEER_LIMIT', `${peer} sent more than the ${info.narSize} bytes of ${info.path.baseName}`);
         if (held) yield held;
         held = chunk;
       }
-      if (hasher.size !== info.narSize) throw new Error(`${peer} sent ${hasher.size} of the ${info.narSize} bytes of ${info.path.baseName}`);
-      if (!hasher.digest().equals(info.narHash)) throw new Error(`${peer} sent a NAR of ${info.path.baseName} with the wrong hash`);
+      if (hasher.size !== info.narSize) throw fail('E_PEER_TRUNCATED', `${peer} sent ${hasher.size} of the ${info.narSize} bytes of ${info.path.baseName}`);
+      if (!hasher.digest().equals(info.narHash)) throw fail('E_PEER_MISMATCH', `${peer} sent a NAR of ${info.path.baseName} with the wrong hash`);
     } catch (e) {
+      // The client went away: nothing to hold against the peer.
+      if (signal?.aborted) throw e;
       this.stats.narFailures++;
+      const kind = rejectionKind(e);
+      // A peer that sent wrong bytes is not asked again for this path (Nix retries the download).
+      const at = found.peers.indexOf(peer);
+      if (kind === 'lie' && at >= 0) found.peers.splice(at, 1);
+      this.#c.penalties?.record(peer, info.path.hashPart, kind, (e as Error).message, this.#c.now());
       this.#c.log.warn(`aborting the NAR of ${info.path.baseName}: ${(e as Error).message}`);
       throw e;
     }

@@ -130,4 +130,17 @@ describe('real Nix substituting through tix node --http-port from a peer', { ski
       assert.fail(`answered ${res.status} with a complete body`);
     }, (e: Error) => !(e instanceof assert.AssertionError));
   });
+
+  it('leaves Nix with a failed substitution, not a wrong path, when the only provider lies', () => {
+    const fresh = new NixSandbox();
+    try {
+      const r = fresh.run('nix-store', ['--realise', dep, '--option', 'substituters', httpViaLiar, '--option', 'trusted-public-keys', pk], {
+        env: { HOME: join(work, 'home'), XDG_CACHE_HOME: join(work, 'cache-liar') },
+      });
+      assert.notEqual(r.status, 0, r.stderr);
+      assert.notEqual(fresh.run('nix-store', ['--check-validity', dep]).status, 0);
+    } finally {
+      fresh.dispose();
+    }
+  });
 });
