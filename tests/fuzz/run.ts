@@ -107,13 +107,16 @@ export function runTarget(t: FuzzTarget, o: RunOptions): Promise<RunStats> {
       env: { ...process.env, ...o.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let log = '';
-    child.stdout.on('data', (b: Buffer) => (log += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (log += b.toString()));
+    // Kept apart: libFuzzer writes its stats to stderr while the target may print on stdout,
+    // and chunks of the two pipes interleaved into one string can split a stats line.
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (err += b.toString()));
     child.on('error', fail);
     child.on('close', (code, signal) => {
       const seconds = (performance.now() - started) / 1000;
-      done(parseStats(t.name, code ?? (signal ? 128 : 1), seconds, log));
+      done(parseStats(t.name, code ?? (signal ? 128 : 1), seconds, `${out}\n${err}`));
     });
   });
 }
@@ -138,7 +141,7 @@ function parseStats(target: string, exitCode: number, seconds: number, log: stri
     seconds,
     // (the stat:: lines are the last thing libFuzzer prints; should they be cut off, the
     // last progress line still has the count)
-    execs: num(/^stat::number_of_executed_units:\s+(\d+)/gm) ?? num(/^#(\d+)\s/gm),
+    execs: num(/^stat::number_of_executed_units:\s+(\d+)/gm) ?? num(/^Done (\d+) runs/gm) ?? num(/^#(\d+)\s/gm),
     execsPerSecond: num(/^stat::average_exec_per_sec:\s+(\d+)/gm) ?? num(/^#\d+\s.* exec\/s: (\d+)/gm),
     cov: status ? Number(status[1]) : undefined,
     ft: status ? Number(status[2]) : undefined,
