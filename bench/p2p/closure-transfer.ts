@@ -12,7 +12,7 @@
  *   raw libp2p stream       the ceiling: a child process with the tix transport stack
  *                           (noise + yamux) sends the large paths' byte count to this one
  *
- *   node bench/p2p/closure-transfer.ts [--mib 1024] [--large 4]
+ *   node bench/p2p/closure-transfer.ts [--mib 1024] [--large 4] [--runs 2]
  */
 
 import { generateKeyPair } from '@libp2p/crypto/keys';
@@ -31,6 +31,7 @@ import { RAW_PROTOCOL } from './raw-peer.ts';
 const MiB = 1024 * 1024;
 const SIZE = arg('mib', 1024) * MiB;
 const LARGE = arg('large', 4);
+const RUNS = arg('runs', 2);
 const SMALL_FILES = 10_000;
 const work = mkdtempSync(join(tmpdir(), 'tix-bench-closure-'));
 const storeA = join(work, 'a');
@@ -72,20 +73,27 @@ for (let i = 0; i < LARGE; i++) {
 const largeNar = tix(['store', 'path-info', '-s', '--store', storeA, ...large]).trim().split('\n')
   .reduce((n, l) => n + Number(l.trim().split(/\s+/)[1]), 0);
 
-const results: Record<string, { largeMs: number; smallMs: number }> = {};
+type Split = { largeMs: number; smallMs: number };
+const NIX = 'nix copy --from file:// (Nix 2.8, compression none)';
+const TIX = 'tix copy --from p2p (node A -> node B)';
+const results: Record<string, Split> = {};
+/** Keep the faster of each half over the runs (best of RUNS, as the machine is shared). */
+const keep = (name: string, r: Split): void => {
+  const o = results[name];
+  results[name] = o ? { largeMs: Math.min(o.largeMs, r.largeMs), smallMs: Math.min(o.smallMs, r.smallMs) } : r;
+};
 
-// Nix: an uncompressed file:// cache written by tix, substituted by Nix 2.8 into a fresh store.
-if (hasNix()) {
-  const cache = join(work, 'cache');
-  tix(['copy', '--store', storeA, '--to', `file://${cache}`, '--option', 'compression', 'none', ...large, small]);
+const cache = join(work, 'cache');
+if (hasNix()) tix(['copy', '--store', storeA, '--to', `file://${cache}`, '--option', 'compression', 'none', ...large, small]);
+
+/** Nix: the uncompressed file:// cache written by tix, substituted by Nix 2.8 into a fresh store. */
+function nixRun(): Split {
   const nix = new NixSandbox();
   try {
     const from = ['copy', '--no-check-sigs', '--from', `file://${cache}`];
-    results['nix copy --from file:// (Nix 2.8, compression none)'] = {
-      largeMs: timed(() => nix.ok('nix', [...from, ...large])),
-      smallMs: timed(() => nix.ok('nix', [...from, small])),
-    };
+    const r = { largeMs: timed(() => nix.ok('nix', [...from, ...large])), smallMs: timed(() => nix.ok('nix', [...from, small])) };
     nix.ok('nix-store', ['--verify-path', ...large, small]);
+    return r;
   } finally {
     nix.dispose();
   }
@@ -97,43 +105,62 @@ const rawAddr = await new Promise<string>((r) => rawChild.stdout.once('data', (d
 const client = await createTixHost({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false });
 await client.start();
 await client.dial(multiaddr(rawAddr)); // connection set up outside the timing, as node B's is
-const t0 = performance.now();
-const stream = await client.dialProtocol(multiaddr(rawAddr), RAW_PROTOCOL);
-const req = new Uint8Array(8);
-new DataView(req.buffer).setBigUint64(0, BigInt(largeNar));
-stream.send(req);
-let got = 0;
-for await (const c of stream) got += (c instanceof Uint8Array ? c : c.subarray()).length;
-if (got !== largeNar) throw new Error(`raw stream gave ${got} bytes`);
-const rawMs = performance.now() - t0;
-await client.stop();
-rawChild.kill();
+async function rawRun(): Promise<number> {
+  const t0 = performance.now();
+  const stream = await client.dialProtocol(multiaddr(rawAddr), RAW_PROTOCOL);
+  const req = new Uint8Array(8);
+  new DataView(req.buffer).setBigUint64(0, BigInt(largeNar));
+  stream.send(req);
+  let got = 0;
+  for await (const c of stream) got += (c instanceof Uint8Array ? c : c.subarray()).length;
+  if (got !== largeNar) throw new Error(`raw stream gave ${got} bytes`);
+  return performance.now() - t0;
+}
 
-// tix: node A serves store A, node B substitutes through its own node.
+/** tix: node A serves store A; a fresh node B with an empty store substitutes through its node. */
+async function tixRun(a: NodeProcess, i: number): Promise<Split> {
+  const storeB = join(work, `b${i}`);
+  const b = await NodeProcess.start({ args: ['--store', storeB, '--peer', a.address, '--option', 'require-sigs', 'false'] });
+  try {
+    await waitFor('B to see A\'s inventory', async () => ((await b.refresh()).peers.some((p) => (p.paths ?? 0) >= LARGE + 1) ? true : undefined), 60_000);
+    const r = {
+      largeMs: timed(() => tix(['copy', '--from', 'p2p', '--state', b.stateDir, ...large])),
+      smallMs: timed(() => tix(['copy', '--from', 'p2p', '--state', b.stateDir, small])),
+    };
+    tix(['store', 'verify', '--store', storeB, '--check-contents', ...large, small]);
+    return r;
+  } finally {
+    await b.stop();
+    rmSync(storeB, { recursive: true, force: true });
+  }
+}
+
+let rawMs = Infinity;
 const a = await NodeProcess.start({ args: ['--store', storeA] });
-const b = await NodeProcess.start({ args: ['--store', join(work, 'b'), '--peer', a.address, '--option', 'require-sigs', 'false'] });
 try {
-  await waitFor('B to see A\'s inventory', async () => ((await b.refresh()).peers.some((p) => (p.paths ?? 0) >= LARGE + 1) ? true : undefined), 60_000);
-  results['tix copy --from p2p (node A -> node B)'] = {
-    largeMs: timed(() => tix(['copy', '--from', 'p2p', '--state', b.stateDir, ...large])),
-    smallMs: timed(() => tix(['copy', '--from', 'p2p', '--state', b.stateDir, small])),
-  };
-  tix(['store', 'verify', '--store', join(work, 'b'), '--check-contents', ...large, small]);
+  // Interleaved, so that load from other users of the machine falls on all three alike.
+  for (let i = 0; i < RUNS; i++) {
+    if (hasNix()) keep(NIX, nixRun());
+    rawMs = Math.min(rawMs, await rawRun());
+    keep(TIX, await tixRun(a, i));
+  }
 } finally {
-  await Promise.all([a.stop(), b.stop()]);
+  await client.stop();
+  rawChild.kill();
+  await a.stop();
   rmSync(work, { recursive: true, force: true });
 }
 
 const total = largeNar + smallNar;
-console.log(`Closure transfer benchmark: ${(total / MiB).toFixed(0)} MiB of NAR — ${LARGE} x ${(largeBytes / MiB).toFixed(0)} MiB paths + 1 path of ${SMALL_FILES} small files (${(smallNar / MiB).toFixed(1)} MiB) — over loopback (shared 2-core machine, one run each)`);
+console.log(`Closure transfer benchmark: ${(total / MiB).toFixed(0)} MiB of NAR — ${LARGE} x ${(largeBytes / MiB).toFixed(0)} MiB paths + 1 path of ${SMALL_FILES} small files (${(smallNar / MiB).toFixed(1)} MiB) — over loopback (shared 2-core machine, best of ${RUNS} runs)`);
 console.log(`  ${''.padEnd(52)} ${'large paths'.padStart(18)} ${'small files'.padStart(18)} ${'whole closure'.padStart(20)}`);
 const cell = (bytes: number, ms: number): string => `${rate(bytes, ms).toFixed(0)} MiB/s ${(ms / 1000).toFixed(1)}s`;
 for (const [name, r] of Object.entries(results)) {
   console.log(`  ${name.padEnd(52)} ${cell(largeNar, r.largeMs).padStart(18)} ${cell(smallNar, r.smallMs).padStart(18)} ${cell(total, r.largeMs + r.smallMs).padStart(20)}`);
 }
 console.log(`  ${'raw libp2p stream (noise + yamux), process to process'.padEnd(52)} ${cell(largeNar, rawMs).padStart(18)}`);
-const tixR = results['tix copy --from p2p (node A -> node B)']!;
-const nixR = Object.entries(results).find(([k]) => k.startsWith('nix'))?.[1];
+const tixR = results[TIX]!;
+const nixR = results[NIX];
 const ratio = (x: number, y: number): string => (x / y).toFixed(2);
 if (nixR) {
   console.log(`  tix / Nix speed: large ${ratio(nixR.largeMs, tixR.largeMs)}, small files ${ratio(nixR.smallMs, tixR.smallMs)}, whole closure ${ratio(nixR.largeMs + nixR.smallMs, tixR.largeMs + tixR.smallMs)}  (>1: tix faster)`);
