@@ -129,6 +129,8 @@ async function tixRun(a: NodeProcess, i: number): Promise<Split> {
     };
     tix(['store', 'verify', '--store', storeB, '--check-contents', ...large, small]);
     return r;
+  } catch (e) {
+    throw new Error(`${(e as Error).message}\n--- node A log ---\n${a.log.slice(-4000)}\n--- node B log ---\n${b.log.slice(-4000)}`);
   } finally {
     await b.stop();
     rmSync(storeB, { recursive: true, force: true });
