@@ -149,13 +149,19 @@ async function tixRun(a: NodeProcess, i: number): Promise<Split> {
 }
 
 let rawMs = Infinity;
+const failures: string[] = [];
 const a = await NodeProcess.start({ args: ['--store', storeA] });
 try {
   // Interleaved, so that load from other users of the machine falls on all three alike.
   for (let i = 0; i < RUNS; i++) {
     if (hasNix()) keep(NIX, nixRun());
     rawMs = Math.min(rawMs, await rawRun());
-    keep(TIX, await tixRun(a, i));
+    // A failed copy is reported with the figures rather than losing the run's other results.
+    try {
+      keep(TIX, await tixRun(a, i));
+    } catch (e) {
+      failures.push(`run ${i + 1}: ${(e as Error).message.split('\n')[0]}`);
+    }
   }
 } finally {
   await client.stop();
@@ -172,7 +178,9 @@ for (const [name, r] of Object.entries(results)) {
   console.log(`  ${name.padEnd(52)} ${cell(largeNar, r.largeMs).padStart(18)} ${cell(smallNar, r.smallMs).padStart(18)} ${cell(total, r.largeMs + r.smallMs).padStart(20)}`);
 }
 console.log(`  ${'raw libp2p stream (noise + yamux), process to process'.padEnd(52)} ${cell(largeNar, rawMs).padStart(18)}`);
-const tixR = results[TIX]!;
+for (const f of failures) console.log(`  tix copy FAILED in ${f}`);
+const tixR = results[TIX];
+if (!tixR) process.exit(1);
 const nixR = results[NIX];
 const ratio = (x: number, y: number): string => (x / y).toFixed(2);
 if (nixR) {
@@ -181,4 +189,4 @@ if (nixR) {
   console.log('  Nix not installed: no Nix column');
 }
 console.log(`  tix large paths / raw libp2p ceiling ${ratio(rawMs, tixR.largeMs)}  (goal >= 0.5)`);
-process.exit(0);
+process.exit(failures.length ? 1 : 0);
