@@ -7,11 +7,12 @@
 
 import { parsePublicKeys } from '../src/store/index.ts';
 import { LocalStore, resolveStoreLayout } from '../src/store/local/index.ts';
-import { BinaryCacheDirSource, MemoryPathSource, type NarSource, type NodeConfig, type PathInfoSource, type PeerImporter } from '../src/substitute/index.ts';
+import { BinaryCacheDirSource, MemoryPathSource, type NarSource, type NodeConfig, type PathInfoSource } from '../src/substitute/index.ts';
 import type { TrustPolicy } from '../src/trust/index.ts';
 import { TixNode, type TixNodeComponents } from './daemon.ts';
 import { LocalStoreSource } from './store-source.ts';
 import { createLogger, describeError } from './log.ts';
+import { importerOf } from './store-importer.ts';
 
 const log = createLogger('tix-node');
 /** Nix's default `stalled-download-timeout`, for a configuration written without it. */
@@ -82,19 +83,6 @@ async function main(): Promise<number> {
   await started;
   await stopped;
   return 0;
-}
-
-/** The store's import, as peer substitution uses it (it verifies hash and size and registers atomically). */
-function importerOf(store: LocalStore): PeerImporter {
-  return {
-    queryValidPaths: (paths) => store.db.queryValidPaths(paths),
-    importNar: async (path, nar, info, options) => {
-      await store.importNar(path, nar, {
-        narHash: info.narHash, narSize: info.narSize, references: info.references, deriver: info.deriver,
-        sigs: info.sigs, ca: info.ca, signal: options.signal,
-      });
-    },
-  };
 }
 
 /** `trusted-public-keys` and `require-sigs` as the CLI passed them; unparsable keys are reported and left out. */

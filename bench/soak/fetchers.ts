@@ -17,7 +17,8 @@ import { createLogger } from '../../node/log.ts';
 import { StoreDir } from '../../src/store/index.ts';
 import { deleteTree } from '../../src/store/local/canonicalise.ts';
 import { LocalStore, resolveStoreLayout } from '../../src/store/local/index.ts';
-import { MemoryPathSource, PeerSubstitution, type PeerImporter } from '../../src/substitute/index.ts';
+import { MemoryPathSource, PeerSubstitution } from '../../src/substitute/index.ts';
+import { importerOf } from '../../node/store-importer.ts';
 
 export interface FetchResult {
   name: string;
@@ -51,18 +52,6 @@ interface Fetcher {
 }
 
 const storeDir = new StoreDir('/nix/store');
-
-function importerOf(store: LocalStore): PeerImporter {
-  return {
-    queryValidPaths: (paths) => store.db.queryValidPaths(paths),
-    importNar: async (path, nar, info, options) => {
-      await store.importNar(path, nar, {
-        narHash: info.narHash, narSize: info.narSize, references: info.references, deriver: info.deriver,
-        sigs: info.sigs, ca: info.ca, signal: options.signal,
-      });
-    },
-  };
-}
 
 export class FetcherPool {
   readonly #work: string;
