@@ -7,7 +7,7 @@
  * reading messages in a loop (kad-dht `RPC.onIncomingStream`).
  */
 
-import type { PeerId } from '@libp2p/interface';
+import type { PeerId, Stream } from '@libp2p/interface';
 import { concatBytes, FrameDecoder } from '../src/substitute/index.ts';
 import {
   ADD_PROVIDER_BATCH, ADD_PROVIDER_TIMEOUT_MS, DHT_PROTOCOL, GET_PROVIDERS_BATCH, PROVIDER_KEYS_PER_STREAM, PROVIDER_STREAM_TIMEOUT_MS, PROVIDERS_PROTOCOL,
@@ -88,12 +88,27 @@ function chunks<T>(xs: readonly T[], n: number): T[][] {
   return Array.from({ length: Math.ceil(xs.length / n) }, (_, i) => xs.slice(i * n, (i + 1) * n));
 }
 
-/** Send `messages`, close our side, read `answers` answers then the server's PING. */
-async function bulkExchange(host: TixHost, peer: PeerId, messages: Uint8Array[], answers: number, signal: AbortSignal): Promise<KadMessage[]> {
-  const stream = await host.dialProtocol(peer, PROVIDERS_PROTOCOL, { signal });
-  const onAbort = (): void => stream.abort(new Error(`${PROVIDERS_PROTOCOL} exchange timed out`));
+/**
+ * Open a `protocol` stream to `peer` and run `body` on it: the signal aborts the stream
+ * ("`what` timed out"), and a failure aborts it (the peer sees a reset) before it is rethrown.
+ */
+async function onKadStream<T>(host: TixHost, peer: PeerId, protocol: string, what: string, signal: AbortSignal, body: (stream: Stream) => Promise<T>): Promise<T> {
+  const stream = await host.dialProtocol(peer, protocol, { signal });
+  const onAbort = (): void => stream.abort(new Error(`${what} timed out`));
   signal.addEventListener('abort', onAbort, { once: true });
   try {
+    return await body(stream);
+  } catch (e) {
+    stream.abort(e as Error);
+    throw e;
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}
+
+/** Send `messages`, close our side, read `answers` answers then the server's PING. */
+async function bulkExchange(host: TixHost, peer: PeerId, messages: Uint8Array[], answers: number, signal: AbortSignal): Promise<KadMessage[]> {
+  return await onKadStream(host, peer, PROVIDERS_PROTOCOL, `${PROVIDERS_PROTOCOL} exchange`, signal, async (stream) => {
     for (let i = 0; i < messages.length; i += ADD_PROVIDER_BATCH) {
       if (!stream.send(concatBytes(messages.slice(i, i + ADD_PROVIDER_BATCH)))) await stream.onDrain({ signal });
     }
@@ -113,39 +128,23 @@ async function bulkExchange(host: TixHost, peer: PeerId, messages: Uint8Array[],
     }
     if (!acked || out.length < answers) throw new Error(`${peer} ended the ${PROVIDERS_PROTOCOL} stream after ${out.length} of ${answers} answers`);
     return out;
-  } catch (e) {
-    stream.abort(e as Error);
-    throw e;
-  } finally {
-    signal.removeEventListener('abort', onAbort);
-  }
+  });
 }
 
 /** Write ADD_PROVIDER for every key to `peer`, naming ourselves (`self`) as the provider. */
 export async function addProviders(host: TixHost, peer: PeerId, keys: readonly Uint8Array[], self: KadPeerInfo, signal: AbortSignal): Promise<void> {
-  const stream = await host.dialProtocol(peer, DHT_PROTOCOL, { signal });
-  const onAbort = (): void => stream.abort(new Error('ADD_PROVIDER batch timed out'));
-  signal.addEventListener('abort', onAbort, { once: true });
-  try {
+  return await onKadStream(host, peer, DHT_PROTOCOL, 'ADD_PROVIDER batch', signal, async (stream) => {
     for (let i = 0; i < keys.length; i += ADD_PROVIDER_BATCH) {
       const batch = keys.slice(i, i + ADD_PROVIDER_BATCH).map((key) => encodeKadMessage({ type: KAD_ADD_PROVIDER, key, providers: [self] }));
       if (!stream.send(concatBytes(batch))) await stream.onDrain({ signal });
     }
     await stream.close({ signal });
-  } catch (e) {
-    stream.abort(e as Error);
-    throw e;
-  } finally {
-    signal.removeEventListener('abort', onAbort);
-  }
+  });
 }
 
 /** Ask `peer` for the providers of every key; answers in request order. */
 export async function getProviders(host: TixHost, peer: PeerId, keys: readonly Uint8Array[], signal: AbortSignal): Promise<KadMessage[]> {
-  const stream = await host.dialProtocol(peer, DHT_PROTOCOL, { signal });
-  const onAbort = (): void => stream.abort(new Error('GET_PROVIDERS batch timed out'));
-  signal.addEventListener('abort', onAbort, { once: true });
-  try {
+  return await onKadStream(host, peer, DHT_PROTOCOL, 'GET_PROVIDERS batch', signal, async (stream) => {
     stream.send(concatBytes(keys.map((key) => encodeKadMessage({ type: KAD_GET_PROVIDERS, key }))));
     const dec = new FrameDecoder(MAX_KAD_RESPONSE_BYTES);
     const out: KadMessage[] = [];
@@ -156,12 +155,7 @@ export async function getProviders(host: TixHost, peer: PeerId, keys: readonly U
     }
     await stream.close({ signal }).catch(() => {});
     return out;
-  } catch (e) {
-    stream.abort(e as Error);
-    throw e;
-  } finally {
-    signal.removeEventListener('abort', onAbort);
-  }
+  });
 }
 
 /** Every peer in our peer store that speaks the tix DHT, with its kad id. */
