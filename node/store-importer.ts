@@ -3,17 +3,14 @@
  * verifies hash and size while restoring and registers atomically.
  */
 
-import type { LocalStore } from '../src/store/local/index.ts';
+import { importOptionsOf, type LocalStore } from '../src/store/local/index.ts';
 import type { PeerImporter } from '../src/substitute/index.ts';
 
 export function importerOf(store: LocalStore): PeerImporter {
   return {
     queryValidPaths: (paths) => store.db.queryValidPaths(paths),
     importNar: async (path, nar, info, options) => {
-      await store.importNar(path, nar, {
-        narHash: info.narHash, narSize: info.narSize, references: info.references, deriver: info.deriver,
-        sigs: info.sigs, ca: info.ca, signal: options.signal,
-      });
+      await store.importNar(path, nar, importOptionsOf(info, options.signal));
     },
   };
 }

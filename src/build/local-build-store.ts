@@ -19,7 +19,7 @@ import { parseDerivation } from '../store/drv/aterm-parse.ts';
 import { resolveStoreLayout, type StoreLayout } from '../store/local/layout.ts';
 import { addIndirectRoot } from '../store/local/gc-roots.ts';
 import { writeBuildLog } from '../store/local/log-store.ts';
-import { capNar, importNar } from '../store/local/import-nar.ts';
+import { capNar, importNar, importOptionsOf } from '../store/local/import-nar.ts';
 import { restorePath } from '../store/local/nar-fs.ts';
 import { holderAlive } from '../store/local/process-identity.ts';
 import { openStoreDb, type SharedStoreDb } from '../store/local/shared-db.ts';
@@ -168,15 +168,7 @@ class LocalStoreForBuilds implements LocalBuildStore {
 
   /** A substitute: the store's own import (streamed, capped at NarSize, hash-checked, committed atomically). */
   async addNar(info: SubstitutablePathInfo, nar: AsyncIterable<Uint8Array>, signal?: AbortSignal): Promise<void> {
-    await importNar(this.#ctx, info.path, nar, {
-      narHash: info.narHash,
-      narSize: info.narSize,
-      references: info.references,
-      deriver: info.deriver,
-      sigs: info.sigs,
-      ca: info.ca,
-      signal,
-    });
+    await importNar(this.#ctx, info.path, nar, importOptionsOf(info, signal));
   }
 
   replacePathFiles(tree: string, path: StorePath): Promise<void> {

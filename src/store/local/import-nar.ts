@@ -13,6 +13,7 @@
 import type { Hash } from '../../hash/hash.ts';
 import type { ContentAddress } from '../content-address.ts';
 import type { PathInfo } from '../path-info-json.ts';
+import type { ValidPathInfo } from '../path-info.ts';
 import type { StorePath } from '../store-path.ts';
 import { commitNew } from './add.ts';
 import { canonicalisePath, deleteTree } from './canonicalise.ts';
@@ -32,6 +33,11 @@ export interface ImportNarOptions {
   /** Built here (so trusted without signatures). Default false. */
   readonly ultimate?: boolean;
   readonly signal?: AbortSignal;
+}
+
+/** The options that check a substitute's NAR against its path info (a narinfo's fields) and keep that info. */
+export function importOptionsOf(info: Omit<ValidPathInfo, 'path'>, signal?: AbortSignal): ImportNarOptions {
+  return { narHash: info.narHash, narSize: info.narSize, references: info.references, deriver: info.deriver, sigs: info.sigs, ca: info.ca, signal };
 }
 
 export interface ImportNarResult {

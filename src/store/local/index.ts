@@ -10,6 +10,7 @@ export type { PathInfoDb, StoreCoordinator, StoreDb, StoreDbEvent, InvalidateRes
 export type { DrvOutputMapping } from './db-records.ts';
 export type { AddToStoreOptions } from './add.ts';
 export type { ImportNarOptions, ImportNarResult } from './import-nar.ts';
+export { importOptionsOf } from './import-nar.ts';
 export type { GcEvent, GcOptions } from './gc.ts';
 export type { GcRoot } from './gc-roots.ts';
 export { describeProblem, type VerifyEvent, type VerifyOptions, type VerifyProblem } from './verify.ts';
