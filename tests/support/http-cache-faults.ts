@@ -1,6 +1,6 @@
 /**
  * HTTP binary caches that misbehave, for the network-fault tests: a directory written as a
- * Nix binary cache (`nix-cache-info`, `<hash>.narinfo`, `nar/<hash>.nar`, uncompressed)
+ * Nix binary cache (`nix-cache-info`, `<hash>.narinfo`, `nar/<file hash>.nar`, uncompressed)
  * from paths of a tix store, served on 127.0.0.1 by a server in the test process that can
  *
  *   stallNarAfter: N   send the headers (with the full Content-Length) and N bytes of a
@@ -17,43 +17,22 @@
  *                                                               when stdin closes
  */
 
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { join, normalize } from 'node:path';
-import { parseHash } from '../../src/hash/index.ts';
+import { join, normalize, resolve } from 'node:path';
 import { runTixAsync } from './tix-cli.ts';
 
 const env = { TIX_CONF: '/dev/null' };
 
 /**
- * Write `paths` of the store at `root` (with their path infos: NAR hash and size,
- * references, deriver) as an uncompressed binary cache in `dir`. Unsigned: use it with
- * `?trusted=1`.
+ * Write the closures of `paths` in the store at `root` as an uncompressed binary cache in
+ * `dir`, with `tix copy --to` (src/substitute/binary-cache-writer.ts). Unsigned: use it
+ * with `?trusted=1`.
  */
 export async function writeBinaryCache(root: string, paths: readonly string[], dir: string): Promise<void> {
-  mkdirSync(join(dir, 'nar'), { recursive: true });
-  writeFileSync(join(dir, 'nix-cache-info'), 'StoreDir: /nix/store\nWantMassQuery: 1\nPriority: 40\n');
-  const info = await runTixAsync(['store', 'path-info', '--json', '--store', root, ...paths], { env });
-  if (info.status !== 0) throw new Error(`tix store path-info: ${info.stderr}`);
-  const infos = JSON.parse(info.stdout.toString()) as Record<string, { narHash: string; narSize: number; references: string[]; deriver: string | null }>;
-  for (const p of paths) {
-    const i = infos[p]!;
-    const hashPart = p.slice('/nix/store/'.length, '/nix/store/'.length + 32);
-    const nar = await runTixAsync(['store', 'dump', '--store', root, p], { env });
-    if (nar.status !== 0) throw new Error(`tix store dump: ${nar.stderr}`);
-    writeFileSync(join(dir, 'nar', `${hashPart}.nar`), nar.stdout);
-    const lines = [
-      `StorePath: ${p}`,
-      `URL: nar/${hashPart}.nar`,
-      'Compression: none',
-      `NarHash: ${parseHash(i.narHash).toString('nix32', true)}`,
-      `NarSize: ${i.narSize}`,
-      `References: ${i.references.map((r) => r.slice('/nix/store/'.length)).join(' ')}`,
-      ...(i.deriver ? [`Deriver: ${i.deriver.slice('/nix/store/'.length)}`] : []),
-    ];
-    writeFileSync(join(dir, `${hashPart}.narinfo`), lines.join('\n') + '\n');
-  }
+  const r = await runTixAsync(['copy', '--to', `file://${resolve(dir)}`, '--store', root, '--option', 'compression', 'none', ...paths], { env });
+  if (r.status !== 0) throw new Error(`tix copy --to: ${r.stderr}`);
 }
 
 export interface FaultyCacheOptions {
