@@ -34,7 +34,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deleteTree } from '../../src/store/local/canonicalise.ts';
 import { LocalStore, storeLayout } from '../../src/store/local/index.ts';
-import { writeBinaryCache } from '../../tests/support/http-cache-faults.ts';
+import { writeBinaryCache } from '../../src/substitute/index.ts';
 import { prng } from '../support/bench.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -244,12 +244,13 @@ export async function runKillLoop(opts: KillLoopOptions): Promise<KillLoopResult
       const src = await LocalStore.open(storeLayout(srcRoot), { fsync: false });
       let path: string;
       try {
-        path = src.printPath((await src.addToStore(tree, { method: 'nar', hashAlgo: 'sha256' })).path);
+        const added = (await src.addToStore(tree, { method: 'nar', hashAlgo: 'sha256' })).path;
+        path = src.printPath(added);
+        await writeBinaryCache(src, [added], cacheDir, { compression: 'none' });
       } finally {
         await src.close();
       }
       rmSync(tree, { recursive: true, force: true });
-      await writeBinaryCache(srcRoot, [path], cacheDir);
       const args = ['realise', ...S, '--option', 'substituters', `${await cacheUrl()}?trusted=1`, path];
       return {
         args,
