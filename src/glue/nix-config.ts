@@ -2,27 +2,19 @@
  * The few Nix settings the evaluator commands honour, read the way Nix reads them:
  * `$NIX_CONF_DIR/nix.conf` (default /etc/nix/nix.conf), the user files
  * (`$NIX_USER_CONF_FILES` or `$XDG_CONFIG_HOME/nix/nix.conf`), then `$NIX_CONFIG`; later
- * lines win, `extra-NAME` appends, `include`/`!include` are followed. Also NIX_PATH parsing.
+ * lines win, `extra-NAME` appends, `include`/`!include` are followed. The syntax is
+ * nix.conf's, parsed by src/config/parse.ts (shared with tix.conf). Also NIX_PATH parsing.
  */
 
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, isAbsolute, join } from 'node:path';
+import { join } from 'node:path';
+import { type ConfigEntry, parseConfig } from '../config/index.ts';
 
 export type NixConfig = Map<string, string>;
 
-function applyText(conf: NixConfig, text: string, dir: string | undefined, depth: number): void {
-  for (const raw of text.split('\n')) {
-    const line = raw.replace(/#.*$/, '').trim();
-    if (line === '') continue;
-    const inc = /^(!?)include\s+(.*)$/.exec(line);
-    if (inc) {
-      const p = dir && !isAbsolute(inc[2]!) ? join(dir, inc[2]!) : inc[2]!;
-      if (existsSync(p) && depth < 16) applyText(conf, readFileSync(p, 'utf8'), dirname(p), depth + 1);
-      continue;
-    }
-    const m = /^([A-Za-z0-9_-]+)\s*=\s*(.*)$/.exec(line);
-    if (!m) continue;
-    const [, name, value] = m as unknown as [string, string, string];
+/** Fold parsed entries into the map: later lines win, `extra-NAME` appends to NAME. */
+function apply(conf: NixConfig, entries: readonly ConfigEntry[]): void {
+  for (const { name, value } of entries) {
     if (name.startsWith('extra-')) {
       const base = name.slice(6);
       const prev = conf.get(base);
@@ -31,6 +23,9 @@ function applyText(conf: NixConfig, text: string, dir: string | undefined, depth
   }
 }
 
+const readIfExists = (path: string): string | undefined => (existsSync(path) ? readFileSync(path, 'utf8') : undefined);
+
+/** Nix's settings from its files and `NIX_CONFIG`; a malformed line fails with its file and line (as in Nix). */
 export function loadNixConfig(env: Readonly<Record<string, string | undefined>>): NixConfig {
   const conf: NixConfig = new Map();
   const sysDir = env['NIX_CONF_DIR'] ?? '/etc/nix';
@@ -41,13 +36,10 @@ export function loadNixConfig(env: Readonly<Record<string, string | undefined>>)
     if (xdg) files.push(join(xdg, 'nix', 'nix.conf'));
   }
   for (const f of files) {
-    try {
-      applyText(conf, readFileSync(f, 'utf8'), dirname(f), 0);
-    } catch {
-      // a missing file is fine
-    }
+    const text = readIfExists(f); // a missing file is fine
+    if (text !== undefined) apply(conf, parseConfig(text, f, readIfExists));
   }
-  if (env['NIX_CONFIG']) applyText(conf, env['NIX_CONFIG'], undefined, 0);
+  if (env['NIX_CONFIG']) apply(conf, parseConfig(env['NIX_CONFIG'], 'NIX_CONFIG', readIfExists, env['PWD'] ?? '/'));
   return conf;
 }
 
