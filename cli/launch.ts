@@ -1,0 +1,71 @@
+/**
+ * What bin/tix runs: the bundle dist/tix.mjs (tools/bundle.ts) when it was built from the
+ * files as they are now, after rebuilding it when it was not, and cli/main.ts from the
+ * sources when it cannot be built (no esbuild, a source that does not compile, a read-only
+ * checkout). The sources stay the truth; the bundle only saves Node's per-module loading.
+ *
+ * Freshness: dist/tix.stamp.json lists every file the bundle was built from with its mtime
+ * and size (the format is in tools/bundle.ts); one stat per file (~250, about a
+ * millisecond) plus a listing of cli/commands/ (a new command). TIX_BUNDLE=0 skips the
+ * bundle; TIX_DEBUG=1 says why it was rebuilt and maps stack traces to the sources.
+ *
+ * This module imports nothing at start-up: built-ins come from process.getBuiltinModule
+ * (cheaper than an ESM import of them) and the rest only on the path taken.
+ */
+
+const fs = process.getBuiltinModule('node:fs');
+const root = process.getBuiltinModule('node:url').fileURLToPath(new URL('../', import.meta.url));
+const debug = Boolean(process.env.TIX_DEBUG);
+
+interface Stamp {
+  readonly version: number;
+  readonly node: string;
+  readonly commands: readonly string[];
+  readonly inputs: readonly (readonly [path: string, mtimeMs: number, size: number])[];
+}
+
+/** Why dist/tix.mjs may not be used as it is, or undefined when it is fresh. */
+function staleness(): string | undefined {
+  let stamp: Stamp;
+  try {
+    stamp = JSON.parse(fs.readFileSync(root + 'dist/tix.stamp.json', 'utf8')) as Stamp;
+  } catch {
+    return 'no bundle';
+  }
+  if (stamp.version !== 1 || stamp.node !== process.version) return `built for Node ${stamp.node}`;
+  // The rule of cli/main.ts and tools/bundle.ts: cli/commands/NAME.ts is the command NAME.
+  const commands = fs.readdirSync(root + 'cli/commands').filter((f) => /^[a-z][a-z0-9-]*\.ts$/.test(f)).map((f) => f.slice(0, -3)).sort();
+  if (commands.join() !== stamp.commands.join()) return 'the set of commands';
+  for (const [path, mtimeMs, size] of stamp.inputs) {
+    const st = fs.statSync(root + path, { throwIfNoEntry: false });
+    if (st === undefined || st.mtimeMs !== mtimeMs || st.size !== size) return path;
+  }
+  return undefined;
+}
+
+/** Rebuild the bundle; false when it cannot be (the caller then runs the sources). */
+async function rebuild(why: string): Promise<boolean> {
+  try {
+    const builder = (await import(new URL('../tools/bundle.ts', import.meta.url).href)) as typeof import('../tools/bundle.ts');
+    const r = await builder.bundle();
+    if (debug) process.stderr.write(`tix: rebuilt dist/tix.mjs in ${r.ms} ms (changed: ${why})\n`);
+    return true;
+  } catch (e) {
+    if (debug) process.stderr.write(`tix: running from the sources; could not rebuild dist/tix.mjs (changed: ${why}): ${(e as Error).message}\n`);
+    return false;
+  }
+}
+
+async function start(): Promise<void> {
+  if (process.env.TIX_BUNDLE !== '0') {
+    const why = staleness();
+    if (why === undefined || (await rebuild(why))) {
+      if (debug) process.setSourceMapsEnabled(true);
+      await import(new URL('../dist/tix.mjs', import.meta.url).href);
+      return;
+    }
+  }
+  await import(new URL('./main.ts', import.meta.url).href);
+}
+
+await start();
