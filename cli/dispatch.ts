@@ -14,6 +14,8 @@ import { printError, writeStderr, writeStdout } from './output.ts';
 export interface CommandTable {
   /** Every command name, sorted. */
   readonly names: readonly string[];
+  /** Summaries known without loading the command (the bundle has them); others are loaded. */
+  readonly summaries?: Readonly<Record<string, string>>;
   load(name: string): Promise<CommandModule>;
 }
 
@@ -24,7 +26,10 @@ function version(): string {
 
 async function help(commands: CommandTable): Promise<string> {
   const lines = ['Usage: tix COMMAND [ARGS...]', '', 'Commands:'];
-  for (const name of commands.names) lines.push(`  ${name.padEnd(14)}${(await commands.load(name)).summary}`);
+  for (const name of commands.names) {
+    const summary = commands.summaries?.[name] ?? (await commands.load(name)).summary;
+    lines.push(`  ${name.padEnd(14)}${summary}`);
+  }
   lines.push('', 'Run `tix COMMAND --help` for the flags of a command.', '');
   return lines.join('\n');
 }

@@ -16,7 +16,8 @@
  * What the bundle contains and how it differs from running cli/main.ts:
  * - The entry is generated: cli/dispatch.ts with a table of `import()`s of every
  *   cli/commands/*.ts, so a command's modules still initialise only when it runs (esbuild
- *   turns each import() of a bundled module into a lazy initialiser).
+ *   turns each import() of a bundled module into a lazy initialiser), and the commands'
+ *   summaries where they are string literals, so `tix --help` initialises none.
  * - npm dependencies are bundled too, except classic-level (a native addon that finds its
  *   binary next to its own files): it is require()d from node_modules when first used.
  * - `import.meta.url` in a source file still names that source file (rewritten to a URL
@@ -35,7 +36,7 @@
  */
 
 import { readFile } from 'node:fs/promises';
-import { mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -58,28 +59,58 @@ export function commandNames(): string[] {
     .sort();
 }
 
+/**
+ * A command's one-line summary when its file states it as a plain string literal, so that
+ * `tix --help` need not initialise every command; undefined otherwise (help then loads it).
+ */
+function literalSummary(name: string): string | undefined {
+  const text = readFileSync(join(root, 'cli', 'commands', `${name}.ts`), 'utf8');
+  const m = /^export const summary = '([^'\\\n]*)';$/m.exec(text);
+  return m?.[1];
+}
+
 function entrySource(names: readonly string[]): string {
   const table = names.map((n) => `  ${JSON.stringify(n)}: () => import(${JSON.stringify(`./cli/commands/${n}.ts`)}),`).join('\n');
+  const summaries = Object.fromEntries(names.flatMap((n) => { const s = literalSummary(n); return s === undefined ? [] : [[n, s]]; }));
   return `import { dispatch } from './cli/dispatch.ts';
 import type { CommandModule } from './cli/command.ts';
 const table: Record<string, () => Promise<CommandModule>> = {
 ${table}
 };
-await dispatch(process.argv.slice(2), { names: ${JSON.stringify(names)}, load: (name) => table[name]!() });
+await dispatch(process.argv.slice(2), { names: ${JSON.stringify(names)}, summaries: ${JSON.stringify(summaries)}, load: (name) => table[name]!() });
 `;
 }
 
-/** A CommonJS stand-in for `node:ID`; for a costly one, an object of getters that load it. */
+/**
+ * The module that stands for `node:ID` in the bundle: its exports read from
+ * process.getBuiltinModule, each behind a pure call so that esbuild drops the ones nothing
+ * imports (reading an export can run a lazy getter, e.g. node:util's TextDecoder). For a
+ * costly built-in, a function export is a forwarder that loads the module on first call;
+ * other exports (classes, constants) load it when the importing module initialises. The
+ * export names are those of the Node that builds; the stamp records its version.
+ */
 function builtinShim(id: string): string {
   const spec = JSON.stringify(`node:${id}`);
-  if (!LAZY_BUILTINS.has(id)) return `module.exports = process.getBuiltinModule(${spec});`;
-  // The export names are those of the Node that builds; the stamp records its version and a
-  // different Node rebuilds.
-  const names = Object.getOwnPropertyNames(process.getBuiltinModule(`node:${id}`)).filter((n) => n !== '__esModule');
-  return `let m;
-const o = {};
-for (const k of ${JSON.stringify(names)}) Object.defineProperty(o, k, { enumerable: true, get: () => (m ??= process.getBuiltinModule(${spec}))[k] });
-module.exports = o;`;
+  const mod = process.getBuiltinModule(`node:${id}`) as Record<string, unknown>;
+  const names = Object.getOwnPropertyNames(mod).filter((n) => /^[A-Za-z_$][\w$]*$/.test(n) && n !== 'default' && n !== '__esModule');
+  const lazy = LAZY_BUILTINS.has(id);
+  const lines = [
+    lazy ? `let m; const load = () => (m ??= process.getBuiltinModule(${spec}));` : `const m = process.getBuiltinModule(${spec}); const load = () => m;`,
+    'const value = (k) => load()[k];',
+    'const forward = (k) => function (...args) { return load()[k].apply(this, args); };',
+    // The default export (`import crypto from 'node:crypto'`) is the module object; for a
+    // costly one an object whose properties load it when read.
+    lazy
+      ? `const lazyObject = () => { const o = {}; for (const k of ${JSON.stringify(names)}) Object.defineProperty(o, k, { enumerable: true, get: () => load()[k] }); return o; };\nexport default /* @__PURE__ */ lazyObject();`
+      : 'export default m;',
+  ];
+  for (const n of names) {
+    // getOwnPropertyDescriptor does not run a lazy getter, unlike reading the property.
+    const d = Object.getOwnPropertyDescriptor(mod, n)!;
+    const isFunction = 'value' in d && typeof d.value === 'function' && !/^[A-Z]/.test(n);
+    lines.push(`export const ${n} = /* @__PURE__ */ ${lazy && isFunction ? 'forward' : 'value'}(${JSON.stringify(n)});`);
+  }
+  return lines.join('\n');
 }
 
 /** The generated entry's name in messages and the source map (no such file exists). */
@@ -110,6 +141,7 @@ export async function bundle(): Promise<{ inputs: number; bytes: number; ms: num
   const result = await esbuild.build({
     stdin: { contents: entrySource(names), resolveDir: root, sourcefile: ENTRY_NAME, loader: 'ts' },
     outfile: bundlePath,
+    absWorkingDir: root, // metafile paths are relative to it
     write: false,
     bundle: true,
     platform: 'node',
@@ -125,8 +157,9 @@ export async function bundle(): Promise<{ inputs: number; bytes: number; ms: num
     metafile: true,
     logLevel: 'warning',
   });
-  // The lockfile stands for the dependencies (an upgrade may change which files are read).
-  const inputs = [...Object.keys(result.metafile.inputs), 'package.json', 'package-lock.json']
+  // The lockfile stands for the dependencies (an upgrade may change which files are read),
+  // this file for how they are bundled.
+  const inputs = [...Object.keys(result.metafile.inputs), 'package.json', 'package-lock.json', 'tools/bundle.ts']
     .filter((p) => !p.includes(':') && p !== ENTRY_NAME) // builtin:..., the generated entry
     .map((p) => relative(root, resolve(root, p)))
     .sort();
