@@ -18,8 +18,8 @@
  *   cli/commands/*.ts, so a command's modules still initialise only when it runs (esbuild
  *   turns each import() of a bundled module into a lazy initialiser), and the commands'
  *   summaries where they are string literals, so `tix --help` initialises none.
- * - npm dependencies are bundled too, except classic-level (a native addon that finds its
- *   binary next to its own files): it is require()d from node_modules when first used.
+ * - npm dependencies are bundled too, except classic-level's binding.js (it loads the native
+ *   addon found next to it): it is require()d from node_modules when the store DB opens.
  * - `import.meta.url` in a source file still names that source file (rewritten to a URL
  *   relative to the bundle), so paths computed from it (node/main.ts for `tix node start`,
  *   the download child, package.json) are the same as from the sources.
@@ -128,6 +128,12 @@ export async function bundle(): Promise<{ inputs: number; bytes: number; ms: num
     name: 'tix',
     setup(b: import('esbuild').PluginBuild) {
       b.onResolve({ filter: /^node:/ }, (a) => ({ path: a.path.slice('node:'.length), namespace: 'builtin' }));
+      // classic-level's native binding finds its binary next to its own file: leave it there.
+      b.onResolve({ filter: /^\.\/binding(\.js)?$/ }, (a) =>
+        a.importer.endsWith('/node_modules/classic-level/index.js') || a.importer.endsWith('/node_modules/classic-level/chained-batch.js') || a.importer.endsWith('/node_modules/classic-level/iterator.js')
+          ? { path: 'classic-level/binding.js', external: true }
+          : undefined,
+      );
       b.onLoad({ filter: /.*/, namespace: 'builtin' }, (a) => ({ contents: builtinShim(a.path), loader: 'js' }));
       // import.meta.url keeps naming the source file, relative to wherever the bundle is.
       b.onLoad({ filter: /\.ts$/ }, async (a) => {
@@ -147,12 +153,14 @@ export async function bundle(): Promise<{ inputs: number; bytes: number; ms: num
     platform: 'node',
     format: 'esm',
     target: `node${process.versions.node.split('.')[0]}`,
-    external: ['classic-level'],
-    // esbuild's require() of the external classic-level needs a `require` in ESM output.
+    // esbuild's require() of the external binding needs a `require` in ESM output.
     banner: { js: `const require = process.getBuiltinModule('node:module').createRequire(import.meta.url);` },
     // Stack traces name bundle lines; TIX_DEBUG makes cli/launch.ts map them to the sources.
     sourcemap: 'linked',
     sourcesContent: false,
+    // Smaller and pure ASCII (comments go), so Node decodes and V8 scans less; names stay.
+    minifyWhitespace: true,
+    minifySyntax: true,
     plugins: [plugin],
     metafile: true,
     logLevel: 'warning',
