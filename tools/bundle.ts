@@ -1,13 +1,13 @@
 /**
  * Builds dist/tix.mjs, the single-file bundle of the `tix` command that bin/tix runs, and
- * dist/tix.stamp.json, the record cli/launch.ts checks to know the bundle is fresh.
+ * dist/tix.stamp.json, the record cli/launch.mjs checks to know the bundle is fresh.
  *
  * Why: Node's ESM loader spends ~0.1 s resolving, type-stripping and linking the ~120-280
  * TypeScript modules a command loads, ten times the evaluator's own start-up work. One
  * bundled file (esbuild, types erased, the sources' code unchanged otherwise) loads in a
  * few milliseconds with NODE_COMPILE_CACHE. The sources stay the truth: the bundle is a
  * build artifact (gitignored), rebuilt by `npm ci`/`npm install` (the `prepare` script), by
- * `npm test`, and by cli/launch.ts itself whenever any file it was built from changed.
+ * `npm test`, and by cli/launch.mjs itself whenever any file it was built from changed.
  *
  *   node tools/bundle.ts            build (what `prepare` and `npm test` run)
  *   node tools/bundle.ts --prepare  build, but only warn on failure (npm ci must not fail
@@ -28,7 +28,7 @@
  *   WebCrypto), and the costly ones (crypto, zlib, child_process, streams, net...) load on
  *   first use of one of their exports, so `tix instantiate --eval` never loads them.
  *
- * The stamp (format shared with cli/launch.ts): `{ version: 1, node, commands, inputs }`
+ * The stamp (format shared with cli/launch.mjs): `{ version: 1, node, commands, inputs }`
  * where `node` is process.version, `commands` the sorted command names, and `inputs` every
  * file esbuild read, as `[path relative to the repo, mtimeMs, size]`. A file changed while
  * the build ran gets mtimeMs -1, so the next start rebuilds. Files are written to temporary
@@ -155,7 +155,7 @@ export async function bundle(): Promise<{ inputs: number; bytes: number; ms: num
     target: `node${process.versions.node.split('.')[0]}`,
     // esbuild's require() of the external binding needs a `require` in ESM output.
     banner: { js: `const require = process.getBuiltinModule('node:module').createRequire(import.meta.url);` },
-    // Stack traces name bundle lines; TIX_DEBUG makes cli/launch.ts map them to the sources.
+    // Stack traces name bundle lines; TIX_DEBUG makes cli/launch.mjs map them to the sources.
     sourcemap: 'linked',
     sourcesContent: false,
     // Smaller and pure ASCII (comments go), so Node decodes and V8 scans less; names stay.
@@ -166,8 +166,8 @@ export async function bundle(): Promise<{ inputs: number; bytes: number; ms: num
     logLevel: 'warning',
   });
   // The lockfile stands for the dependencies (an upgrade may change which files are read),
-  // this file for how they are bundled.
-  const inputs = [...Object.keys(result.metafile.inputs), 'package.json', 'package-lock.json', 'tools/bundle.ts']
+  // tsconfig.json and this file for how they are compiled and bundled.
+  const inputs = [...Object.keys(result.metafile.inputs), 'package.json', 'package-lock.json', 'tsconfig.json', 'tools/bundle.ts']
     .filter((p) => !p.includes(':') && p !== ENTRY_NAME) // builtin:..., the generated entry
     .map((p) => relative(root, resolve(root, p)))
     .sort();

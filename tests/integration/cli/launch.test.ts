@@ -1,5 +1,5 @@
 /**
- * How bin/tix starts (cli/launch.ts, tools/bundle.ts): it runs the bundle dist/tix.mjs only
+ * How bin/tix starts (cli/launch.mjs, tools/bundle.ts): it runs the bundle dist/tix.mjs only
  * when that was built from the files as they are, rebuilds it after a change, falls back to
  * the sources when it cannot, and the bundle behaves as the sources do.
  */
@@ -48,7 +48,7 @@ describe('bin/tix', () => {
 describe('bin/tix in a checkout whose sources change', () => {
   // A copy of the checkout (dependencies shared through a symlink) that this test may edit.
   const copy = join(tmp, 'tix');
-  for (const d of ['bin', 'cli', 'src', 'tools', 'node', 'package.json', 'package-lock.json']) cpSync(join(repoRoot, d), join(copy, d), { recursive: true });
+  for (const d of ['bin', 'cli', 'src', 'tools', 'node', 'package.json', 'package-lock.json', 'tsconfig.json']) cpSync(join(repoRoot, d), join(copy, d), { recursive: true });
   symlinkSync(join(repoRoot, 'node_modules'), join(copy, 'node_modules'));
   const tix = (args: string[]) => {
     const r = spawnSync(join(copy, 'bin', 'tix'), args, { encoding: 'utf8', env: { ...process.env, ...NO_CONFIG_ENV, TIX_DEBUG: '1' } });
