@@ -20,9 +20,12 @@
 const fs = process.getBuiltinModule('node:fs');
 const root = process.getBuiltinModule('node:url').fileURLToPath(new URL('../', import.meta.url));
 const debug = Boolean(process.env.TIX_DEBUG);
+/** The stamp format this launcher reads (tools/bundle.ts writes it). */
+const STAMP_VERSION = 2;
 
 /**
- * @typedef {{ version: number, node: string, commands: string[], inputs: [path: string, mtimeMs: number, size: number][] }} Stamp
+ * @typedef {[mtimeMs: number, size: number]} FileState
+ * @typedef {{ version: number, node: string, bundle: FileState, commands: string[], inputs: [path: string, ...FileState][] }} Stamp
  */
 
 /**
@@ -37,15 +40,24 @@ function staleness() {
   } catch {
     return 'no bundle';
   }
-  if (stamp.version !== 1 || stamp.node !== process.version) return `built for Node ${stamp.node}`;
+  if (stamp.version !== STAMP_VERSION) return 'an older builder';
+  if (stamp.node !== process.version) return `built for Node ${stamp.node}`;
+  if (!same('dist/tix.mjs', stamp.bundle)) return 'dist/tix.mjs';
   // The rule of cli/main.ts and tools/bundle.ts: cli/commands/NAME.ts is the command NAME.
   const commands = fs.readdirSync(root + 'cli/commands').filter((f) => /^[a-z][a-z0-9-]*\.ts$/.test(f)).map((f) => f.slice(0, -3)).sort();
   if (commands.join() !== stamp.commands.join()) return 'the set of commands';
-  for (const [path, mtimeMs, size] of stamp.inputs) {
-    const st = fs.statSync(root + path, { throwIfNoEntry: false });
-    if (st === undefined || st.mtimeMs !== mtimeMs || st.size !== size) return path;
-  }
+  for (const [path, mtimeMs, size] of stamp.inputs) if (!same(path, [mtimeMs, size])) return path;
   return undefined;
+}
+
+/**
+ * Whether the file at `path` (relative to the repo) has the mtime and size recorded.
+ * @param {string} path
+ * @param {FileState} state
+ */
+function same(path, [mtimeMs, size]) {
+  const st = fs.statSync(root + path, { throwIfNoEntry: false });
+  return st !== undefined && st.mtimeMs === mtimeMs && st.size === size;
 }
 
 /**

@@ -28,9 +28,11 @@
  *   WebCrypto), and the costly ones (crypto, zlib, child_process, streams, net...) load on
  *   first use of one of their exports, so `tix instantiate --eval` never loads them.
  *
- * The stamp (format shared with cli/launch.mjs): `{ version: 1, node, commands, inputs }`
- * where `node` is process.version, `commands` the sorted command names, and `inputs` every
- * file esbuild read, as `[path relative to the repo, mtimeMs, size]`. A file changed while
+ * The stamp (format shared with cli/launch.mjs): `{ version: 2, node, bundle, commands,
+ * inputs }` where `node` is process.version, `bundle` dist/tix.mjs's `[mtimeMs, size]`,
+ * `commands` the sorted command names, and `inputs` every file esbuild read (and the
+ * package files, tsconfig.json and this builder), as `[path relative to the repo, mtimeMs,
+ * size]`. A file changed while
  * the build ran gets mtimeMs -1, so the next start rebuilds. Files are written to temporary
  * names and renamed, bundle first, so a concurrent start sees a consistent pair.
  */
@@ -173,21 +175,21 @@ export async function bundle(): Promise<{ inputs: number; bytes: number; ms: num
     .filter((p) => !p.includes(':') && p !== ENTRY_NAME) // builtin:..., the generated entry
     .map((p) => relative(root, resolve(root, p)))
     .sort();
+  const tmp = (path: string) => `${path}.${process.pid}.tmp`;
+  for (const f of result.outputFiles) writeFileSync(tmp(f.path), f.contents);
+  // rename() keeps the mtime, so this is what dist/tix.mjs will show.
+  const out = statSync(tmp(bundlePath));
   const stamp = {
-    version: 1,
+    version: 2,
     node: process.version,
+    bundle: [out.mtimeMs, out.size],
     commands: names,
     inputs: inputs.map((p) => {
       const st = statSync(join(root, p));
       return [p, st.mtimeMs >= started - 1 ? -1 : st.mtimeMs, st.size] as const;
     }),
   };
-  const tmp = (path: string) => `${path}.${process.pid}.tmp`;
-  let bytes = 0;
-  for (const f of result.outputFiles) {
-    writeFileSync(tmp(f.path), f.contents);
-    if (f.path === bundlePath) bytes = f.contents.length;
-  }
+  const bytes = out.size;
   writeFileSync(tmp(stampPath), JSON.stringify(stamp) + '\n');
   for (const f of result.outputFiles) renameSync(tmp(f.path), f.path);
   renameSync(tmp(stampPath), stampPath);

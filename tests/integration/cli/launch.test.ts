@@ -80,6 +80,15 @@ describe('bin/tix in a checkout whose sources change', () => {
     assert.equal(REBUILT.exec(r.stderr)?.[1], 'the set of commands');
   });
 
+  it('rebuilds it when the bundle itself was removed or altered', () => {
+    rmSync(join(copy, 'dist', 'tix.mjs'));
+    assert.equal(REBUILT.exec(tix(['--version']).stderr)?.[1], 'dist/tix.mjs');
+    writeFileSync(join(copy, 'dist', 'tix.mjs'), 'process.stdout.write("stale");\n');
+    const r = tix(['--version']);
+    assert.equal(REBUILT.exec(r.stderr)?.[1], 'dist/tix.mjs');
+    assert.match(r.stdout, /^tix \d/);
+  });
+
   it('runs the sources when the bundle cannot be built', () => {
     writeFileSync(hashTs, readFileSync(hashTs, 'utf8').replace('(edited)', '(edited again)'));
     rmSync(join(copy, 'dist'), { recursive: true });
