@@ -40,7 +40,7 @@ function staleness() {
   } catch {
     return 'no bundle';
   }
-  if (stamp.version !== STAMP_VERSION) return 'an older builder';
+  if (stamp.version !== STAMP_VERSION || !Array.isArray(stamp.bundle) || !Array.isArray(stamp.inputs) || !Array.isArray(stamp.commands)) return 'another stamp format';
   if (stamp.node !== process.version) return `built for Node ${stamp.node}`;
   if (!same('dist/tix.mjs', stamp.bundle)) return 'dist/tix.mjs';
   // The rule of cli/main.ts and tools/bundle.ts: cli/commands/NAME.ts is the command NAME.

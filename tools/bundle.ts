@@ -132,9 +132,7 @@ export async function bundle(): Promise<{ inputs: number; bytes: number; ms: num
       b.onResolve({ filter: /^node:/ }, (a) => ({ path: a.path.slice('node:'.length), namespace: 'builtin' }));
       // classic-level's native binding finds its binary next to its own file: leave it there.
       b.onResolve({ filter: /^\.\/binding(\.js)?$/ }, (a) =>
-        a.importer.endsWith('/node_modules/classic-level/index.js') || a.importer.endsWith('/node_modules/classic-level/chained-batch.js') || a.importer.endsWith('/node_modules/classic-level/iterator.js')
-          ? { path: 'classic-level/binding.js', external: true }
-          : undefined,
+        /\/node_modules\/classic-level\/[^/]+\.js$/.test(a.importer) ? { path: 'classic-level/binding.js', external: true } : undefined,
       );
       b.onLoad({ filter: /.*/, namespace: 'builtin' }, (a) => ({ contents: builtinShim(a.path), loader: 'js' }));
       // import.meta.url keeps naming the source file, relative to wherever the bundle is.
