@@ -5,8 +5,8 @@
  * checkout). The sources stay the truth; the bundle only saves Node's per-module loading.
  *
  * Freshness: dist/tix.stamp.json lists every file the bundle was built from with its mtime
- * and size (the format is in tools/bundle.ts); one stat per file (~250, about a
- * millisecond) plus a listing of cli/commands/ (a new command). TIX_BUNDLE=0 skips the
+ * and size (the format is in tools/bundle.ts): one stat per file (~280 of them, about 2 ms)
+ * plus a listing of cli/commands/ (a new command). TIX_BUNDLE=0 skips the
  * bundle; TIX_DEBUG=1 says why it was rebuilt and maps stack traces to the sources.
  *
  * This module imports nothing at start-up: built-ins come from process.getBuiltinModule
