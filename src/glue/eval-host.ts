@@ -8,7 +8,6 @@
  * seam a store integration fills in to also write.
  */
 
-import { createRequire } from 'node:module';
 import { lstatSync, readdirSync, readFileSync, readlinkSync, statSync, writeSync } from 'node:fs';
 import { parseHashAlgo, type HashAlgo } from '../hash/algo.ts';
 import { hashBytes } from '../hash/digest.ts';
@@ -24,10 +23,8 @@ import { HostError, type AddToStoreRequest, type AddToStoreResult, type Derivati
 import { latin1 } from './latin1.ts';
 import { fsPath, hashPathSync } from './sync-nar.ts';
 import type { StoreWrites } from './store-writes.ts';
-import type { Fetchers, FetchKind } from './fetch/fetcher.ts';
+import { Fetchers, type FetchKind } from './fetch/fetcher.ts';
 import { printDerivation } from '../store/drv/aterm-print.ts';
-
-const lazyRequire = createRequire(import.meta.url);
 
 export interface NodeEvalHostOptions {
   /** Search path entries (`-I` first, then NIX_PATH), raw. */
@@ -115,8 +112,6 @@ export class NodeEvalHost implements EvalHost {
 
   fetch(kind: FetchKind, args: ReadonlyMap<string, unknown>): FetchResult {
     if (this.#fetchers === undefined) {
-      // Loaded synchronously (builtins are synchronous) by require(esm), only when needed.
-      const { Fetchers } = lazyRequire('./fetch/fetcher.ts') as typeof import('./fetch/fetcher.ts');
       this.#fetchers = new Fetchers(this.#store, this.#writes, (line) => this.#log(line));
     }
     return this.#fetchers.fetch(kind, args);

@@ -16,7 +16,7 @@ import { disposeAll, makeSourceTree, tempDir } from '../../support/temp-store.ts
 after(disposeAll);
 afterEach(killAll);
 
-const tix = join(repoRoot, 'cli/main.ts');
+const tix = join(repoRoot, 'cli/launch.mjs'); // what bin/tix runs: the bundle, as users get it
 const env = (conf: string) => ({ TIX_CONF: conf, XDG_CONFIG_HOME: '/nonexistent' });
 
 function emptyConf(): string {
