@@ -96,12 +96,43 @@ function mergeSort(a: Value[], less: (x: Value, y: Value) => boolean): Value[] {
   return out;
 }
 
+/**
+ * `sort lessThan` over a list of only (number) ints or only context-free strings, by the
+ * engine's sort: equal elements of these types are indistinguishable, so stability cannot
+ * show, and both orders agree with `lessThan` (strings hold one char per byte, so UTF-16
+ * code-unit order is byte order). Anything else (mixed types, bigints, floats, strings
+ * with context) returns undefined and takes the general path, which reports errors as
+ * upstream does.
+ */
+function sortPlain(elems: Value[]): Value[] | undefined {
+  const t = typeof elems[0];
+  if (t === 'number') {
+    const xs = new Float64Array(elems.length);
+    for (let i = 0; i < elems.length; i++) {
+      const x = elems[i];
+      if (typeof x !== 'number') return undefined;
+      xs[i] = x;
+    }
+    xs.sort();
+    // Written back into the (fresh, generic) array: keeps lists one element kind for V8.
+    for (let i = 0; i < elems.length; i++) elems[i] = xs[i]!;
+    return elems;
+  }
+  if (t === 'string') {
+    for (let i = 0; i < elems.length; i++) if (typeof elems[i] !== 'string') return undefined;
+    return elems.sort();
+  }
+  return undefined;
+}
+
 function sort(_pos: unknown, f: Value, l: Value): Value {
   const list = forceList(l, undefined, 'while evaluating the second argument passed to builtins.sort');
   if (list.length === 0) return list;
   const fn = forceFunction(f, undefined, 'while evaluating the first argument passed to builtins.sort');
   const elems = list.map((_, i) => forceElem(list, i));
   if (fn instanceof PrimOp && fn.name === 'lessThan') {
+    const fast = sortPlain(elems);
+    if (fast !== undefined) return fast;
     return mergeSort(elems, (x, y) => lessThan(x, y, undefined, 'while evaluating the ordering function passed to builtins.sort'));
   }
   return mergeSort(elems, (x, y) =>
