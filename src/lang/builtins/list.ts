@@ -5,7 +5,7 @@
  * Arguments are forced in upstream's order, which decides which error is reported first.
  */
 
-import { appCall1, call1, call2 } from '../eval/call.ts';
+import { call1, call2 } from '../eval/call.ts';
 import { eqValues, lessThan } from '../eval/equal.ts';
 import { EvalError } from '../eval/errors.ts';
 import { forceBool, forceFunction, forceInt, forceList, forceStringNoCtx } from '../eval/force.ts';
@@ -26,7 +26,7 @@ function map(_pos: unknown, f: Value, l: Value): Value {
   const out = new Array<Value>(list.length);
   const fpos = determinePos(fn);
   for (let i = 0; i < list.length; i++) {
-    out[i] = new AppThunk(fpos, appCall1, fn, list[i]!);
+    out[i] = new AppThunk(fpos, fn, list[i]!);
   }
   return out;
 }
@@ -58,7 +58,7 @@ function genList(_pos: unknown, f: Value, n: Value): Value {
   const fn = forceFunction(f, undefined, 'while evaluating the first argument passed to builtins.genList');
   const out = new Array<Value>(len);
   const fpos = determinePos(fn);
-  for (let i = 0; i < len; i++) out[i] = new AppThunk(fpos, appCall1, fn, i);
+  for (let i = 0; i < len; i++) out[i] = new AppThunk(fpos, fn, i);
   return out;
 }
 

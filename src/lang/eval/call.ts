@@ -9,7 +9,7 @@
 
 import type { Pos } from '../source.ts';
 import { printErrorValue } from '../print/value-printer.ts';
-import { Attrs, Lambda, PrimOp, PrimOpApp, Thunk, showType, type AppThunk, type Value } from '../value/value.ts';
+import { Attrs, Lambda, PrimOp, PrimOpApp, Thunk, setAppliers, showType, type Value } from '../value/value.ts';
 import { EvalError, NixTypeError } from './errors.ts';
 import { forceAttrs, tr } from './force.ts';
 import { enter, leave, showTrace } from './state.ts';
@@ -141,19 +141,5 @@ export function call2(f: Value, a: Value, b: Value, pos: Pos | undefined): Value
   return callFunction(f, [a, b], pos);
 }
 
-/** An AppThunk's computation: `f a` (the thunk's references are dropped before the call, as a spent closure's are). */
-export function appCall1(this: AppThunk, pos: Pos | undefined): Value {
-  const f = this.f;
-  const a = this.a;
-  this.f = this.a = null;
-  return call1(f, a, pos);
-}
-
-/** An AppThunk's computation: `f a b`. */
-export function appCall2(this: AppThunk, pos: Pos | undefined): Value {
-  const f = this.f;
-  const a = this.a;
-  const b = this.b;
-  this.f = this.a = this.b = null;
-  return call2(f, a, b, pos);
-}
+// The builtins' lazy applications (AppThunk, AppThunk2) call through these.
+setAppliers(call1, call2);
