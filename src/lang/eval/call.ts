@@ -118,11 +118,23 @@ function applyArgs(cur: Value, args: readonly Value[], pos: Pos | undefined): Va
   return cur;
 }
 
-/** `f a`: the common case, without allocating an argument array. */
+/** `f a`: the common cases (a lambda, a one-argument builtin), without allocating an argument array. */
 export function call1(f: Value, a: Value, pos: Pos | undefined): Value {
   if (f instanceof Lambda) {
     enter(pos);
     const r = callLambda(f, a, pos);
+    leave();
+    return r;
+  }
+  if (f instanceof PrimOp && f.arity === 1) {
+    enter(pos);
+    let r: Value;
+    try {
+      r = f.fn(pos, a);
+    } catch (e) {
+      if (f.addTrace) tr(e, pos, `while calling the '${f.name}' builtin`);
+      throw e;
+    }
     leave();
     return r;
   }
@@ -135,6 +147,18 @@ export function call2(f: Value, a: Value, b: Value, pos: Pos | undefined): Value
     enter(pos);
     const g = callLambda(f, a, pos);
     const r = g instanceof Lambda ? callLambda(g, b, pos) : applyArgs(g, [b], pos);
+    leave();
+    return r;
+  }
+  if (f instanceof PrimOp && f.arity === 2) {
+    enter(pos);
+    let r: Value;
+    try {
+      r = f.fn(pos, a, b);
+    } catch (e) {
+      if (f.addTrace) tr(e, pos, `while calling the '${f.name}' builtin`);
+      throw e;
+    }
     leave();
     return r;
   }
