@@ -157,6 +157,9 @@ export class Shape {
       for (let i = 0; i < n; i++) if (keys[i] === name) return i;
       return -1;
     }
+    // Walking a set in order (`attrNames` then `s.${n}`) asks for the name after the last one found.
+    const next = this.#last + 1;
+    if (next < n && keys[next] === name) return (this.#last = next);
     let idx = this.#index;
     if (idx === undefined) {
       if (++this.#searches <= 64) {
@@ -165,7 +168,7 @@ export class Shape {
         while (lo <= hi) {
           const mid = (lo + hi) >> 1;
           const k = keys[mid]!;
-          if (k === name) return mid;
+          if (k === name) return (this.#last = mid);
           if (k < name) lo = mid + 1;
           else hi = mid - 1;
         }
@@ -176,8 +179,11 @@ export class Shape {
       this.#index = idx;
     }
     const i = idx.get(name);
-    return i === undefined ? -1 : i;
+    return i === undefined ? -1 : (this.#last = i);
   }
+
+  /** Index of the last name found in a larger set (see `find`). */
+  #last = -1;
 
   get size(): number {
     return this.keys.length;
