@@ -24,7 +24,7 @@
 
 import type { AttrDef, Expr, ExprAttrs, ExprLambda, ParsedFile } from '../ast.ts';
 import type { Pos, Source } from '../source.ts';
-import { Attrs, NixFloat, NixPath, Shape, type LambdaInfo, type Value } from '../value/value.ts';
+import { Attrs, NixFloat, NixPath, Shape, Thunk, type LambdaInfo, type Value } from '../value/value.ts';
 import { UndefinedVarError } from './errors.ts';
 import type { PathElem, SelectInfo } from './select.ts';
 import { RUNTIME } from './runtime.ts';
@@ -366,6 +366,8 @@ class Compiler {
   }
 
   select(e: Extract<Expr, { type: 'Select' }>, sc: Scope | null): string {
+    const folded = this.constantSelect(e, sc);
+    if (folded !== undefined) return folded;
     const o = this.evCtx(e.e, sc, 'while selecting an attribute');
     const { path, info, single } = this.selectPath(e.attrPath, e.pos, sc);
     if (e.def === undefined) {
@@ -379,6 +381,24 @@ class Compiler {
       `if (${r} === NONE) {\nconst k = selK(), kp = selKPos();\ntry {\n${d.code}\n${r} = ${d.result};\n} catch (e) { throw selDefaultTrace(e, ${path}, ${info}, k, kp); }\n}`,
     );
     return r;
+  }
+
+  /**
+   * `builtins.map`, `builtins.builtins.foo`…: a static path into a global set resolves at
+   * compile time when every value on the way is already evaluated (builtins are; the few
+   * lazy ones such as `derivation` are not, and keep the run-time selection with its traces).
+   */
+  constantSelect(e: Extract<Expr, { type: 'Select' }>, sc: Scope | null): string | undefined {
+    if (e.e.type !== 'Var' || e.attrPath.some((a) => a.expr !== undefined)) return undefined;
+    const r = this.resolve(e.e.name, sc, e.e.pos);
+    if (r.kind !== 'base' || this.opts.scope?.has(e.e.name)) return undefined;
+    let cur = this.opts.base.get(e.e.name);
+    for (const a of e.attrPath) {
+      if (!(cur instanceof Attrs)) return undefined;
+      cur = cur.get(a.name!);
+      if (cur === undefined || cur instanceof Thunk) return undefined;
+    }
+    return this.k(cur);
   }
 
   selectPath(attrPath: readonly import('../ast.ts').AttrName[], offset: number, sc: Scope | null): { path: string; info: string; single: string | undefined } {
