@@ -106,3 +106,18 @@ describe('builtins.sort builtins.lessThan', () => {
     assert.equal(evalNix('map builtins.unsafeDiscardStringContext (builtins.sort builtins.lessThan [ "z" "${builtins.toFile "x" "x"}" ])'), '[ "/nix/store/fl9d7p1wby9wxs70dy3zpr4n3xahlscd-x" "z" ]');
   });
 });
+
+describe('builtins.NAME resolved at compile time', () => {
+  it('selects the same values as at run time', () => {
+    assert.equal(evalNix('[ (builtins.map (x: x * 2) [ 1 2 ]) (builtins.builtins.length [ 1 ]) builtins.true (builtins.nope or "default") (builtins ? derivation) ]'), '[ [ 2 4 ] 1 true "default" true ]');
+  });
+
+  it('follows a shadowing binding of builtins', () => {
+    assert.equal(evalNix('let builtins = { map = 1; }; in builtins.map'), '1');
+    assert.equal(evalNix('(x: x.builtins.map) { builtins = { map = 2; }; }'), '2');
+  });
+
+  it('still reports a missing builtin as a missing attribute', () => {
+    assert.throws(() => evalNix('builtins.nope'), /attribute 'nope' missing/);
+  });
+});
