@@ -280,6 +280,11 @@ class Compiler {
         return this.select(e, sc);
       case 'HasAttr': {
         const o = this.evCtx(e.e, sc, "in the argument of '?'");
+        const dyn = e.attrPath.length === 1 ? e.attrPath[0]!.expr : undefined;
+        if (dyn !== undefined) {
+          const { info } = this.selectPath(e.attrPath, e.pos, sc, false);
+          return this.tmp(`hasDyn1(${o}, ${this.ev(dyn, sc)}, ${info})`);
+        }
         const { path, info } = this.selectPath(e.attrPath, e.pos, sc);
         return this.tmp(`hasAttrPath(${o}, ${path}, ${info})`);
       }
@@ -369,6 +374,15 @@ class Compiler {
     const folded = this.constantSelect(e, sc);
     if (folded !== undefined) return folded;
     const o = this.evCtx(e.e, sc, 'while selecting an attribute');
+    const dyn = e.attrPath.length === 1 && e.def === undefined ? e.attrPath[0]!.expr : undefined;
+    if (dyn !== undefined) {
+      // `o.${e}`: the name evaluated here, inside sel's trace for a failing name.
+      const { info } = this.selectPath(e.attrPath, e.pos, sc, false);
+      const n = this.id('t');
+      const b = this.block(() => this.ev(dyn, sc));
+      this.emit(`let ${n};\ntry {\n${b.code}\n${n} = ${b.result};\n} catch (e) { throw selNameTrace(e, ${info}); }`);
+      return this.tmp(`selDyn1(${o}, ${n}, ${info})`);
+    }
     const { path, info, single } = this.selectPath(e.attrPath, e.pos, sc);
     if (e.def === undefined) {
       if (single !== undefined) return this.tmp(`sel1(${o}, ${JSON.stringify(single)}, ${path}, ${info})`);
@@ -401,7 +415,7 @@ class Compiler {
     return this.k(cur);
   }
 
-  selectPath(attrPath: readonly import('../ast.ts').AttrName[], offset: number, sc: Scope | null): { path: string; info: string; single: string | undefined } {
+  selectPath(attrPath: readonly import('../ast.ts').AttrName[], offset: number, sc: Scope | null, withPath = true): { path: string; info: string; single: string | undefined } {
     const info: SelectInfo = {
       pos: this.posObj(offset),
       namePos: attrPath.map((a) => (a.expr ? this.posObj(a.expr.pos) : undefined)),
@@ -413,6 +427,7 @@ class Compiler {
       const names: PathElem[] = attrPath.map((a) => a.name!);
       return { path: this.k(names), info: infoJs, single: names.length === 1 ? (names[0] as string) : undefined };
     }
+    if (!withPath) return { path: '', info: infoJs, single: undefined };
     const elems = attrPath.map((a) => (a.expr === undefined ? JSON.stringify(a.name) : this.closure(a.expr, sc)));
     return { path: this.tmp(`[${elems.join(', ')}]`), info: infoJs, single: undefined };
   }

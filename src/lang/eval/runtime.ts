@@ -28,7 +28,7 @@ import {
   unexpectedArgument,
   update,
 } from './ops.ts';
-import { NONE, With, hasAttrPath, lastAttrPos, lastResolved, lookupWith, sel, sel1, selDefaultTrace, selOr } from './select.ts';
+import { NONE, With, hasAttrPath, hasDyn1, lastAttrPos, lastResolved, lookupWith, sel, sel1, selDefaultTrace, selDyn1, selNameTrace, selOr } from './select.ts';
 import { enter, leave } from './state.ts';
 import { mkPosValue } from './position.ts';
 import { formatPos } from '../source.ts';
@@ -118,6 +118,9 @@ export const RUNTIME = {
   selKPos,
   selDefaultTrace,
   hasAttrPath,
+  hasDyn1,
+  selDyn1,
+  selNameTrace,
   call1,
   call2,
   callFunction,

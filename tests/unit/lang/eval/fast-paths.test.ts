@@ -121,3 +121,30 @@ describe('builtins.NAME resolved at compile time', () => {
     assert.throws(() => evalNix('builtins.nope'), /attribute 'nope' missing/);
   });
 });
+
+describe('o.${e} and o ? ${e} with one dynamic name', () => {
+  it('select and test like the general path', () => {
+    assert.equal(evalNix('let s = { a = 1; }; n = "a"; in [ (s.${n}) (s ? ${n}) (s ? ${"b"}) (1 ? ${n}) (s.${n} or 2) ]'), '[ 1 true false false 1 ]');
+  });
+
+  // Each case: the expression and lines its error output must contain (trace, then message).
+  const failing: [string, RegExp[]][] = [
+    ['let s = { a = 1; }; in s.${"b"}', [/while evaluating the attribute 'b'/, /error: attribute 'b' missing/]],
+    ['let s = { a = 1; }; in s.${1}', [/while evaluating the attribute '"\$\{1\}"'/, /while evaluating an attribute name/, /expected a string but found an integer: 1/]],
+    ['let s = { a = 1; }; in s.${throw "boom"}', [/while evaluating the attribute '"\$\{\(throw "boom"\)\}"'/, /error: boom/]],
+    ['let s = 3; in s.${"a"}', [/while evaluating the attribute 'a'/, /expected a set but found an integer: 3/]],
+    ['let s = { a = throw "inner"; }; in s.${"a"}', [/while evaluating the attribute 'a'/, /error: inner/]],
+    ['let s = { a = 1; }; in s ? ${1}', [/while evaluating an attribute name/, /expected a string but found an integer: 1/]],
+  ];
+  for (const [expr, want] of failing) {
+    it(`fails on ${expr} as the general path does`, () => {
+      let err = '';
+      try {
+        evalNix(expr);
+      } catch (e) {
+        err = (e as Error).message;
+      }
+      for (const re of want) assert.match(err, re);
+    });
+  }
+});
