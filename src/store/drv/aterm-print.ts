@@ -133,7 +133,10 @@ export function printDerivation(drv: Derivation, storeDir: StoreDir): Uint8Array
   return new Uint8Array(Buffer.from(unparseDerivation(drv, storeDir), 'latin1'));
 }
 
+/** Only ASCII: then the UTF-8 encoding crypto applies to a JS string is the byte string itself. */
+const ASCII_ONLY = /^[\x00-\x7f]*$/;
+
 /** sha256 of the ATerm text (a byte string) in the given form. */
 export function hashUnparsed(text: string): Hash {
-  return hashBytes('sha256', Buffer.from(text, 'latin1'));
+  return hashBytes('sha256', ASCII_ONLY.test(text) ? text : Buffer.from(text, 'latin1'));
 }
