@@ -171,12 +171,14 @@ function groupBy(_pos: unknown, f: Value, l: Value): Value {
 function concatMap(_pos: unknown, f: Value, l: Value): Value {
   const fn = forceFunction(f, undefined, 'while evaluating the first argument passed to builtins.concatMap');
   const list = forceList(l, undefined, 'while evaluating the second argument passed to builtins.concatMap');
-  const out: Value[] = [];
+  const parts: Value[][] = [];
+  let len = 0;
   for (const x of list) {
     const r = forceList(call1(fn, x, undefined), determinePos(fn), 'while evaluating the return value of the function passed to builtins.concatMap');
-    for (const y of r) out.push(y);
+    parts.push(r);
+    len += r.length;
   }
-  return out;
+  return flatten(parts, len);
 }
 
 function concatLists(_pos: unknown, l: Value): Value {
@@ -191,8 +193,17 @@ function concatLists(_pos: unknown, l: Value): Value {
     if (p.length > 0) nonEmpty = p;
   }
   if (nonEmpty !== undefined && nonEmpty.length === len) return nonEmpty;
-  const out: Value[] = [];
-  for (const p of parts) for (const y of p) out.push(y);
+  return flatten(parts, len);
+}
+
+/** The lists of `parts` (`len` elements in all) in one array, allocated once at its final size. */
+function flatten(parts: Value[][], len: number): Value[] {
+  const out = new Array<Value>(len);
+  let k = 0;
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i]!;
+    for (let j = 0; j < p.length; j++) out[k++] = p[j]!;
+  }
   return out;
 }
 
