@@ -34,8 +34,18 @@ export class AttrsBuilder {
     if (n === 0) return pos === undefined ? EMPTY_ATTRS : new Attrs(EMPTY_SHAPE, [], pos);
     const idx = Array.from({ length: n }, (_, i) => i);
     const names = this.names;
-    // Stable sort keeps the first definition of a duplicate name first.
-    idx.sort((a, b) => cmp(names[a]!, names[b]!));
+    // Stable sort keeps the first definition of a duplicate name first (insertion sort for
+    // the small sets builtins return: the engine's sort allocates a work array per call).
+    if (n > 16) idx.sort((a, b) => cmp(names[a]!, names[b]!));
+    else {
+      for (let i = 1; i < n; i++) {
+        const x = idx[i]!;
+        const k = names[x]!;
+        let j = i - 1;
+        for (; j >= 0 && names[idx[j]!]! > k; j--) idx[j + 1] = idx[j]!;
+        idx[j + 1] = x;
+      }
+    }
     const keys: string[] = [];
     const vals: Value[] = [];
     const poss: (Pos | undefined)[] = [];
