@@ -9,7 +9,7 @@
 
 import type { Pos } from '../source.ts';
 import { printErrorValue } from '../print/value-printer.ts';
-import { Attrs, Lambda, PrimOp, PrimOpApp, Thunk, setAppliers, showType, type Value } from '../value/value.ts';
+import { Attrs, Lambda, Lambda2, PrimOp, PrimOpApp, Thunk, setAppliers, showType, type Value } from '../value/value.ts';
 import { EvalError, NixTypeError } from './errors.ts';
 import { forceAttrs, tr } from './force.ts';
 import { enter, leave, showTrace } from './state.ts';
@@ -143,6 +143,13 @@ export function call1(f: Value, a: Value, pos: Pos | undefined): Value {
 
 /** `f a b`. */
 export function call2(f: Value, a: Value, b: Value, pos: Pos | undefined): Value {
+  // Both arguments at once (the same depth accounting; with --show-trace the general path, for its per-lambda frames).
+  if (f instanceof Lambda2 && !showTrace) {
+    enter(pos);
+    const r = f.fn2(a, b);
+    leave();
+    return r;
+  }
   if (f instanceof Lambda) {
     enter(pos);
     const g = callLambda(f, a, pos);

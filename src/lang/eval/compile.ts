@@ -512,7 +512,17 @@ class Compiler {
     const formals = e.formals;
     if (formals === undefined) {
       const body = this.block(() => this.ev(e.body, scope));
-      return `new Lambda((${argJs}) => {\n${body.code}\nreturn ${body.result};\n}, ${infoJs})`;
+      const one = `(${argJs}) => {\n${body.code}\nreturn ${body.result};\n}`;
+      const inner = e.body;
+      // `a: b: body` (body not a lambda again, so chains are not copied over and over):
+      // also the inner body with both arguments as parameters, when that code is small —
+      // the folds and comparators it is for are; big bodies would only cost parse time.
+      if (inner.type !== 'Lambda' || inner.formals !== undefined || inner.arg === undefined || inner.body.type === 'Lambda') return `new Lambda(${one}, ${infoJs})`;
+      const arg2 = this.id('a');
+      const scope2: Scope = { kind: 'lex', names: new Map([[inner.arg, { js: arg2, group: undefined, index: 0, assignable: true }]]), parent: scope };
+      const body2 = this.block(() => this.ev(inner.body, scope2));
+      if (body2.code.length > MAX_FN2_CODE) return `new Lambda(${one}, ${infoJs})`;
+      return `new Lambda2(${one}, ${infoJs}, (${argJs}, ${arg2}) => {\n${body2.code}\nreturn ${body2.result};\n})`;
     }
     const group: Group = { depth: this.depth, assigned: 0, allThunks: false };
     const js = formals.formals.map((f, i) => {
@@ -635,6 +645,9 @@ class Compiler {
     return this.tmp(`${b}.finish(${p})`);
   }
 }
+
+/** Largest inner body (in generated characters) compiled a second time for a two-argument entry. */
+const MAX_FN2_CODE = 1500;
 
 /** Builtins inlined by the compiler: global name → [runtime function, builtin name for traces]. */
 const INLINE_OPS: Record<string, [string, string]> = {

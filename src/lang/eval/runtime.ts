@@ -7,7 +7,7 @@
 
 import type { Pos } from '../source.ts';
 import { AttrsBuilder } from '../value/attrs.ts';
-import { Attrs, Lambda, Thunk, type Value } from '../value/value.ts';
+import { Attrs, Lambda, Lambda2, Thunk, type Value } from '../value/value.ts';
 import { call1, call2, callFunction } from './call.ts';
 import { assertEqValues, opEq } from './equal.ts';
 import { AssertionError, EvalError } from './errors.ts';
@@ -99,6 +99,7 @@ export const RUNTIME = {
   T: Thunk,
   Attrs,
   Lambda,
+  Lambda2,
   With,
   DynAttrs,
   Concat,

@@ -95,6 +95,19 @@ export class Lambda {
   }
 }
 
+/**
+ * A curried lambda `a: b: body`: `fn2` takes both arguments at once, so a two-argument
+ * call (`foldl'`, `mapAttrs`, `sort` comparators, `f x y`) makes no intermediate closure.
+ * Applied to one argument it is an ordinary Lambda.
+ */
+export class Lambda2 extends Lambda {
+  readonly fn2: (a: Value, b: Value) => Value;
+  constructor(fn: (arg: Value, attrs: Attrs, callPos: Pos | undefined) => Value, info: LambdaInfo, fn2: (a: Value, b: Value) => Value) {
+    super(fn, info);
+    this.fn2 = fn2;
+  }
+}
+
 /** A builtin's implementation: the call position, then exactly `arity` (unforced) arguments; returns a forced value. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type PrimFn = (pos: Pos | undefined, ...args: any[]) => Value;

@@ -148,3 +148,31 @@ describe('o.${e} and o ? ${e} with one dynamic name', () => {
     });
   }
 });
+
+describe('a: b: body called with two arguments at once', () => {
+  it('gives what applying one argument at a time gives', () => {
+    assert.equal(
+      evalNix(`let f = a: b: [ a b ]; g = f 1; in [ (f 1 2) (g 3) (builtins.foldl' (acc: x: acc * 10 + x) 0 [ 1 2 3 ]) (builtins.sort (a: b: a > b) [ 1 3 2 ]) (builtins.mapAttrs (n: v: n + v) { a = "x"; }) (builtins.zipAttrsWith (n: vs: vs) [ { a = 1; } { a = 2; } ]) ]`),
+      '[ [ 1 2 ] [ 1 3 ] 123 [ 3 2 1 ] { a = "ax"; } { a = [ 1 2 ]; } ]',
+    );
+  });
+
+  it('keeps laziness of both arguments', () => {
+    assert.equal(evalNix('let f = a: b: 1; in f (throw "a") (throw "b")'), '1');
+  });
+
+  it('reports errors in the body with the same traces, with and without --show-trace', () => {
+    const expr = `let f = a: b: throw "t\${toString a}\${toString b}"; in builtins.foldl' f 0 [ 1 ]`;
+    for (const flags of [[], ['--show-trace']]) {
+      let err = '';
+      try {
+        evalNix(expr, flags);
+      } catch (e) {
+        err = (e as Error).message;
+      }
+      assert.match(err, /error: t01/);
+      assert.match(err, /while calling the 'foldl'' builtin/);
+      if (flags.length > 0) assert.match(err, /while calling 'f'/);
+    }
+  });
+});
