@@ -461,16 +461,15 @@ class Compiler {
     const parts = e.parts;
     if (!e.forceString && parts.length === 2) {
       const a = this.evCtx(parts[0]!.e, sc, PLUS_CTX);
-      // Coercing a set (its __toString/outPath) must happen before the second operand is evaluated.
-      const r = this.id('t');
+      // Coercing a set (its __toString/outPath) must happen before the second operand is
+      // evaluated; the second operand's code is emitted once (twice, it doubled per level
+      // of `a + (b + (c + …))`).
+      const c = this.id('c');
       const pa = this.pos(parts[0]!.pos);
       const pb = this.pos(parts[1]!.pos);
-      const b1 = this.block(() => this.evCtx(parts[1]!.e, sc, PLUS_CTX));
-      const b2 = this.block(() => this.evCtx(parts[1]!.e, sc, PLUS_CTX));
-      this.emit(
-        `let ${r};\nif (!addNeedsEarlyCoercion(${a})) {\n${b1.code}\n${r} = add2(${a}, ${b1.result}, ${pa}, ${pb}, ${p});\n} else {\nconst c = new Concat(false, ${p});\nc.add(${a}, ${pa});\n${b2.code}\nc.add(${b2.result}, ${pb});\n${r} = c.finish();\n}`,
-      );
-      return r;
+      this.emit(`let ${c} = null;\nif (addNeedsEarlyCoercion(${a})) {\n${c} = new Concat(false, ${p});\n${c}.add(${a}, ${pa});\n}`);
+      const b = this.evCtx(parts[1]!.e, sc, PLUS_CTX);
+      return this.tmp(`${c} === null ? add2(${a}, ${b}, ${pa}, ${pb}, ${p}) : (${c}.add(${b}, ${pb}), ${c}.finish())`);
     }
     const c = this.id('c');
     this.emit(`const ${c} = new Concat(${e.forceString}, ${p});`);

@@ -176,3 +176,22 @@ describe('a: b: body called with two arguments at once', () => {
     }
   });
 });
+
+describe('a + b compiled once per operand', () => {
+  it('evaluates a right-nested chain 40 deep (the second operand used to be compiled twice per level)', () => {
+    const chain = Array.from({ length: 40 }, () => 'x').join(' + (') + ')'.repeat(39);
+    assert.equal(evalNix(`let x = 1; in ${chain}`), '40');
+  });
+
+  it('still coerces a set on the left before evaluating the right operand', () => {
+    let err = '';
+    const out = evalNix('(builtins.trace "L" { __toString = s: builtins.trace "coerce" "a"; }) + (builtins.trace "R" "b")');
+    assert.equal(out, '"ab"');
+    try {
+      evalNix('{ __toString = s: throw "left first"; } + (throw "right")');
+    } catch (e) {
+      err = (e as Error).message;
+    }
+    assert.match(err, /error: left first/);
+  });
+});
