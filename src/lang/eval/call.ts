@@ -172,5 +172,22 @@ export function call2(f: Value, a: Value, b: Value, pos: Pos | undefined): Value
   return callFunction(f, [a, b], pos);
 }
 
+/** `f a b c`: a three-argument builtin (`substring`, `foldl'`, `replaceStrings`…) without an argument array. */
+export function call3(f: Value, a: Value, b: Value, c: Value, pos: Pos | undefined): Value {
+  if (f instanceof PrimOp && f.arity === 3) {
+    enter(pos);
+    let r: Value;
+    try {
+      r = f.fn(pos, a, b, c);
+    } catch (e) {
+      if (f.addTrace) tr(e, pos, `while calling the '${f.name}' builtin`);
+      throw e;
+    }
+    leave();
+    return r;
+  }
+  return callFunction(f, [a, b, c], pos);
+}
+
 // The builtins' lazy applications (AppThunk, AppThunk2) call through these.
 setAppliers(call1, call2);

@@ -453,6 +453,7 @@ class Compiler {
     const args = e.args.map((a) => this.th(a, sc));
     if (args.length === 1) return this.tmp(`call1(${f}, ${args[0]}, ${p})`);
     if (args.length === 2) return this.tmp(`call2(${f}, ${args[0]}, ${args[1]}, ${p})`);
+    if (args.length === 3) return this.tmp(`call3(${f}, ${args[0]}, ${args[1]}, ${args[2]}, ${p})`);
     return this.tmp(`callFunction(${f}, [${args.join(', ')}], ${p})`);
   }
 

@@ -8,7 +8,7 @@
 import type { Pos } from '../source.ts';
 import { AttrsBuilder } from '../value/attrs.ts';
 import { Attrs, Lambda, Lambda2, Thunk, type Value } from '../value/value.ts';
-import { call1, call2, callFunction } from './call.ts';
+import { call1, call2, call3, callFunction } from './call.ts';
 import { assertEqValues, opEq } from './equal.ts';
 import { AssertionError, EvalError } from './errors.ts';
 import { forceAttrs, forceStringNoCtx, forceValue, tr } from './force.ts';
@@ -124,6 +124,7 @@ export const RUNTIME = {
   selNameTrace,
   call1,
   call2,
+  call3,
   callFunction,
   enter,
   leave,
