@@ -293,8 +293,8 @@ export class NodeEvalHost implements EvalHost {
       else if (spec.kind === 'impure') outputs.set(o, { type: 'impure', method: spec.method as ContentAddressMethod, hashAlgo: parseHashAlgo(spec.hashAlgo) });
       else outputs.set(o, { type: 'deferred' });
     }
-    const env = new Map(req.env);
-    if (req.structuredAttrs !== undefined) env.set('__json', req.structuredAttrs);
+    // fillInOutputPaths copies the environment anyway: no copy here unless it changes.
+    const env = req.structuredAttrs === undefined ? req.env : new Map(req.env).set('__json', req.structuredAttrs);
     const drv0: Derivation = {
       name: req.name,
       outputs,

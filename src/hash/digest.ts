@@ -4,9 +4,16 @@ import { createHash, hash as oneShot, type Hash as NodeHash } from 'node:crypto'
 import type { HashAlgo } from './algo.ts';
 import { Hash } from './hash.ts';
 
-/** Digest of a byte string or JS string (UTF-8). */
+/**
+ * Digest of a byte string or JS string (UTF-8). The digest comes back as a binary string
+ * copied into an on-heap Uint8Array: a Buffer result is an off-heap allocation per call,
+ * which evaluation (four hashes per derivation, by the ten thousand) makes the GC pay for.
+ */
 export function hashBytes(algo: HashAlgo, data: Uint8Array | string): Hash {
-  return new Hash(algo, new Uint8Array(oneShot(algo, data, 'buffer')));
+  const r = oneShot(algo, data, 'binary');
+  const bytes = new Uint8Array(r.length);
+  for (let i = 0; i < r.length; i++) bytes[i] = r.charCodeAt(i);
+  return new Hash(algo, bytes);
 }
 
 /** Incremental hasher. */

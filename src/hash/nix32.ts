@@ -15,17 +15,23 @@ export function nix32EncodedLength(n: number): number {
   return Math.ceil((n * 8) / 5);
 }
 
+const ALPHABET_CODES = Array.from(NIX32_ALPHABET, (c) => c.charCodeAt(0));
+
 /** Encode bytes as nix32. */
 export function encodeNix32(bytes: Uint8Array): string {
   const len = nix32EncodedLength(bytes.length);
-  let out = '';
-  for (let n = len - 1; n >= 0; n--) {
+  // One string from the character codes (appending a character at a time allocates a string per step).
+  const codes = new Array<number>(len);
+  for (let n = len - 1, k = 0; n >= 0; n--, k++) {
     const b = n * 5;
     const i = b >> 3;
     const j = b & 7;
     const c = (bytes[i]! >> j) | (i + 1 < bytes.length ? bytes[i + 1]! << (8 - j) : 0);
-    out += NIX32_ALPHABET[c & 0x1f];
+    codes[k] = ALPHABET_CODES[c & 0x1f]!;
   }
+  if (len <= 4096) return String.fromCharCode.apply(null, codes);
+  let out = '';
+  for (let k = 0; k < len; k += 4096) out += String.fromCharCode.apply(null, codes.slice(k, k + 4096));
   return out;
 }
 

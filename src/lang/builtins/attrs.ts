@@ -4,13 +4,12 @@
  * `unsafeGetAttrPos`.
  */
 
-import { appCall2 } from '../eval/call.ts';
 import { NixTypeError } from '../eval/errors.ts';
 import { forceAttrs, forceFunction, forceList, forceStringNoCtx } from '../eval/force.ts';
 import { mkPosValue } from '../eval/position.ts';
 import type { Pos } from '../source.ts';
 import { AttrsBuilder, removeAttrs } from '../value/attrs.ts';
-import { AppThunk, Attrs, Lambda, PrimOp, PrimOpApp, Shape, force, type Value } from '../value/value.ts';
+import { AppThunk2, Attrs, Lambda, PrimOp, PrimOpApp, Shape, force, type Value } from '../value/value.ts';
 import { determinePos } from '../eval/deep.ts';
 import { getAttrOrThrow } from './control.ts';
 import { prim, type BuiltinSpec } from './registry.ts';
@@ -77,7 +76,7 @@ function mapAttrs(_pos: unknown, f: Value, s: Value): Value {
   const vals = new Array<Value>(keys.length);
   for (let i = 0; i < keys.length; i++) {
     // mapAttrs does not evaluate f, so its applications have no position (as upstream).
-    vals[i] = new AppThunk(undefined, appCall2, f, keys[i]!, a.vals[i]!);
+    vals[i] = new AppThunk2(undefined, f, keys[i]!, a.vals[i]!);
   }
   return new Attrs(a.shape.withoutPositions(), vals);
 }
@@ -97,7 +96,7 @@ function zipAttrsWith(_pos: unknown, f: Value, l: Value): Value {
   }
   const b = new AttrsBuilder();
   const fpos = determinePos(force(f));
-  for (const [k, vs] of groups) b.add(k, new AppThunk(fpos, appCall2, f, k, vs));
+  for (const [k, vs] of groups) b.add(k, new AppThunk2(fpos, f, k, vs));
   return b.finish();
 }
 

@@ -5,7 +5,7 @@
  * Arguments are forced in upstream's order, which decides which error is reported first.
  */
 
-import { appCall1, call1, call2 } from '../eval/call.ts';
+import { call1, call2 } from '../eval/call.ts';
 import { eqValues, lessThan } from '../eval/equal.ts';
 import { EvalError } from '../eval/errors.ts';
 import { forceBool, forceFunction, forceInt, forceList, forceStringNoCtx } from '../eval/force.ts';
@@ -26,7 +26,7 @@ function map(_pos: unknown, f: Value, l: Value): Value {
   const out = new Array<Value>(list.length);
   const fpos = determinePos(fn);
   for (let i = 0; i < list.length; i++) {
-    out[i] = new AppThunk(fpos, appCall1, fn, list[i]!);
+    out[i] = new AppThunk(fpos, fn, list[i]!);
   }
   return out;
 }
@@ -58,7 +58,7 @@ function genList(_pos: unknown, f: Value, n: Value): Value {
   const fn = forceFunction(f, undefined, 'while evaluating the first argument passed to builtins.genList');
   const out = new Array<Value>(len);
   const fpos = determinePos(fn);
-  for (let i = 0; i < len; i++) out[i] = new AppThunk(fpos, appCall1, fn, i);
+  for (let i = 0; i < len; i++) out[i] = new AppThunk(fpos, fn, i);
   return out;
 }
 
@@ -96,12 +96,43 @@ function mergeSort(a: Value[], less: (x: Value, y: Value) => boolean): Value[] {
   return out;
 }
 
+/**
+ * `sort lessThan` over a list of only (number) ints or only context-free strings, by the
+ * engine's sort: equal elements of these types are indistinguishable, so stability cannot
+ * show, and both orders agree with `lessThan` (strings hold one char per byte, so UTF-16
+ * code-unit order is byte order). Anything else (mixed types, bigints, floats, strings
+ * with context) returns undefined and takes the general path, which reports errors as
+ * upstream does.
+ */
+function sortPlain(elems: Value[]): Value[] | undefined {
+  const t = typeof elems[0];
+  if (t === 'number') {
+    const xs = new Float64Array(elems.length);
+    for (let i = 0; i < elems.length; i++) {
+      const x = elems[i];
+      if (typeof x !== 'number') return undefined;
+      xs[i] = x;
+    }
+    xs.sort();
+    // Written back into the (fresh, generic) array: keeps lists one element kind for V8.
+    for (let i = 0; i < elems.length; i++) elems[i] = xs[i]!;
+    return elems;
+  }
+  if (t === 'string') {
+    for (let i = 0; i < elems.length; i++) if (typeof elems[i] !== 'string') return undefined;
+    return elems.sort();
+  }
+  return undefined;
+}
+
 function sort(_pos: unknown, f: Value, l: Value): Value {
   const list = forceList(l, undefined, 'while evaluating the second argument passed to builtins.sort');
   if (list.length === 0) return list;
   const fn = forceFunction(f, undefined, 'while evaluating the first argument passed to builtins.sort');
   const elems = list.map((_, i) => forceElem(list, i));
   if (fn instanceof PrimOp && fn.name === 'lessThan') {
+    const fast = sortPlain(elems);
+    if (fast !== undefined) return fast;
     return mergeSort(elems, (x, y) => lessThan(x, y, undefined, 'while evaluating the ordering function passed to builtins.sort'));
   }
   return mergeSort(elems, (x, y) =>
@@ -140,12 +171,14 @@ function groupBy(_pos: unknown, f: Value, l: Value): Value {
 function concatMap(_pos: unknown, f: Value, l: Value): Value {
   const fn = forceFunction(f, undefined, 'while evaluating the first argument passed to builtins.concatMap');
   const list = forceList(l, undefined, 'while evaluating the second argument passed to builtins.concatMap');
-  const out: Value[] = [];
+  const parts: Value[][] = [];
+  let len = 0;
   for (const x of list) {
     const r = forceList(call1(fn, x, undefined), determinePos(fn), 'while evaluating the return value of the function passed to builtins.concatMap');
-    for (const y of r) out.push(y);
+    parts.push(r);
+    len += r.length;
   }
-  return out;
+  return flatten(parts, len);
 }
 
 function concatLists(_pos: unknown, l: Value): Value {
@@ -160,8 +193,17 @@ function concatLists(_pos: unknown, l: Value): Value {
     if (p.length > 0) nonEmpty = p;
   }
   if (nonEmpty !== undefined && nonEmpty.length === len) return nonEmpty;
-  const out: Value[] = [];
-  for (const p of parts) for (const y of p) out.push(y);
+  return flatten(parts, len);
+}
+
+/** The lists of `parts` (`len` elements in all) in one array, allocated once at its final size. */
+function flatten(parts: Value[][], len: number): Value[] {
+  const out = new Array<Value>(len);
+  let k = 0;
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i]!;
+    for (let j = 0; j < p.length; j++) out[k++] = p[j]!;
+  }
   return out;
 }
 

@@ -5,7 +5,7 @@
  * Strings are byte strings; lengths and offsets count bytes.
  */
 
-import { coerceToString } from '../eval/coerce.ts';
+import { coerceToString, coerceToStringValue } from '../eval/coerce.ts';
 import { EvalError, NixUsageError } from '../eval/errors.ts';
 import { forceAttrs, forceInt, forceList, forceString, forceStringNoCtx } from '../eval/force.ts';
 import { hashBytes } from '../../hash/digest.ts';
@@ -170,11 +170,9 @@ function convertHash(_pos: unknown, a: Value): Value {
 }
 
 export const stringBuiltins: BuiltinSpec[] = [
-  prim('toString', 1, 'Convert a value to a string (paths are not copied to the store).', (_pos, a: Value) => {
-    const ctx = new Set<string>();
-    const s = coerceToString(undefined, a, ctx, 'while evaluating the first argument passed to builtins.toString', true, false);
-    return mkStr(s, ctx);
-  }),
+  prim('toString', 1, 'Convert a value to a string (paths are not copied to the store).', (_pos, a: Value) =>
+    coerceToStringValue(undefined, a, 'while evaluating the first argument passed to builtins.toString', true, false),
+  ),
   prim('__substring', 3, 'The bytes of a string from a start offset, up to a length.', substring),
   prim('__stringLength', 1, 'The length of a string in bytes.', (_pos, a: Value) => coerceToString(undefined, a, new Set(), 'while evaluating the argument passed to builtins.stringLength').length),
   prim('__concatStringsSep', 2, 'Join a list of strings with a separator.', (_pos, sp: Value, l: Value) => {

@@ -9,7 +9,7 @@
 
 import type { Pos } from '../source.ts';
 import { printErrorValue } from '../print/value-printer.ts';
-import { Attrs, Lambda, PrimOp, PrimOpApp, Thunk, showType, type AppThunk, type Value } from '../value/value.ts';
+import { Attrs, Lambda, Lambda2, PrimOp, PrimOpApp, Thunk, setAppliers, showType, type Value } from '../value/value.ts';
 import { EvalError, NixTypeError } from './errors.ts';
 import { forceAttrs, tr } from './force.ts';
 import { enter, leave, showTrace } from './state.ts';
@@ -118,11 +118,23 @@ function applyArgs(cur: Value, args: readonly Value[], pos: Pos | undefined): Va
   return cur;
 }
 
-/** `f a`: the common case, without allocating an argument array. */
+/** `f a`: the common cases (a lambda, a one-argument builtin), without allocating an argument array. */
 export function call1(f: Value, a: Value, pos: Pos | undefined): Value {
   if (f instanceof Lambda) {
     enter(pos);
     const r = callLambda(f, a, pos);
+    leave();
+    return r;
+  }
+  if (f instanceof PrimOp && f.arity === 1) {
+    enter(pos);
+    let r: Value;
+    try {
+      r = f.fn(pos, a);
+    } catch (e) {
+      if (f.addTrace) tr(e, pos, `while calling the '${f.name}' builtin`);
+      throw e;
+    }
     leave();
     return r;
   }
@@ -131,6 +143,13 @@ export function call1(f: Value, a: Value, pos: Pos | undefined): Value {
 
 /** `f a b`. */
 export function call2(f: Value, a: Value, b: Value, pos: Pos | undefined): Value {
+  // Both arguments at once (the same depth accounting; with --show-trace the general path, for its per-lambda frames).
+  if (f instanceof Lambda2 && !showTrace) {
+    enter(pos);
+    const r = f.fn2(a, b);
+    leave();
+    return r;
+  }
   if (f instanceof Lambda) {
     enter(pos);
     const g = callLambda(f, a, pos);
@@ -138,22 +157,37 @@ export function call2(f: Value, a: Value, b: Value, pos: Pos | undefined): Value
     leave();
     return r;
   }
+  if (f instanceof PrimOp && f.arity === 2) {
+    enter(pos);
+    let r: Value;
+    try {
+      r = f.fn(pos, a, b);
+    } catch (e) {
+      if (f.addTrace) tr(e, pos, `while calling the '${f.name}' builtin`);
+      throw e;
+    }
+    leave();
+    return r;
+  }
   return callFunction(f, [a, b], pos);
 }
 
-/** An AppThunk's computation: `f a` (the thunk's references are dropped before the call, as a spent closure's are). */
-export function appCall1(this: AppThunk, pos: Pos | undefined): Value {
-  const f = this.f;
-  const a = this.a;
-  this.f = this.a = null;
-  return call1(f, a, pos);
+/** `f a b c`: a three-argument builtin (`substring`, `foldl'`, `replaceStrings`…) without an argument array. */
+export function call3(f: Value, a: Value, b: Value, c: Value, pos: Pos | undefined): Value {
+  if (f instanceof PrimOp && f.arity === 3) {
+    enter(pos);
+    let r: Value;
+    try {
+      r = f.fn(pos, a, b, c);
+    } catch (e) {
+      if (f.addTrace) tr(e, pos, `while calling the '${f.name}' builtin`);
+      throw e;
+    }
+    leave();
+    return r;
+  }
+  return callFunction(f, [a, b, c], pos);
 }
 
-/** An AppThunk's computation: `f a b`. */
-export function appCall2(this: AppThunk, pos: Pos | undefined): Value {
-  const f = this.f;
-  const a = this.a;
-  const b = this.b;
-  this.f = this.a = this.b = null;
-  return call2(f, a, b, pos);
-}
+// The builtins' lazy applications (AppThunk, AppThunk2) call through these.
+setAppliers(call1, call2);

@@ -10,7 +10,7 @@ import { canonPath } from '../canon-path.ts';
 import type { Pos } from '../source.ts';
 import { printErrorValue } from '../print/value-printer.ts';
 import { floatToString } from '../print/literal.ts';
-import { Attrs, NixFloat, NixPath, NixStr, Thunk, showType, type Value } from '../value/value.ts';
+import { Attrs, NixFloat, NixPath, NixStr, Thunk, mkStr, showType, type Value } from '../value/value.ts';
 import { callFunction } from './call.ts';
 import { EvalError, NixTypeError } from './errors.ts';
 import { tr } from './force.ts';
@@ -100,6 +100,24 @@ export function coerceToString(
   enter(pos);
   if (v instanceof Thunk) v = v.force(pos);
   const r = coerceForced(pos, v, ctx, errorCtx, coerceMore, copyToStore, canonicalizePath);
+  leave();
+  return r;
+}
+
+/**
+ * `coerceToString` returning a string value (context attached): plain strings and ints,
+ * the common cases, allocate no context set.
+ */
+export function coerceToStringValue(pos: Pos | undefined, v: Value, errorCtx: string, coerceMore = false, copyToStore = true, canonicalizePath = true): string | NixStr {
+  enter(pos);
+  if (v instanceof Thunk) v = v.force(pos);
+  let r: string | NixStr;
+  if (typeof v === 'string') r = v;
+  else if (typeof v === 'number' && coerceMore) r = String(v);
+  else {
+    const ctx = new Set<string>();
+    r = mkStr(coerceForced(pos, v, ctx, errorCtx, coerceMore, copyToStore, canonicalizePath), ctx);
+  }
   leave();
   return r;
 }

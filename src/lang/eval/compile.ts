@@ -24,7 +24,7 @@
 
 import type { AttrDef, Expr, ExprAttrs, ExprLambda, ParsedFile } from '../ast.ts';
 import type { Pos, Source } from '../source.ts';
-import { Attrs, NixFloat, NixPath, Shape, type LambdaInfo, type Value } from '../value/value.ts';
+import { Attrs, NixFloat, NixPath, Shape, Thunk, type LambdaInfo, type Value } from '../value/value.ts';
 import { UndefinedVarError } from './errors.ts';
 import type { PathElem, SelectInfo } from './select.ts';
 import { RUNTIME } from './runtime.ts';
@@ -280,6 +280,11 @@ class Compiler {
         return this.select(e, sc);
       case 'HasAttr': {
         const o = this.evCtx(e.e, sc, "in the argument of '?'");
+        const dyn = e.attrPath.length === 1 ? e.attrPath[0]!.expr : undefined;
+        if (dyn !== undefined) {
+          const { info } = this.selectPath(e.attrPath, e.pos, sc, false);
+          return this.tmp(`hasDyn1(${o}, ${this.ev(dyn, sc)}, ${info})`);
+        }
         const { path, info } = this.selectPath(e.attrPath, e.pos, sc);
         return this.tmp(`hasAttrPath(${o}, ${path}, ${info})`);
       }
@@ -366,7 +371,18 @@ class Compiler {
   }
 
   select(e: Extract<Expr, { type: 'Select' }>, sc: Scope | null): string {
+    const folded = this.constantSelect(e, sc);
+    if (folded !== undefined) return folded;
     const o = this.evCtx(e.e, sc, 'while selecting an attribute');
+    const dyn = e.attrPath.length === 1 && e.def === undefined ? e.attrPath[0]!.expr : undefined;
+    if (dyn !== undefined) {
+      // `o.${e}`: the name evaluated here, inside sel's trace for a failing name.
+      const { info } = this.selectPath(e.attrPath, e.pos, sc, false);
+      const n = this.id('t');
+      const b = this.block(() => this.ev(dyn, sc));
+      this.emit(`let ${n};\ntry {\n${b.code}\n${n} = ${b.result};\n} catch (e) { throw selNameTrace(e, ${info}); }`);
+      return this.tmp(`selDyn1(${o}, ${n}, ${info})`);
+    }
     const { path, info, single } = this.selectPath(e.attrPath, e.pos, sc);
     if (e.def === undefined) {
       if (single !== undefined) return this.tmp(`sel1(${o}, ${JSON.stringify(single)}, ${path}, ${info})`);
@@ -381,7 +397,25 @@ class Compiler {
     return r;
   }
 
-  selectPath(attrPath: readonly import('../ast.ts').AttrName[], offset: number, sc: Scope | null): { path: string; info: string; single: string | undefined } {
+  /**
+   * `builtins.map`, `builtins.builtins.foo`…: a static path into a global set resolves at
+   * compile time when every value on the way is already evaluated (builtins are; the few
+   * lazy ones such as `derivation` are not, and keep the run-time selection with its traces).
+   */
+  constantSelect(e: Extract<Expr, { type: 'Select' }>, sc: Scope | null): string | undefined {
+    if (e.e.type !== 'Var' || e.attrPath.some((a) => a.expr !== undefined)) return undefined;
+    const r = this.resolve(e.e.name, sc, e.e.pos);
+    if (r.kind !== 'base' || this.opts.scope?.has(e.e.name)) return undefined;
+    let cur = this.opts.base.get(e.e.name);
+    for (const a of e.attrPath) {
+      if (!(cur instanceof Attrs)) return undefined;
+      cur = cur.get(a.name!);
+      if (cur === undefined || cur instanceof Thunk) return undefined;
+    }
+    return this.k(cur);
+  }
+
+  selectPath(attrPath: readonly import('../ast.ts').AttrName[], offset: number, sc: Scope | null, withPath = true): { path: string; info: string; single: string | undefined } {
     const info: SelectInfo = {
       pos: this.posObj(offset),
       namePos: attrPath.map((a) => (a.expr ? this.posObj(a.expr.pos) : undefined)),
@@ -393,6 +427,7 @@ class Compiler {
       const names: PathElem[] = attrPath.map((a) => a.name!);
       return { path: this.k(names), info: infoJs, single: names.length === 1 ? (names[0] as string) : undefined };
     }
+    if (!withPath) return { path: '', info: infoJs, single: undefined };
     const elems = attrPath.map((a) => (a.expr === undefined ? JSON.stringify(a.name) : this.closure(a.expr, sc)));
     return { path: this.tmp(`[${elems.join(', ')}]`), info: infoJs, single: undefined };
   }
@@ -418,6 +453,7 @@ class Compiler {
     const args = e.args.map((a) => this.th(a, sc));
     if (args.length === 1) return this.tmp(`call1(${f}, ${args[0]}, ${p})`);
     if (args.length === 2) return this.tmp(`call2(${f}, ${args[0]}, ${args[1]}, ${p})`);
+    if (args.length === 3) return this.tmp(`call3(${f}, ${args[0]}, ${args[1]}, ${args[2]}, ${p})`);
     return this.tmp(`callFunction(${f}, [${args.join(', ')}], ${p})`);
   }
 
@@ -426,16 +462,15 @@ class Compiler {
     const parts = e.parts;
     if (!e.forceString && parts.length === 2) {
       const a = this.evCtx(parts[0]!.e, sc, PLUS_CTX);
-      // Coercing a set (its __toString/outPath) must happen before the second operand is evaluated.
-      const r = this.id('t');
+      // Coercing a set (its __toString/outPath) must happen before the second operand is
+      // evaluated; the second operand's code is emitted once (twice, it doubled per level
+      // of `a + (b + (c + …))`).
+      const c = this.id('c');
       const pa = this.pos(parts[0]!.pos);
       const pb = this.pos(parts[1]!.pos);
-      const b1 = this.block(() => this.evCtx(parts[1]!.e, sc, PLUS_CTX));
-      const b2 = this.block(() => this.evCtx(parts[1]!.e, sc, PLUS_CTX));
-      this.emit(
-        `let ${r};\nif (!addNeedsEarlyCoercion(${a})) {\n${b1.code}\n${r} = add2(${a}, ${b1.result}, ${pa}, ${pb}, ${p});\n} else {\nconst c = new Concat(false, ${p});\nc.add(${a}, ${pa});\n${b2.code}\nc.add(${b2.result}, ${pb});\n${r} = c.finish();\n}`,
-      );
-      return r;
+      this.emit(`let ${c} = null;\nif (addNeedsEarlyCoercion(${a})) {\n${c} = new Concat(false, ${p});\n${c}.add(${a}, ${pa});\n}`);
+      const b = this.evCtx(parts[1]!.e, sc, PLUS_CTX);
+      return this.tmp(`${c} === null ? add2(${a}, ${b}, ${pa}, ${pb}, ${p}) : (${c}.add(${b}, ${pb}), ${c}.finish())`);
     }
     const c = this.id('c');
     this.emit(`const ${c} = new Concat(${e.forceString}, ${p});`);
@@ -477,7 +512,17 @@ class Compiler {
     const formals = e.formals;
     if (formals === undefined) {
       const body = this.block(() => this.ev(e.body, scope));
-      return `new Lambda((${argJs}) => {\n${body.code}\nreturn ${body.result};\n}, ${infoJs})`;
+      const one = `(${argJs}) => {\n${body.code}\nreturn ${body.result};\n}`;
+      const inner = e.body;
+      // `a: b: body` (body not a lambda again, so chains are not copied over and over):
+      // also the inner body with both arguments as parameters, when that code is small —
+      // the folds and comparators it is for are; big bodies would only cost parse time.
+      if (inner.type !== 'Lambda' || inner.formals !== undefined || inner.arg === undefined || inner.body.type === 'Lambda') return `new Lambda(${one}, ${infoJs})`;
+      const arg2 = this.id('a');
+      const scope2: Scope = { kind: 'lex', names: new Map([[inner.arg, { js: arg2, group: undefined, index: 0, assignable: true }]]), parent: scope };
+      const body2 = this.block(() => this.ev(inner.body, scope2));
+      if (body2.code.length > MAX_FN2_CODE) return `new Lambda(${one}, ${infoJs})`;
+      return `new Lambda2(${one}, ${infoJs}, (${argJs}, ${arg2}) => {\n${body2.code}\nreturn ${body2.result};\n})`;
     }
     const group: Group = { depth: this.depth, assigned: 0, allThunks: false };
     const js = formals.formals.map((f, i) => {
@@ -600,6 +645,9 @@ class Compiler {
     return this.tmp(`${b}.finish(${p})`);
   }
 }
+
+/** Largest inner body (in generated characters) compiled a second time for a two-argument entry. */
+const MAX_FN2_CODE = 1500;
 
 /** Builtins inlined by the compiler: global name → [runtime function, builtin name for traces]. */
 const INLINE_OPS: Record<string, [string, string]> = {

@@ -25,15 +25,15 @@ export function forceValueDeep(v: Value): Value {
   const seen = new Set<object>();
   const rec = (slot: Value): Value => {
     enter(determinePos(slot));
-    if (typeof slot === 'object' && slot !== null) {
-      if (seen.has(slot)) {
-        leave();
-        return slot instanceof Thunk ? slot.force() : slot;
-      }
-      seen.add(slot);
+    if (typeof slot === 'object' && slot !== null && seen.has(slot)) {
+      leave();
+      return slot instanceof Thunk ? slot.force() : slot;
     }
     const x = slot instanceof Thunk ? slot.force(determinePos(slot)) : slot;
+    // Only slots holding sets and lists are remembered: a leaf seen again would just be
+    // forced again (a no-op), and a list of a million numbers need not fill the set.
     if (x instanceof Attrs) {
+      seen.add(slot as object);
       if (x !== slot) seen.add(x);
       const keys = x.keys;
       for (const i of symbolOrder(keys)) {
@@ -44,6 +44,7 @@ export function forceValueDeep(v: Value): Value {
         }
       }
     } else if (Array.isArray(x)) {
+      seen.add(slot as object);
       if (x !== slot) seen.add(x);
       for (let i = 0; i < x.length; i++) {
         try {

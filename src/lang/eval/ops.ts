@@ -16,6 +16,7 @@ import { AssertionError, EvalError, MissingArgumentError, NixTypeError } from '.
 import { forceFloat, forceInt, forceList, tr, typeError } from './force.ts';
 import { lessThan as compareLess } from './equal.ts';
 import { bestMatches } from './suggestions.ts';
+import { enter, leave } from './state.ts';
 
 // ---- + and interpolation -------------------------------------------------------------
 
@@ -32,7 +33,8 @@ export class Concat {
   n: int.NixInt = 0;
   f = 0;
   s = '';
-  readonly ctx = new Set<string>();
+  /** The context of the parts so far: made only when a part has one (most strings have none). */
+  ctx: Set<string> | undefined = undefined;
   readonly pos: Pos;
 
   constructor(forceString: boolean, pos: Pos) {
@@ -59,8 +61,13 @@ export class Concat {
       if (typeof v === 'number' || typeof v === 'bigint') this.f += int.toFloat(v);
       else if (v instanceof NixFloat) this.f += v.v;
       else throw new EvalError(`cannot add ${showType(v)} to a float`, ipos);
+    } else if (typeof v === 'string') {
+      // What coerceToString does with a plain string (including its call-depth step).
+      enter(ipos);
+      this.s += v;
+      leave();
     } else {
-      this.s += coerceToString(ipos, v, this.ctx, 'while evaluating a path segment', false, this.type === T_STRING, !this.first);
+      this.s += coerceToString(ipos, v, (this.ctx ??= new Set()), 'while evaluating a path segment', false, this.type === T_STRING, !this.first);
     }
     this.first = false;
   }
@@ -72,7 +79,7 @@ export class Concat {
       case T_FLOAT:
         return new NixFloat(this.f);
       case T_PATH:
-        if (this.ctx.size > 0) throw new EvalError('a string that refers to a store path cannot be appended to a path', this.pos);
+        if (this.ctx !== undefined && this.ctx.size > 0) throw new EvalError('a string that refers to a store path cannot be appended to a path', this.pos);
         return new NixPath(canonPath(this.s));
       default:
         return mkStr(this.s, this.ctx);

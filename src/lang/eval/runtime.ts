@@ -7,8 +7,8 @@
 
 import type { Pos } from '../source.ts';
 import { AttrsBuilder } from '../value/attrs.ts';
-import { Attrs, Lambda, Thunk, type Value } from '../value/value.ts';
-import { call1, call2, callFunction } from './call.ts';
+import { Attrs, Lambda, Lambda2, Thunk, type Value } from '../value/value.ts';
+import { call1, call2, call3, callFunction } from './call.ts';
 import { assertEqValues, opEq } from './equal.ts';
 import { AssertionError, EvalError } from './errors.ts';
 import { forceAttrs, forceStringNoCtx, forceValue, tr } from './force.ts';
@@ -28,7 +28,7 @@ import {
   unexpectedArgument,
   update,
 } from './ops.ts';
-import { NONE, With, hasAttrPath, lastAttrPos, lastResolved, lookupWith, sel, sel1, selDefaultTrace, selOr } from './select.ts';
+import { NONE, With, hasAttrPath, hasDyn1, lastAttrPos, lastResolved, lookupWith, sel, sel1, selDefaultTrace, selDyn1, selNameTrace, selOr } from './select.ts';
 import { enter, leave } from './state.ts';
 import { mkPosValue } from './position.ts';
 import { formatPos } from '../source.ts';
@@ -99,6 +99,7 @@ export const RUNTIME = {
   T: Thunk,
   Attrs,
   Lambda,
+  Lambda2,
   With,
   DynAttrs,
   Concat,
@@ -118,8 +119,12 @@ export const RUNTIME = {
   selKPos,
   selDefaultTrace,
   hasAttrPath,
+  hasDyn1,
+  selDyn1,
+  selNameTrace,
   call1,
   call2,
+  call3,
   callFunction,
   enter,
   leave,

@@ -152,6 +152,52 @@ export function selDefaultTrace(e: unknown, path: readonly PathElem[], S: Select
   return addSelectTraces(e, path, S, resolved, attrPos);
 }
 
+/**
+ * `o.${e}` (one dynamic name) with the name already evaluated by the caller, in the same
+ * order `sel` evaluates it: the name, then the set. Saves the path array and closure per
+ * evaluation; traces as `sel`'s (the path shows the name, or `"${…}"` if it is no string).
+ */
+export function selDyn1(o: Value, nameVal: Value, S: SelectInfo): Value {
+  let attrPos: Pos | undefined;
+  let resolved = 0;
+  let name: string | undefined;
+  try {
+    name = forceStringNoCtx(nameVal, S.namePos[0], 'while evaluating an attribute name');
+    const a = forceAttrs(o, S.pos, 'while selecting an attribute');
+    const j = a.shape.find(name);
+    if (j < 0) throw missing(a, name);
+    let cur: Value = a.vals[j] as Value;
+    attrPos = a.shape.pos[j];
+    resolved = 1;
+    if (cur instanceof Thunk) cur = cur.force(attrPos ?? S.pos);
+    return cur;
+  } catch (e) {
+    throw addSelectTraces(e, [name ?? (() => nameVal)], S, resolved, attrPos);
+  }
+}
+
+/** Traces for an error while evaluating the dynamic name of `o.${e}` (see `selDyn1`): the name shows as `"${e}"`. */
+export function selNameTrace(e: unknown, S: SelectInfo): unknown {
+  return addSelectTraces(
+    e,
+    [
+      () => {
+        throw e;
+      },
+    ],
+    S,
+    0,
+    undefined,
+  );
+}
+
+/** `o ? ${e}` with the name already evaluated (as `hasAttrPath` evaluates it: after the set). */
+export function hasDyn1(o: Value, nameVal: Value, S: SelectInfo): boolean {
+  if (o instanceof Thunk) o = o.force(S.pos);
+  const name = forceStringNoCtx(nameVal, S.namePos[0], 'while evaluating an attribute name');
+  return o instanceof Attrs && o.shape.find(name) >= 0;
+}
+
 /** `o ? a.b.c` where `o` is the evaluated left-hand side. */
 export function hasAttrPath(o: Value, path: readonly PathElem[], S: SelectInfo): boolean {
   let cur = o;

@@ -95,6 +95,19 @@ export class Lambda {
   }
 }
 
+/**
+ * A curried lambda `a: b: body`: `fn2` takes both arguments at once, so a two-argument
+ * call (`foldl'`, `mapAttrs`, `sort` comparators, `f x y`) makes no intermediate closure.
+ * Applied to one argument it is an ordinary Lambda.
+ */
+export class Lambda2 extends Lambda {
+  readonly fn2: (a: Value, b: Value) => Value;
+  constructor(fn: (arg: Value, attrs: Attrs, callPos: Pos | undefined) => Value, info: LambdaInfo, fn2: (a: Value, b: Value) => Value) {
+    super(fn, info);
+    this.fn2 = fn2;
+  }
+}
+
 /** A builtin's implementation: the call position, then exactly `arity` (unforced) arguments; returns a forced value. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type PrimFn = (pos: Pos | undefined, ...args: any[]) => Value;
@@ -157,6 +170,9 @@ export class Shape {
       for (let i = 0; i < n; i++) if (keys[i] === name) return i;
       return -1;
     }
+    // Walking a set in order (`attrNames` then `s.${n}`) asks for the name after the last one found.
+    const next = this.#last + 1;
+    if (next < n && keys[next] === name) return (this.#last = next);
     let idx = this.#index;
     if (idx === undefined) {
       if (++this.#searches <= 64) {
@@ -165,7 +181,7 @@ export class Shape {
         while (lo <= hi) {
           const mid = (lo + hi) >> 1;
           const k = keys[mid]!;
-          if (k === name) return mid;
+          if (k === name) return (this.#last = mid);
           if (k < name) lo = mid + 1;
           else hi = mid - 1;
         }
@@ -176,8 +192,11 @@ export class Shape {
       this.#index = idx;
     }
     const i = idx.get(name);
-    return i === undefined ? -1 : i;
+    return i === undefined ? -1 : (this.#last = i);
   }
+
+  /** Index of the last name found in a larger set (see `find`). */
+  #last = -1;
 
   get size(): number {
     return this.keys.length;
@@ -269,9 +288,12 @@ const enum_FAILED = 3;
  * upstream's `tApp` values.
  */
 export class Thunk {
-  /** The computation (called with the thunk as `this`), or undefined once started. */
-  fn: ((this: Thunk, pos: Pos | undefined) => Value) | undefined;
-  /** The value when DONE, the error when FAILED. */
+  /**
+   * What to run, cleared once started: the computation (called with the thunk as `this`),
+   * or for an AppThunk the function to apply.
+   */
+  fn: unknown;
+  /** The value when DONE, the error when FAILED (an AppThunk's argument while PENDING). */
   v: unknown;
   st: number;
 
@@ -286,23 +308,35 @@ export class Thunk {
     return this.slow(pos);
   }
 
-  private slow(pos: Pos | undefined): Value {
-    if (this.st === enum_BLACKHOLE) throw new InfiniteRecursionError(this, pos);
-    if (this.st === enum_FAILED) throw cloneError(this.v);
-    const fn = this.fn!;
-    this.st = enum_BLACKHOLE;
+  protected slow(pos: Pos | undefined): Value {
+    this.enter(pos);
+    const fn = this.fn as (this: Thunk, pos: Pos | undefined) => Value;
     this.fn = undefined;
     try {
-      const v = fn.call(this, pos);
-      this.v = v;
-      this.st = enum_DONE;
-      return v;
+      return this.done(fn.call(this, pos));
     } catch (e) {
-      if (e instanceof InfiniteRecursionError && e.thunk === this) e.markEntry();
-      this.v = e;
-      this.st = enum_FAILED;
-      throw e;
+      throw this.failed(e);
     }
+  }
+
+  /** Start forcing: rethrow a memoised failure, detect re-entry, blackhole. */
+  protected enter(pos: Pos | undefined): void {
+    if (this.st === enum_BLACKHOLE) throw new InfiniteRecursionError(this, pos);
+    if (this.st === enum_FAILED) throw cloneError(this.v);
+    this.st = enum_BLACKHOLE;
+  }
+
+  protected done(v: Value): Value {
+    this.v = v;
+    this.st = enum_DONE;
+    return v;
+  }
+
+  protected failed(e: unknown): unknown {
+    if (e instanceof InfiniteRecursionError && e.thunk === this) e.markEntry();
+    this.v = e;
+    this.st = enum_FAILED;
+    return e;
   }
 
   get isDone(): boolean {
@@ -318,27 +352,65 @@ export class Thunk {
   }
 }
 
+/** How builtins' applications are made (call.ts's `call1`/`call2`, set there: value.ts cannot import it). */
+let apply1: (f: Value, a: Value, pos: Pos | undefined) => Value;
+let apply2: (f: Value, a: Value, b: Value, pos: Pos | undefined) => Value;
+
+export function setAppliers(one: typeof apply1, two: typeof apply2): void {
+  apply1 = one;
+  apply2 = two;
+}
+
 /**
- * `f a` made lazily by a builtin (map, genList, mapAttrs…): upstream's `tApp`. `fpos` is the
+ * `f a` made lazily by a builtin (map, genList…): upstream's `tApp`. `fpos` is the
  * application's position (upstream `determinePos`: the function's, when it is an evaluated
  * lambda), used as the call site when the value is forced deeply.
+ *
+ * One small object per element of `map`/`genList`/`mapAttrs`: the function sits in `fn`
+ * and the argument in `v` until forced (then both are dropped, as a spent closure's
+ * references are), so a list of a million of them is a third smaller for the GC to copy.
  */
 export class AppThunk extends Thunk {
   readonly fpos: Pos | undefined;
-  /**
-   * The function and its arguments, read by `compute` (through `this`) and then cleared:
-   * one object per element of `map`/`genList`/`mapAttrs` instead of a thunk plus a closure
-   * plus its context.
-   */
-  f: Value;
-  a: Value;
-  b: Value;
-  constructor(fpos: Pos | undefined, compute: (this: AppThunk, pos: Pos | undefined) => Value, f: Value, a: Value, b: Value = null) {
-    super(compute as (this: Thunk, pos: Pos | undefined) => Value);
+  constructor(fpos: Pos | undefined, f: Value, a: Value) {
+    super(undefined as never);
+    this.fn = f;
+    this.v = a;
     this.fpos = fpos;
-    this.f = f;
-    this.a = a;
+  }
+
+  protected override slow(pos: Pos | undefined): Value {
+    this.enter(pos);
+    const f = this.fn as Value;
+    const a = this.v as Value;
+    this.fn = this.v = undefined;
+    try {
+      return this.done(apply1(f, a, pos));
+    } catch (e) {
+      throw this.failed(e);
+    }
+  }
+}
+
+/** `f a b` made lazily by a builtin (mapAttrs, zipAttrsWith). */
+export class AppThunk2 extends AppThunk {
+  b: Value;
+  constructor(fpos: Pos | undefined, f: Value, a: Value, b: Value) {
+    super(fpos, f, a);
     this.b = b;
+  }
+
+  protected override slow(pos: Pos | undefined): Value {
+    this.enter(pos);
+    const f = this.fn as Value;
+    const a = this.v as Value;
+    const b = this.b;
+    this.fn = this.v = this.b = undefined as never;
+    try {
+      return this.done(apply2(f, a, b, pos));
+    } catch (e) {
+      throw this.failed(e);
+    }
   }
 }
 

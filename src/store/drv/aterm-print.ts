@@ -75,18 +75,40 @@ function unparseOutput(drv: Derivation, storeDir: StoreDir, name: string, o: Der
   }
 }
 
-/** The ATerm text of a derivation as a byte string. Nix: `Derivation::unparse`. */
+/** Names of a map, sorted by bytes: insertion sort for the few names derivations have (the engine's sort allocates). */
+function sortedKeys(m: ReadonlyMap<string, unknown>): string[] {
+  const keys = Array.from(m.keys());
+  if (keys.length > 16) return keys.sort(compareStrings);
+  for (let i = 1; i < keys.length; i++) {
+    const k = keys[i]!;
+    let j = i - 1;
+    for (; j >= 0 && keys[j]! > k; j--) keys[j + 1] = keys[j]!;
+    keys[j + 1] = k;
+  }
+  return keys;
+}
+
+/**
+ * The ATerm text of a derivation as a byte string. Nix: `Derivation::unparse`.
+ * Built as one list of pieces joined once: evaluation prints two of these per derivation.
+ */
 export function unparseDerivation(drv: Derivation, storeDir: StoreDir, options: UnparseOptions = {}): string {
   const mask = options.maskOutputs ?? false;
-  let s = 'Derive([';
+  const out: string[] = ['Derive(['];
 
-  const outputNames = [...drv.outputs.keys()].sort(compareStrings);
-  s += outputNames.map((name) => '(' + raw(name) + unparseOutput(drv, storeDir, name, drv.outputs.get(name)!, mask) + ')').join(',');
+  const outputNames = sortedKeys(drv.outputs);
+  for (let i = 0; i < outputNames.length; i++) {
+    const name = outputNames[i]!;
+    if (i > 0) out.push(',');
+    out.push('(', raw(name), unparseOutput(drv, storeDir, name, drv.outputs.get(name)!, mask), ')');
+  }
 
-  s += '],[';
+  out.push('],[');
   let inputs: [string, string[]][];
   if (options.actualInputs) {
     inputs = [...options.actualInputs].map(([k, v]) => [k, sortedSet(v)]);
+  } else if (drv.inputDrvs.length === 0) {
+    inputs = [];
   } else {
     // Merge duplicate paths: inputDrvs is a map in Nix.
     const byPath = new Map<string, string[]>();
@@ -96,21 +118,29 @@ export function unparseDerivation(drv: Derivation, storeDir: StoreDir, options: 
     }
     inputs = [...byPath].map(([k, v]) => [k, sortedSet(v)]);
   }
-  inputs.sort((a, b) => compareStrings(a[0], b[0]));
-  s += inputs.map(([k, outs]) => '(' + raw(k) + ',' + rawList(outs) + ')').join(',');
+  if (inputs.length > 1) inputs.sort((a, b) => compareStrings(a[0], b[0]));
+  for (let i = 0; i < inputs.length; i++) {
+    if (i > 0) out.push(',');
+    out.push('(', raw(inputs[i]![0]), ',', rawList(inputs[i]![1]), ')');
+  }
 
-  s += '],';
-  s += rawList(sortedSet(drv.inputSrcs.map((p) => storeDir.printPath(p))));
-  s += ',' + raw(drv.system);
-  s += ',' + quoted(drv.builder);
-  s += ',[' + drv.args.map((a) => quoted(a)).join(',') + ']';
+  out.push('],');
+  out.push(drv.inputSrcs.length === 0 ? '[]' : rawList(sortedSet(drv.inputSrcs.map((p) => storeDir.printPath(p)))));
+  out.push(',', raw(drv.system), ',', quoted(drv.builder), ',[');
+  for (let i = 0; i < drv.args.length; i++) {
+    if (i > 0) out.push(',');
+    out.push(quoted(drv.args[i]!));
+  }
 
-  s += ',[';
-  const envNames = [...drv.env.keys()].sort(compareStrings);
-  s += envNames
-    .map((k) => '(' + quoted(k) + ',' + quoted(mask && drv.outputs.has(k) ? '' : drv.env.get(k)!) + ')')
-    .join(',');
-  s += '])';
+  out.push('],[');
+  const envNames = sortedKeys(drv.env);
+  for (let i = 0; i < envNames.length; i++) {
+    const k = envNames[i]!;
+    if (i > 0) out.push(',');
+    out.push('(', quoted(k), ',', quoted(mask && drv.outputs.has(k) ? '' : drv.env.get(k)!), ')');
+  }
+  out.push('])');
+  const s = out.join('');
   if (!isByteString(s)) assertDerivationBytes(drv);
   return s;
 }
@@ -133,7 +163,10 @@ export function printDerivation(drv: Derivation, storeDir: StoreDir): Uint8Array
   return new Uint8Array(Buffer.from(unparseDerivation(drv, storeDir), 'latin1'));
 }
 
+/** Only ASCII: then the UTF-8 encoding crypto applies to a JS string is the byte string itself. */
+const ASCII_ONLY = /^[\x00-\x7f]*$/;
+
 /** sha256 of the ATerm text (a byte string) in the given form. */
 export function hashUnparsed(text: string): Hash {
-  return hashBytes('sha256', Buffer.from(text, 'latin1'));
+  return hashBytes('sha256', ASCII_ONLY.test(text) ? text : Buffer.from(text, 'latin1'));
 }

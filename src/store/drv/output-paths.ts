@@ -96,7 +96,8 @@ export function fillInOutputPaths(drv: Derivation, lookup: DrvHashLookup, storeD
   const masked: Derivation = { ...drv, env, outputs };
   const h = hashDerivationModulo(masked, lookup, { storeDir, maskOutputs: true });
   if (h.kind === 'deferred') return masked;
-  const filledEnv = new Map(env);
+  // The masked form is no longer needed: its env becomes the filled one (one copy fewer).
+  const filledEnv = env;
   const filled = new Map<string, DerivationOutput>();
   for (const name of drv.outputs.keys()) {
     const path = storeDir.makeOutputPath(name, h.hashes.get(name)!, drv.name);

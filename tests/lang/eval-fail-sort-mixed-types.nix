@@ -1,0 +1,1 @@
+builtins.sort builtins.lessThan [ 1 2 "three" 4 ]

@@ -1,0 +1,197 @@
+/**
+ * The evaluator's fast paths agree with the general code they shortcut: `//` with one small
+ * side (names placed by binary search), `sort lessThan` over plain ints or strings (the
+ * engine's sort), checked against simple models with fast-check, plus the error cases that
+ * must still take the general path.
+ */
+
+import { strict as assert } from 'node:assert';
+import { describe, it } from 'node:test';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { runInstantiate } from '../../../../cli/commands/instantiate.ts';
+
+/** `tix instantiate --eval --strict -E expr` (or a file) in-process: stdout, or throws with stderr. */
+function evalNix(expr: string, extra: string[] = [], isExpr = true): string {
+  let out = '';
+  let err = '';
+  const code = runInstantiate(['--eval', '--strict', ...extra, ...(isExpr ? ['-E'] : []), expr], {
+    stdout: (b) => (out += b),
+    stderr: (b) => (err += b),
+    env: { NIX_PATH: '', HOME: '/tmp/tix-no-home' },
+    cwd: '/',
+    readStdin: () => '',
+  });
+  if (code !== 0) throw new Error(err);
+  return out.trimEnd();
+}
+
+const nixStr = (s: string): string => JSON.stringify(s).replaceAll('$', '\\$');
+const setExpr = (entries: readonly (readonly [string, number])[]): string => `{ ${entries.map(([k, v]) => `${nixStr(k)} = ${v};`).join(' ')} }`;
+const name = fc.stringMatching(/^[a-e]{1,3}$/);
+const entries = (min: number, max: number) => fc.uniqueArray(fc.tuple(name, fc.integer({ min: -99, max: 99 })), { selector: ([k]) => k, minLength: min, maxLength: max });
+
+describe('a // b', () => {
+  it('has the names of both and the values of b, whichever side is small', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.tuple(entries(0, 3), entries(30, 60)), fc.tuple(entries(30, 60), entries(0, 3)), fc.tuple(entries(0, 20), entries(0, 20))), ([a, b]) => {
+        const model = new Map<string, number>(a);
+        for (const [k, v] of b) model.set(k, v);
+        const keys = [...model.keys()].sort();
+        const want = `[ [ ${keys.map(nixStr).join(' ')} ] [ ${keys.map((k) => model.get(k)).join(' ')} ] ]`;
+        const got = evalNix(`let s = ${setExpr(a)} // ${setExpr(b)}; in [ (builtins.attrNames s) (builtins.attrValues s) ]`);
+        assert.equal(got.replace(/\s+/g, ' '), want.replace(/\s+/g, ' '));
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('keeps the position of the winning definition of a replaced name', () => {
+    // Positions need a file (an -E string has none).
+    const dir = mkdtempSync(join(tmpdir(), 'tix-fast-paths-'));
+    try {
+      const big = Array.from({ length: 40 }, (_, i) => `k${i} = ${i};`).join(' ');
+      const file = join(dir, 'pos.nix');
+      writeFileSync(
+        file,
+        `let a = { ${big} };\nb = { k7 = "new"; };\nline = n: s: (builtins.unsafeGetAttrPos n s).line;\n` +
+          `in [ ((a // b).k7) (line "k7" (a // b)) (line "k8" (a // b)) (line "k7" (b // a)) (line "k9" (b // a)) ]\n`,
+      );
+      assert.equal(evalNix(file, [], false), '[ "new" 2 1 1 1 ]');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('adds new names to a big set without positions (builtin results)', () => {
+    const got = evalNix(`let a = builtins.listToAttrs (builtins.genList (i: { name = "n\${toString (i * 2)}"; value = i; }) 50);
+in builtins.attrNames (a // { n3 = 0; n99 = 1; n0 = 2; }) == builtins.sort builtins.lessThan (builtins.attrNames a ++ [ "n3" "n99" ])`);
+    assert.equal(got, 'true');
+  });
+});
+
+describe('builtins.sort builtins.lessThan', () => {
+  it('orders plain ints as the general comparator does', () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.integer({ min: -1000, max: 1000 }), fc.bigInt({ min: -(2n ** 63n) + 1n, max: 2n ** 63n - 1n })), { maxLength: 40 }), (xs) => {
+        const want = [...xs].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0));
+        const lit = (x: number | bigint): string => (x < 0 ? `(${x})` : String(x));
+        assert.equal(evalNix(`builtins.sort builtins.lessThan [ ${xs.map(lit).join(' ')} ]`).replace(/\s+/g, ' '), `[ ${want.map(String).join(' ')} ]`.replace(/\s+/g, ' '));
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('orders plain strings by bytes', () => {
+    fc.assert(
+      fc.property(fc.array(fc.stringMatching(/^[a-cA-C~ ]{0,4}$/), { maxLength: 30 }), (xs) => {
+        const want = [...xs].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+        assert.equal(evalNix(`builtins.sort builtins.lessThan [ ${xs.map(nixStr).join(' ')} ]`).replace(/\s+/g, ' '), `[ ${want.map(nixStr).join(' ')} ]`.replace(/\s+/g, ' '));
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('still fails on a list that mixes types, as the general path does', () => {
+    for (const list of ['[ 1 2 "three" 4 ]', '[ "a" "b" 3 ]', '[ 1 2 {} ]', '[ "a" ./x ]']) {
+      assert.throws(() => evalNix(`builtins.sort builtins.lessThan ${list}`), /error: cannot compare (an integer|a string|a set|a path) with/);
+    }
+    assert.throws(() => evalNix('builtins.sort builtins.lessThan [ {} {} ]'), /cannot compare a set with a set; values of that type are incomparable/);
+  });
+
+  it('still sorts ints and floats together, and strings with context', () => {
+    assert.equal(evalNix('builtins.sort builtins.lessThan [ 3 0.5 2 ]'), '[ 0.5 2 3 ]');
+    assert.equal(evalNix('map builtins.unsafeDiscardStringContext (builtins.sort builtins.lessThan [ "z" "${builtins.toFile "x" "x"}" ])'), '[ "/nix/store/fl9d7p1wby9wxs70dy3zpr4n3xahlscd-x" "z" ]');
+  });
+});
+
+describe('builtins.NAME resolved at compile time', () => {
+  it('selects the same values as at run time', () => {
+    assert.equal(evalNix('[ (builtins.map (x: x * 2) [ 1 2 ]) (builtins.builtins.length [ 1 ]) builtins.true (builtins.nope or "default") (builtins ? derivation) ]'), '[ [ 2 4 ] 1 true "default" true ]');
+  });
+
+  it('follows a shadowing binding of builtins', () => {
+    assert.equal(evalNix('let builtins = { map = 1; }; in builtins.map'), '1');
+    assert.equal(evalNix('(x: x.builtins.map) { builtins = { map = 2; }; }'), '2');
+  });
+
+  it('still reports a missing builtin as a missing attribute', () => {
+    assert.throws(() => evalNix('builtins.nope'), /attribute 'nope' missing/);
+  });
+});
+
+describe('o.${e} and o ? ${e} with one dynamic name', () => {
+  it('select and test like the general path', () => {
+    assert.equal(evalNix('let s = { a = 1; }; n = "a"; in [ (s.${n}) (s ? ${n}) (s ? ${"b"}) (1 ? ${n}) (s.${n} or 2) ]'), '[ 1 true false false 1 ]');
+  });
+
+  // Each case: the expression and lines its error output must contain (trace, then message).
+  const failing: [string, RegExp[]][] = [
+    ['let s = { a = 1; }; in s.${"b"}', [/while evaluating the attribute 'b'/, /error: attribute 'b' missing/]],
+    ['let s = { a = 1; }; in s.${1}', [/while evaluating the attribute '"\$\{1\}"'/, /while evaluating an attribute name/, /expected a string but found an integer: 1/]],
+    ['let s = { a = 1; }; in s.${throw "boom"}', [/while evaluating the attribute '"\$\{\(throw "boom"\)\}"'/, /error: boom/]],
+    ['let s = 3; in s.${"a"}', [/while evaluating the attribute 'a'/, /expected a set but found an integer: 3/]],
+    ['let s = { a = throw "inner"; }; in s.${"a"}', [/while evaluating the attribute 'a'/, /error: inner/]],
+    ['let s = { a = 1; }; in s ? ${1}', [/while evaluating an attribute name/, /expected a string but found an integer: 1/]],
+  ];
+  for (const [expr, want] of failing) {
+    it(`fails on ${expr} as the general path does`, () => {
+      let err = '';
+      try {
+        evalNix(expr);
+      } catch (e) {
+        err = (e as Error).message;
+      }
+      for (const re of want) assert.match(err, re);
+    });
+  }
+});
+
+describe('a: b: body called with two arguments at once', () => {
+  it('gives what applying one argument at a time gives', () => {
+    assert.equal(
+      evalNix(`let f = a: b: [ a b ]; g = f 1; in [ (f 1 2) (g 3) (builtins.foldl' (acc: x: acc * 10 + x) 0 [ 1 2 3 ]) (builtins.sort (a: b: a > b) [ 1 3 2 ]) (builtins.mapAttrs (n: v: n + v) { a = "x"; }) (builtins.zipAttrsWith (n: vs: vs) [ { a = 1; } { a = 2; } ]) ]`),
+      '[ [ 1 2 ] [ 1 3 ] 123 [ 3 2 1 ] { a = "ax"; } { a = [ 1 2 ]; } ]',
+    );
+  });
+
+  it('keeps laziness of both arguments', () => {
+    assert.equal(evalNix('let f = a: b: 1; in f (throw "a") (throw "b")'), '1');
+  });
+
+  it('reports errors in the body with the same traces, with and without --show-trace', () => {
+    const expr = `let f = a: b: throw "t\${toString a}\${toString b}"; in builtins.foldl' f 0 [ 1 ]`;
+    for (const flags of [[], ['--show-trace']]) {
+      let err = '';
+      try {
+        evalNix(expr, flags);
+      } catch (e) {
+        err = (e as Error).message;
+      }
+      assert.match(err, /error: t01/);
+      assert.match(err, /while calling the 'foldl'' builtin/);
+      if (flags.length > 0) assert.match(err, /while calling 'f'/);
+    }
+  });
+});
+
+describe('a + b compiled once per operand', () => {
+  it('evaluates a right-nested chain 40 deep (the second operand used to be compiled twice per level)', () => {
+    const chain = Array.from({ length: 40 }, () => 'x').join(' + (') + ')'.repeat(39);
+    assert.equal(evalNix(`let x = 1; in ${chain}`), '40');
+  });
+
+  it('still coerces a set on the left before evaluating the right operand', () => {
+    let err = '';
+    const out = evalNix('(builtins.trace "L" { __toString = s: builtins.trace "coerce" "a"; }) + (builtins.trace "R" "b")');
+    assert.equal(out, '"ab"');
+    try {
+      evalNix('{ __toString = s: throw "left first"; } + (throw "right")');
+    } catch (e) {
+      err = (e as Error).message;
+    }
+    assert.match(err, /error: left first/);
+  });
+});
