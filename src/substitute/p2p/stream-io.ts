@@ -70,6 +70,7 @@ export class StreamReader {
   #head = 0;
   #queued = 0;
   #paused = false;
+  #resuming = false;
   /** Bytes handed out since the event loop last had a turn. */
   #sinceYield = 0;
   #fin = false;
@@ -81,14 +82,9 @@ export class StreamReader {
     if (d.length === 0) return;
     this.#queue.push(d);
     this.#queued += d.length;
-    if (!this.#paused && this.#queued > this.#highWater && this.#stream.status === 'open') {
-      try {
-        this.#stream.pause();
-        this.#paused = true;
-      } catch {
-        // The readable end is closing: nothing more will come to hold back.
-      }
-    }
+    // Not from inside resume(): it hands over the buffered bytes before it tells yamux to
+    // grant window again, which would undo a pause made here.
+    if (!this.#resuming) this.#maybePause();
     this.#notify();
   };
   readonly #onFin = (): void => { this.#fin = true; this.#notify(); };
@@ -156,13 +152,27 @@ export class StreamReader {
     this.#notify();
   }
 
+  #maybePause(): void {
+    if (this.#paused || this.#queued <= this.#highWater || this.#stream.status !== 'open') return;
+    try {
+      this.#stream.pause();
+      this.#paused = true;
+    } catch {
+      // The readable end is closing: nothing more will come to hold back.
+    }
+  }
+
   #resume(): void {
     this.#paused = false;
+    this.#resuming = true;
     try {
       this.#stream.resume();
     } catch {
       // Closing: whatever is buffered still arrives as 'message'.
+    } finally {
+      this.#resuming = false;
     }
+    this.#maybePause();
   }
 
   #notify(): void {

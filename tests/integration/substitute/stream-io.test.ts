@@ -104,7 +104,7 @@ describe('frames over libp2p streams', { timeout: 120_000 }, () => {
   }
 
   it('holds a fast sender back while the reader does not read, then delivers every byte', async () => {
-    const total = 64 * MiB;
+    const total = 96 * MiB;
     let sent = 0;
     let maxQueued = 0;
     serve = async (stream) => {
@@ -117,11 +117,16 @@ describe('frames over libp2p streams', { timeout: 120_000 }, () => {
       await stream.close();
     };
     const reader = new FrameReader(await open(), FRAME_CAP.nar, ctx);
-    let got = (await reader.expect(['nar-data'])).bytes.length;
-    // The reader now stops: the sender must come to a halt well short of the end.
-    const stalledAt = await settled(() => sent);
-    assert.ok(stalledAt < total, `the sender was held back (it sent ${stalledAt} of ${total} bytes)`);
-    assert.ok(stalledAt - got <= YAMUX_MAX_WINDOW + 4 * MiB, `at most a window and the buffers' marks in flight, not ${stalledAt - got} bytes`);
+    let got = 0;
+    // Twice: the reader stops, the sender must come to a halt well short of the end; the
+    // reader then catches up (resuming the stream) and stops again.
+    for (let round = 0; round < 2; round++) {
+      got += (await reader.expect(['nar-data'])).bytes.length;
+      const stalledAt = await settled(() => sent);
+      assert.ok(stalledAt < total, `round ${round}: the sender was held back (it sent ${stalledAt} of ${total} bytes)`);
+      assert.ok(stalledAt - got <= YAMUX_MAX_WINDOW + 4 * MiB, `round ${round}: at most a window and the buffers' marks in flight, not ${stalledAt - got} bytes`);
+      while (got < stalledAt) got += (await reader.expect(['nar-data'])).bytes.length;
+    }
     assert.ok(maxQueued <= WRITE_HIGH_WATER + MAX_NAR_CHUNK_BYTES + 64, `the sender's write buffer stayed small (${maxQueued} bytes)`);
     for (;;) {
       const m = await reader.expect(['nar-data', 'nar-end']);
@@ -130,6 +135,25 @@ describe('frames over libp2p streams', { timeout: 120_000 }, () => {
     }
     assert.equal(got, total);
     assert.equal(await reader.next(), undefined, 'then the stream ends cleanly');
+  });
+
+  it('holds the sender back round after round with a mark below one yamux window', async () => {
+    const total = 64 * MiB;
+    let sent = 0;
+    serve = async (stream) => {
+      const chunk = new Uint8Array(256 * 1024);
+      for (; sent < total; sent += chunk.length) await writeMessage(stream, { type: 'nar-data', bytes: chunk }, ctx);
+      await stream.close();
+    };
+    const reader = new StreamReader(await open(), { highWater: 64 * 1024 });
+    let got = 0;
+    for (let round = 0; round < 3; round++) {
+      const stalledAt = await settled(() => sent);
+      assert.ok(stalledAt - got <= YAMUX_MAX_WINDOW + 4 * MiB, `round ${round}: held back (${stalledAt - got} bytes in flight)`);
+      while (got < stalledAt) got += (await reader.next())!.length;
+    }
+    for (let c = await reader.next(); c; c = await reader.next()) got += c.length;
+    assert.ok(got > total, 'every frame arrived');
   });
 
   it('gives the event loop a turn while it works through megabytes already queued', async () => {
