@@ -54,7 +54,9 @@ export const STREAM_MAX_READ_BUFFER = YAMUX_MAX_WINDOW + 1024 * 1024;
  * ping takes longer than an adaptive timeout (5 s at least). A ping queues behind whatever
  * the connection carries — several NAR streams' windows on a slow link — so a busy, healthy
  * connection would be cut mid-transfer; stalled peers are dropped by the protocols' own idle
- * timeouts instead. The pings use tix's ping protocol (the node serves no /ipfs/ one).
+ * timeouts instead. (The monitor asks for /ipfs/ping/1.0.0, which a tix node does not
+ * serve: the refusal measures the round trip. Pointing it at tix's own ping protocol made
+ * the first transfers after a connection fail with every stream reset.)
  */
 export const CONNECTION_PING_MIN_TIMEOUT_MS = 60 * second;
 

@@ -96,7 +96,7 @@ export async function createTixHost(init: TixHostInit): Promise<TixHost> {
       maxMessageSize: YAMUX_MAX_MESSAGE,
       streamOptions: { initialStreamWindowSize: YAMUX_INITIAL_WINDOW, maxStreamWindowSize: YAMUX_MAX_WINDOW, maxReadBufferLength: STREAM_MAX_READ_BUFFER },
     })],
-    connectionMonitor: { protocolPrefix: 'tix', pingTimeout: { minTimeout: CONNECTION_PING_MIN_TIMEOUT_MS, maxTimeout: 2 * CONNECTION_PING_MIN_TIMEOUT_MS } },
+    connectionMonitor: { pingTimeout: { minTimeout: CONNECTION_PING_MIN_TIMEOUT_MS, maxTimeout: 2 * CONNECTION_PING_MIN_TIMEOUT_MS } },
     ...(init.psk ? { connectionProtector: preSharedKey({ psk: init.psk }) } : {}),
     ...(init.datastore ? { datastore: init.datastore } : {}),
     peerDiscovery,

@@ -7,7 +7,7 @@
 import { PeerError } from './errors.ts';
 import { StreamReader, waitWritable, type PeerStream } from './stream-io.ts';
 import type { PeerDialer } from './types.ts';
-import { decodeBody, encodeFrame, ERROR_CODE, expectType, FrameDecoder, WireError, type Message } from './wire.ts';
+import { decodeBody, encodeFrameParts, ERROR_CODE, expectType, FrameDecoder, WireError, type Message } from './wire.ts';
 
 /** Who is at the other end, for error messages. */
 export interface StreamContext {
@@ -125,7 +125,7 @@ export class FrameReader {
  */
 export async function writeMessage(stream: PeerStream, m: Message, ctx: StreamContext, signal?: AbortSignal): Promise<void> {
   try {
-    stream.send(encodeFrame(m));
+    for (const part of encodeFrameParts(m)) stream.send(part);
     await waitWritable(stream, signal);
   } catch (e) {
     throw toPeerError(e, ctx, 'sending failed');

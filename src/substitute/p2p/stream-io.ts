@@ -78,10 +78,15 @@ export class StreamReader {
   #closed = false;
   #wake: (() => void) | undefined;
   readonly #onMessage = (e: StreamEvents['message']): void => {
-    const d = e.data instanceof Uint8Array ? e.data : e.data.subarray();
-    if (d.length === 0) return;
-    this.#queue.push(d);
-    this.#queued += d.length;
+    const data = e.data;
+    // A Uint8ArrayList (yamux's frames over several noise messages): take its pieces as they
+    // are rather than have subarray() copy them into one.
+    const parts = data instanceof Uint8Array ? [data] : Symbol.iterator in data ? data as Iterable<Uint8Array> : [data.subarray()];
+    for (const d of parts) {
+      if (d.length === 0) continue;
+      this.#queue.push(d);
+      this.#queued += d.length;
+    }
     // Not from inside resume(): it hands over the buffered bytes before it tells yamux to
     // grant window again, which would undo a pause made here.
     if (!this.#resuming) this.#maybePause();
