@@ -59,7 +59,12 @@ export interface StreamReaderOptions {
   yieldBytes?: number;
 }
 
-export const READ_HIGH_WATER = 1024 * 1024;
+/**
+ * 4 MiB: a loaded machine may take tens of ms to schedule the sender after a resume, and
+ * the reader must not run dry meanwhile. Unread bytes per stream stay below this mark plus
+ * two yamux windows (resume() hands over what arrived while paused, then grants a window).
+ */
+export const READ_HIGH_WATER = 4 * 1024 * 1024;
 export const READ_YIELD_BYTES = 1024 * 1024;
 
 export class StreamReader {
