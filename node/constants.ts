@@ -42,6 +42,23 @@ export const YAMUX_INITIAL_WINDOW = 256 * 1024;
 export const YAMUX_MAX_WINDOW = 16 * 1024 * 1024;
 /** Yamux largest message: 256 KiB halves per-frame overhead against the 64 KiB default on NAR streams. */
 export const YAMUX_MAX_MESSAGE = 256 * 1024;
+/**
+ * Bytes a stream may hold unread before libp2p aborts it. A reader that pauses its stream
+ * (src/substitute/p2p/stream-io.ts: back-pressure on a slow restore) still receives what the
+ * peer's window allowed it to send, up to YAMUX_MAX_WINDOW; libp2p's 4 MiB default would
+ * abort such a stream.
+ */
+export const STREAM_MAX_READ_BUFFER = YAMUX_MAX_WINDOW + 1024 * 1024;
+/**
+ * libp2p's connection monitor pings every peer every 10 s and aborts the connection when a
+ * ping takes longer than an adaptive timeout (5 s at least). A ping queues behind whatever
+ * the connection carries — several NAR streams' windows on a slow link — so a busy, healthy
+ * connection would be cut mid-transfer; stalled peers are dropped by the protocols' own idle
+ * timeouts instead. (The monitor asks for /ipfs/ping/1.0.0, which a tix node does not
+ * serve: the refusal measures the round trip. Pointing it at tix's own ping protocol made
+ * the first transfers after a connection fail with every stream reset.)
+ */
+export const CONNECTION_PING_MIN_TIMEOUT_MS = 60 * second;
 
 // ---- DHT --------------------------------------------------------------------------------
 

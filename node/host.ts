@@ -21,7 +21,7 @@ import { createLibp2p, type Libp2p } from 'libp2p';
 import {
   BOOTSTRAP_DELAY_MS, DHT_K, DHT_PROTOCOL, DIAL_TIMEOUT_MS, INBOUND_CONNECTION_THRESHOLD, MAX_CONNECTIONS,
   MAX_INCOMING_PENDING_CONNECTIONS, MDNS_INTERVAL_MS, MDNS_SERVICE_TAG, YAMUX_INITIAL_WINDOW, YAMUX_MAX_MESSAGE, YAMUX_MAX_WINDOW,
-  DHT_DATASTORE_PREFIX,
+  DHT_DATASTORE_PREFIX, STREAM_MAX_READ_BUFFER, CONNECTION_PING_MIN_TIMEOUT_MS,
 } from './constants.ts';
 
 export interface MdnsOptions {
@@ -94,8 +94,9 @@ export async function createTixHost(init: TixHostInit): Promise<TixHost> {
     connectionEncrypters: [noise()],
     streamMuxers: [yamux({
       maxMessageSize: YAMUX_MAX_MESSAGE,
-      streamOptions: { initialStreamWindowSize: YAMUX_INITIAL_WINDOW, maxStreamWindowSize: YAMUX_MAX_WINDOW },
+      streamOptions: { initialStreamWindowSize: YAMUX_INITIAL_WINDOW, maxStreamWindowSize: YAMUX_MAX_WINDOW, maxReadBufferLength: STREAM_MAX_READ_BUFFER },
     })],
+    connectionMonitor: { pingTimeout: { minTimeout: CONNECTION_PING_MIN_TIMEOUT_MS, maxTimeout: 2 * CONNECTION_PING_MIN_TIMEOUT_MS } },
     ...(init.psk ? { connectionProtector: preSharedKey({ psk: init.psk }) } : {}),
     ...(init.datastore ? { datastore: init.datastore } : {}),
     peerDiscovery,

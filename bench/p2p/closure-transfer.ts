@@ -161,6 +161,8 @@ try {
       keep(TIX, await tixRun(a, i));
     } catch (e) {
       failures.push(`run ${i + 1}: ${(e as Error).message.split('\n')[0]}`);
+      // The whole message, with both nodes' logs, for the post-mortem (TIX_DEBUG=1 adds detail).
+      console.error(`--- run ${i + 1} failed ---\n${(e as Error).message}`);
     }
   }
 } finally {

@@ -11,6 +11,7 @@ export * from './p2p/errors.ts';
 export * from './p2p/bloom.ts';
 export * from './p2p/keys.ts';
 export * from './p2p/frame-stream.ts';
+export * from './p2p/stream-io.ts';
 export * from './p2p/memory-source.ts';
 export * from './p2p/inventory-client.ts';
 export * from './p2p/narinfo-client.ts';

@@ -15,11 +15,12 @@
  * the three execute bits added to that mode.
  */
 
-import { closeSync, constants, fstatSync, fchmodSync, mkdirSync, openSync, symlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, fchmodSync, futimesSync, mkdirSync, openSync, symlinkSync, writeSync } from 'node:fs';
 import { InvalidValueError } from '../../errors.ts';
 import { checkEntryName } from '../nar/wire.ts';
 import type { NarSink } from '../nar/sink.ts';
 import type { FsPath } from './fs-source.ts';
+import { CANONICAL_MTIME } from './canonicalise.ts';
 import { strerror } from './sys-error.ts';
 
 const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
@@ -64,9 +65,18 @@ export class FsRestoreSink implements NarSink {
   /** Mode of an executable, learnt from the first one (the umask does not change during a restore). */
   #execMode = -1;
 
+  /**
+   * Create files with a store path's final modes (0444, or 0555 when executable) and
+   * timestamp (mtime 1) right away, so that canonicalising the restored tree finds nothing
+   * left to change in them: one futimes on the open descriptor instead of a chmod and a
+   * utimes by path per file afterwards.
+   */
+  readonly #canonical: boolean;
+
   /** `target`: the path to create; it must not exist, its parent must. */
-  constructor(target: FsPath) {
+  constructor(target: FsPath, options: { canonical?: boolean } = {}) {
     this.#target = target;
+    this.#canonical = options.canonical ?? false;
   }
 
   #path(name: Uint8Array | undefined): FsPath {
@@ -109,6 +119,12 @@ export class FsRestoreSink implements NarSink {
 
   regular(name: Uint8Array | undefined, executable: boolean): void {
     const p = this.#path(name);
+    if (this.#canonical) {
+      // A new file is writable through the descriptor that created it, whatever its mode.
+      this.#fd = this.#create(p, 'creating file', () => openSync(p, CREATE_FLAGS, executable ? 0o555 : 0o444));
+      this.#file = p;
+      return;
+    }
     const fd = this.#create(p, 'creating file', () => openSync(p, CREATE_FLAGS, 0o666));
     this.#fd = fd;
     this.#file = p;
@@ -130,6 +146,13 @@ export class FsRestoreSink implements NarSink {
   }
 
   endRegular(): void {
+    if (this.#canonical) {
+      try {
+        futimesSync(this.#fd, new Date(), CANONICAL_MTIME);
+      } catch (e) {
+        throw new RestoreError('E_RESTORE_IO', `setting the time of '${String(this.#file)}': ${strerror(e as NodeJS.ErrnoException)}`, String(this.#file), { cause: e });
+      }
+    }
     closeSync(this.#fd);
     this.#fd = -1;
   }

@@ -68,7 +68,7 @@ export async function importNar(
   let narHash: Hash;
   let narSize: number;
   try {
-    const r = await restorePath(tmp, capNar(nar, opts.narSize, printed, opts.signal), { hashAlgo: 'sha256' });
+    const r = await restorePath(tmp, capNar(nar, opts.narSize, printed, opts.signal), { hashAlgo: 'sha256', canonical: true });
     narHash = r.hash!;
     narSize = r.narSize;
     if (opts.narHash && !opts.narHash.equals(narHash)) {

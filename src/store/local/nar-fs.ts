@@ -96,6 +96,8 @@ export function hashFile(path: FsPath, algo: HashAlgo = 'sha256'): Hash {
 export interface RestoreOptions extends Omit<NarReaderOptions, 'allowTrailing'> {
   /** Also hash the NAR while restoring it. */
   readonly hashAlgo?: HashAlgo;
+  /** Create files with their store modes and mtime at once (FsRestoreSink's `canonical`). */
+  readonly canonical?: boolean;
 }
 
 export interface RestoreResult {
@@ -113,7 +115,7 @@ export async function restorePath(
   source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   options: RestoreOptions = {},
 ): Promise<RestoreResult> {
-  const sink = new FsRestoreSink(path);
+  const sink = new FsRestoreSink(path, { canonical: options.canonical ?? false });
   const parser = new NarParser(sink, options);
   const h = options.hashAlgo ? new Hasher(options.hashAlgo) : undefined;
   try {

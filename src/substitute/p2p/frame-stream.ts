@@ -5,8 +5,9 @@
  */
 
 import { PeerError } from './errors.ts';
-import type { PeerDialer, PeerStream } from './types.ts';
-import { decodeBody, encodeFrame, ERROR_CODE, expectType, FrameDecoder, WireError, type Message } from './wire.ts';
+import { StreamReader, waitWritable, type PeerStream } from './stream-io.ts';
+import type { PeerDialer } from './types.ts';
+import { decodeBody, encodeFrameParts, ERROR_CODE, expectType, FrameDecoder, WireError, type Message } from './wire.ts';
 
 /** Who is at the other end, for error messages. */
 export interface StreamContext {
@@ -25,7 +26,7 @@ export interface FrameReaderOptions {
 
 export class FrameReader {
   readonly #stream: PeerStream;
-  readonly #it: AsyncIterator<Uint8Array | { subarray(): Uint8Array }>;
+  readonly #source: StreamReader;
   readonly #dec: FrameDecoder;
   readonly #ctx: StreamContext;
   readonly #idleMs: number;
@@ -35,7 +36,7 @@ export class FrameReader {
 
   constructor(stream: PeerStream, maxBody: number, ctx: StreamContext, options: FrameReaderOptions = {}) {
     this.#stream = stream;
-    this.#it = stream[Symbol.asyncIterator]();
+    this.#source = new StreamReader(stream);
     this.#dec = new FrameDecoder(maxBody);
     this.#ctx = ctx;
     this.#idleMs = options.idleMs ?? 0;
@@ -55,20 +56,26 @@ export class FrameReader {
         return this.#wrap(() => decodeBody(frame.body, frame.offset));
       }
       if (this.#done) return undefined;
-      let r: IteratorResult<Uint8Array | { subarray(): Uint8Array }>;
+      let chunk: Uint8Array | undefined;
       try {
-        r = await this.#read();
+        chunk = await this.#read();
       } catch (e) {
+        this.#source.dispose();
         throw toPeerError(e, this.#ctx, 'stream failed');
       }
-      if (r.done) {
+      if (chunk === undefined) {
         this.#done = true;
+        this.#source.dispose();
         this.#wrap(() => this.#dec.end());
         continue;
       }
-      const v = r.value;
-      this.#dec.push(v instanceof Uint8Array ? v : v.subarray());
+      this.#dec.push(chunk);
     }
+  }
+
+  /** Stop reading (listeners removed); for a caller that leaves before the end. */
+  dispose(): void {
+    this.#source.dispose();
   }
 
   /** The next message, which must be one of `types`; the end of the stream is an error here. */
@@ -84,9 +91,9 @@ export class FrameReader {
   }
 
   /** The stream's next chunk, or E_PEER_TIMEOUT (and the stream aborted) after idleMs without one. */
-  async #read(): Promise<IteratorResult<Uint8Array | { subarray(): Uint8Array }>> {
+  async #read(): Promise<Uint8Array | undefined> {
     const idle = this.#idleMs;
-    if (!(idle > 0)) return await this.#it.next();
+    if (!(idle > 0)) return await this.#source.next();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const stalled = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
@@ -97,7 +104,7 @@ export class FrameReader {
       }, idle);
     });
     try {
-      return await Promise.race([this.#it.next(), stalled]);
+      return await Promise.race([this.#source.next(), stalled]);
     } finally {
       clearTimeout(timer);
     }
@@ -112,10 +119,14 @@ export class FrameReader {
   }
 }
 
-/** Send one message, waiting for the stream to drain when its buffer is full. */
+/**
+ * Send one message, then wait while more than WRITE_HIGH_WATER bytes are still queued in the
+ * stream (the peer reads slower than we produce); `signal` bounds that wait.
+ */
 export async function writeMessage(stream: PeerStream, m: Message, ctx: StreamContext, signal?: AbortSignal): Promise<void> {
   try {
-    if (!stream.send(encodeFrame(m))) await stream.onDrain(signal ? { signal } : {});
+    for (const part of encodeFrameParts(m)) stream.send(part);
+    await waitWritable(stream, signal);
   } catch (e) {
     throw toPeerError(e, ctx, 'sending failed');
   }

@@ -54,16 +54,8 @@ export interface NarSource {
   openNar(hashPart: string, options?: AbortOptions): Promise<NarStream | undefined>;
 }
 
-/**
- * The part of a libp2p `Stream` the protocol code uses (libp2p 3's message stream:
- * iterate to read, `send` + `onDrain` to write with back-pressure).
- */
-export interface PeerStream extends AsyncIterable<Uint8Array | { subarray(): Uint8Array }> {
-  send(data: Uint8Array): boolean;
-  onDrain(options?: AbortOptions): Promise<void>;
-  close(options?: AbortOptions): Promise<void>;
-  abort(err: Error): void;
-}
+export type { PeerStream } from './stream-io.ts';
+import type { PeerStream } from './stream-io.ts';
 
 /** Opens protocol streams to peers named by their peer id (base58 or CID text). */
 export interface PeerDialer {

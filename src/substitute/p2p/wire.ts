@@ -127,6 +127,19 @@ export function encodeFrame(m: Message): Uint8Array {
   return out;
 }
 
+/**
+ * The same frame as `encodeFrame`, in pieces to send one after the other: a nar-data frame
+ * is its prefix and then the payload as given, so the bulk of a NAR is never copied here.
+ */
+export function encodeFrameParts(m: Message): Uint8Array[] {
+  if (m.type !== 'nar-data') return [encodeFrame(m)];
+  const bodyLength = 1 + m.bytes.length;
+  const prefix = new Uint8Array(varintLength(bodyLength) + 1);
+  const n = writeVarint(prefix, 0, bodyLength);
+  prefix[n] = FRAME_TYPE['nar-data'];
+  return [prefix, m.bytes];
+}
+
 function encodeBody(m: Message): Uint8Array {
   const w = new Writer(FRAME_TYPE[m.type]);
   switch (m.type) {

@@ -8,7 +8,8 @@ import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { hashBytes } from '../../../../src/hash/index.ts';
 import { narBytes, RefScanner } from '../../../../src/store/index.ts';
-import { dumpPath, FsRestoreSink, hashFile, hashPath, restorePath } from '../../../../src/store/local/index.ts';
+import { makeWritable } from '../../../../src/store/local/canonicalise.ts';
+import { canonicalisePath, dumpPath, FsRestoreSink, hashFile, hashPath, restorePath } from '../../../../src/store/local/index.ts';
 import { build, collectBytes, dir, dirNode, file, fileNode, link, MAGIC, plain, readTree, symlinkPieces, treeArb, treeNode, writeTree } from '../../../support/nar.ts';
 
 let tmp: string;
@@ -133,6 +134,24 @@ describe('restorePath()', () => {
     process.umask(umask);
     assert.equal(lstatSync(join(p, 'x')).mode & 0o777, (0o666 & ~umask) | 0o111);
     assert.equal(lstatSync(join(p, 'r')).mode & 0o777, 0o666 & ~umask);
+  });
+
+  it('with canonical, creates files with their store modes and mtime, leaving them for canonicalisePath() unchanged', async () => {
+    const p = fresh();
+    const nar = narBytes(treeNode(dir({ x: file('#!', true), r: file('data'), d: dir({ e: file('') }) })));
+    const r = await restorePath(p, [nar], { hashAlgo: 'sha256', canonical: true });
+    assert.ok(r.hash!.equals(hashBytes('sha256', nar)));
+    const files = [['x', 0o555], ['r', 0o444], ['d/e', 0o444]] as const;
+    const before = files.map(([f]) => lstatSync(join(p, f), { bigint: true }));
+    for (const [i, [f, mode]] of files.entries()) {
+      assert.equal(Number(before[i]!.mode) & 0o7777, mode, f);
+      assert.equal(before[i]!.mtimeMs, 1000n, f);
+    }
+    canonicalisePath(p);
+    // Nothing left to change: not even the ctime moved.
+    for (const [i, [f]] of files.entries()) assert.equal(lstatSync(join(p, f), { bigint: true }).ctimeNs, before[i]!.ctimeNs, f);
+    assert.ok((await dumpBytes(p)).equals(nar));
+    makeWritable(p);
   });
 
   it('restores a name that is not valid UTF-8', async () => {

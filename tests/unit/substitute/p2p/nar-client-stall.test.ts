@@ -7,20 +7,27 @@
 
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { encodeFrame, fetchNar, PeerError, queryNarinfos, type Message, type PeerDialer, type PeerStream } from '../../../../src/substitute/index.ts';
+import { encodeFrame, fetchNar, PeerError, queryNarinfos, type Message, type PeerDialer, type PeerStream, type StreamEvents } from '../../../../src/substitute/index.ts';
 
 const PEER = '12D3KooWStallingPeerForTests';
 
 /**
  * A peer stream that answers any request with `frames`, one every `gapMs`, then ends the
- * stream or (with `hang`) sends nothing more until aborted. Records the abort.
+ * stream with a FIN or (with `hang`) sends nothing more until aborted. Records the abort.
+ * It speaks the event side of a libp2p 3 stream ('message', 'remoteCloseWrite', 'close').
  */
 class ScriptedStream implements PeerStream {
   aborted: Error | undefined;
+  status = 'open';
+  readonly readBufferLength = 0;
+  readonly writeBufferLength = 0;
   readonly #frames: Uint8Array[];
   readonly #gapMs: number;
   readonly #hang: boolean;
-  #wake: ((e?: Error) => void) | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #started = false;
+
+  readonly #listeners = new Map<string, Set<(e: never) => void>>();
 
   constructor(frames: Message[], gapMs: number, hang: boolean) {
     this.#frames = frames.map(encodeFrame);
@@ -28,29 +35,45 @@ class ScriptedStream implements PeerStream {
     this.#hang = hang;
   }
 
-  send(): boolean { return true; }
-  async onDrain(): Promise<void> {}
+  send(): boolean {
+    if (!this.#started) {
+      this.#started = true;
+      this.#play(0);
+    }
+    return true;
+  }
+  addEventListener<K extends keyof StreamEvents>(type: K, listener: (e: StreamEvents[K]) => void): void {
+    let set = this.#listeners.get(type);
+    if (!set) this.#listeners.set(type, set = new Set());
+    set.add(listener);
+  }
+  removeEventListener<K extends keyof StreamEvents>(type: K, listener: (e: StreamEvents[K]) => void): void {
+    this.#listeners.get(type)?.delete(listener);
+  }
+  #emit<K extends keyof StreamEvents>(type: K, e: StreamEvents[K]): void {
+    for (const l of [...this.#listeners.get(type) ?? []]) (l as (e: StreamEvents[K]) => void)(e);
+  }
   async close(): Promise<void> {}
+  pause(): void {}
+  resume(): void {}
   abort(err: Error): void {
     this.aborted ??= err;
-    this.#wake?.(err);
+    clearTimeout(this.#timer);
+    this.status = 'aborted';
+    this.#emit('close', { error: err });
   }
 
-  async *[Symbol.asyncIterator](): AsyncGenerator<Uint8Array> {
-    for (const f of this.#frames) {
-      await this.#sleep(this.#gapMs);
-      yield f;
-    }
-    // Bounded: the reader under test aborts us; 30 s is far past any timeout used here.
-    if (this.#hang) await this.#sleep(30_000);
-  }
-
-  #sleep(ms: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-      if (this.aborted) return reject(this.aborted);
-      const t = setTimeout(() => { this.#wake = undefined; resolve(); }, ms);
-      this.#wake = (e) => { clearTimeout(t); reject(e); };
-    });
+  /** Send frame `i` after the gap, then the next; a bounded script (the frames, then FIN or silence). */
+  #play(i: number): void {
+    this.#timer = setTimeout(() => {
+      if (this.aborted) return;
+      if (i < this.#frames.length) {
+        this.#emit('message', { data: this.#frames[i]! });
+        this.#play(i + 1);
+      } else if (!this.#hang) {
+        this.#emit('remoteCloseWrite', {});
+      }
+    }, this.#gapMs);
   }
 }
 

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { encodeNix32 } from '../../../../src/hash/nix32.ts';
 import {
-  decodeBody, encodeFrame, expectType, FRAME_CAP, FRAME_TYPE, FrameDecoder, MAX_NARINFO_BYTES, MAX_PATHS_PER_REQUEST, type Message,
+  decodeBody, encodeFrame, encodeFrameParts, expectType, FRAME_CAP, FRAME_TYPE, FrameDecoder, MAX_NARINFO_BYTES, MAX_PATHS_PER_REQUEST, type Message,
 } from '../../../../src/substitute/p2p/wire.ts';
 
 const H1 = '0123456789abcdfghijklmnpqrsvwxyz';
@@ -57,6 +57,25 @@ describe('encodeFrame() and decodeBody()', () => {
         ] as Message[]) assert.deepEqual(decodeBody(body(encodeFrame(m))), m);
       },
     ));
+  });
+});
+
+describe('encodeFrameParts()', () => {
+  const joined = (parts: Uint8Array[]): Uint8Array => new Uint8Array(Buffer.concat(parts));
+
+  it('gives the bytes of encodeFrame() for every kind of frame', () => {
+    for (const c of roundTrips) assert.deepEqual(joined(encodeFrameParts(c.m)), encodeFrame(c.m), c.name);
+  });
+
+  it('gives a nar-data frame as its prefix and the payload itself, for any payload length', () => {
+    fc.assert(fc.property(fc.integer({ min: 0, max: 300_000 }), (n) => {
+      const bytes = new Uint8Array(n).fill(n & 0xff);
+      const m: Message = { type: 'nar-data', bytes };
+      const parts = encodeFrameParts(m);
+      assert.equal(parts.length, 2);
+      assert.equal(parts[1], bytes, 'the payload is not copied');
+      assert.deepEqual(joined(parts), encodeFrame(m));
+    }), { numRuns: 40 });
   });
 });
 
