@@ -14,7 +14,7 @@ import type { NarLimits } from '../nar/wire.ts';
 import { NarWriter, narWriterBufferSize } from '../nar/writer.ts';
 import type { RefScanner } from '../refscan.ts';
 import { FsRestoreSink } from './fs-sink.ts';
-import { type FsPath, fsNode } from './fs-source.ts';
+import { type FsPath, fsNode, READ_SIZE } from './fs-source.ts';
 import { sysError } from './sys-error.ts';
 
 export interface DumpOptions {
@@ -90,7 +90,7 @@ export function hashFile(path: FsPath, algo: HashAlgo = 'sha256'): Hash {
     return sysError(e, 'opening file', path);
   }
   try {
-    const buf = new Uint8Array(1 << 20);
+    const buf = new Uint8Array(READ_SIZE); // cache-sized, as fs-source.ts reads
     for (;;) {
       const n = readSync(fd, buf, 0, buf.length, null);
       if (n === 0) break;
