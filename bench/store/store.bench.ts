@@ -8,7 +8,11 @@
  * was initialised beforehand by adding a one-byte file, so the timing covers the add itself
  * (copy, canonicalise, NAR hash, register) and the process start-up, not the creation of
  * the database. Both use their default durability (Nix: fsync-metadata, tix: a synced DB
- * batch). Runs are interleaved; the table shows the best and the median of each.
+ * batch). Runs are interleaved; the table shows the best and the median of each. The
+ * stores are deleted only at the end: on this (ext4, VM) machine an add that follows the
+ * deletion of a 20,000-file store ran 5-8 times slower (kernel time), even after a sync,
+ * so deleting each store after its run made every add but the very first (Nix's) pay for
+ * the previous contender.
  * Inputs are generated under a temporary directory and removed at the end.
  * Usage: npm run bench:store [-- --runs N] [--big-mib N] [--files N]
  */
@@ -96,7 +100,6 @@ function bench(title: string, src: string): void {
       const t0 = now();
       paths.add(c.add(dir, src));
       (times[name] ??= []).push(now() - t0);
-      removeTree(dir);
     }
   }
   // Both must have made the same store path, or the comparison means nothing.

@@ -25,7 +25,6 @@ import {
 } from '../../src/store/index.ts';
 import { closureSize, describeProblem, type LocalStore, readFdChunks, repairStoreDb, resolveStoreLayout, sortedPaths, StoreError } from '../../src/store/local/index.ts';
 import { commandSettings } from '../settings.ts';
-import { repairDamaged } from '../build-run.ts';
 import type { Settings } from '../../src/config/index.ts';
 
 export const summary = 'manipulate the local store (add, dump, path-info, verify, gc, ...)';
@@ -242,6 +241,9 @@ async function verify(argv: string[]): Promise<number> {
   if (!repair || damaged.length === 0) return failed > 0 ? 1 : 0;
   // Paths with other problems (invalid references, untrusted) are not fixed by repairing files.
   const unfixable = failed - damaged.length;
+  // The builder and the substituters are loaded only when there is something to repair:
+  // every other `tix store` command starts without them (about half of the modules).
+  const { repairDamaged } = await import('../build-run.ts');
   const left = await repairDamaged(settings!, damaged, (o, print) => {
     if (o.how === 'substituted') writeStderr(`repaired '${print(o.path)}' from '${o.from}'\n`);
     else if (o.how === 'rebuilt') writeStderr(`repaired '${print(o.path)}' by rebuilding '${print(o.drvPath)}'\n`);

@@ -13,10 +13,19 @@
  * same inputs again and again, and writing a file from memory (open with its final mode,
  * write, set mtime through the descriptor, close) costs half the system calls of copying
  * it from the store.
+ *
+ * A chain of builds would still copy its whole closure again for every build (quadratic in
+ * the chain's length, and file creation is the expensive part), so a sandbox store
+ * directory is kept for the next build of the process (store-views.ts) and `syncInputs`
+ * makes it hold exactly the next closure: a copy that is still byte for byte as it was made
+ * (type, mode, mtime, one link, contents, directory entries) stays, anything else (other
+ * inputs, what a builder left, a copy a builder changed) goes, and only missing copies are
+ * made. Checking a small file is an lstat and a read, with no write to the filesystem's journal.
  */
 
-import { chmodSync, closeSync, copyFileSync, fchmodSync, futimesSync, lstatSync, lutimesSync, mkdirSync, openSync, opendirSync, readFileSync, readlinkSync, symlinkSync, utimesSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, constants, copyFileSync, fchmodSync, futimesSync, lstatSync, lutimesSync, mkdirSync, openSync, opendirSync, readdirSync, readFileSync, readlinkSync, readSync, symlinkSync, utimesSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { removeTree } from './remove-tree.ts';
 
 /** Inputs with more entries than this are bound, not copied. */
 export const MAX_COPY_ENTRIES = 32;
@@ -115,6 +124,104 @@ export function materialise(plan: Extract<InputPlan, { kind: 'copy' }>, physical
   for (let i = dirs.length - 1; i >= 0; i--) {
     chmodSync(dirs[i]!, 0o555);
     utimesSync(dirs[i]!, 1, 1);
+  }
+}
+
+type CopyPlan = Extract<InputPlan, { kind: 'copy' }>;
+
+/**
+ * Before bwrap starts on `dir` (a reused sandbox store directory): a bound input's mount
+ * point must be what bwrap itself would create (an empty directory or file), never
+ * something a builder left there, since bwrap mounts onto what it finds.
+ */
+export function prepareMountPoints(dir: string, inputs: ReadonlyMap<string, string>): void {
+  for (const name of readdirSync(dir)) {
+    const physical = inputs.get(name);
+    if (physical === undefined || planInput(physical).kind !== 'bind') continue;
+    const path = join(dir, name);
+    const st = lstatSync(path);
+    const empty = st.isFile() ? st.size === 0 : st.isDirectory() && readdirSync(path).length === 0;
+    if (!empty) removeTree(path);
+  }
+}
+
+/**
+ * Make `dir` hold exactly the copied inputs of `inputs` (base name → physical path): keep
+ * intact copies, remove everything else except bound inputs' mount points, copy what is
+ * missing. A fresh directory just gets every copy.
+ */
+export function syncInputs(dir: string, inputs: ReadonlyMap<string, string>): void {
+  const kept = new Set<string>();
+  for (const name of readdirSync(dir)) {
+    const physical = inputs.get(name);
+    const plan = physical === undefined ? undefined : planInput(physical);
+    if (plan?.kind === 'bind') continue; // bwrap's mount point (prepareMountPoints)
+    if (plan && intact(plan, join(dir, name))) kept.add(name);
+    else removeTree(join(dir, name));
+  }
+  for (const [base, physical] of inputs) {
+    const plan = planInput(physical);
+    if (plan.kind === 'copy' && !kept.has(base)) materialise(plan, physical, join(dir, base));
+  }
+}
+
+/** Number of entries directly inside each copied directory, by its `rel`. */
+const childCounts = new WeakMap<CopyPlan, Map<string, number>>();
+
+function childCount(plan: CopyPlan, rel: string): number {
+  let counts = childCounts.get(plan);
+  if (!counts) {
+    counts = new Map();
+    for (const e of plan.entries) {
+      if (e.rel === '') continue;
+      const slash = e.rel.lastIndexOf('/');
+      const parent = slash < 0 ? '' : e.rel.slice(0, slash);
+      counts.set(parent, (counts.get(parent) ?? 0) + 1);
+    }
+    childCounts.set(plan, counts);
+  }
+  return counts.get(rel) ?? 0;
+}
+
+let scratch = Buffer.alloc(64 * 1024);
+
+/** True when the copy at `root` is still exactly what `materialise` made. */
+function intact(plan: CopyPlan, root: string): boolean {
+  try {
+    for (const e of plan.entries) {
+      const path = e.rel === '' ? root : join(root, e.rel);
+      const st = lstatSync(path);
+      if (st.mtimeMs !== 1000) return false;
+      if (e.type === 'dir') {
+        if (!st.isDirectory() || (st.mode & 0o7777) !== 0o555 || readdirSync(path).length !== childCount(plan, e.rel)) return false;
+      } else if (e.type === 'symlink') {
+        if (!st.isSymbolicLink() || readlinkSync(path) !== e.target) return false;
+      } else {
+        // One link: a copy linked from elsewhere could be changed through the other name.
+        if (!e.data || !st.isFile() || st.nlink !== 1 || (st.mode & 0o7777) !== (e.executable ? 0o555 : 0o444)) return false;
+        if (st.size !== e.data.length || !sameContents(path, e.data)) return false;
+      }
+    }
+    return true;
+  } catch {
+    return false; // gone or unreadable: copy it again
+  }
+}
+
+function sameContents(path: string, data: Buffer): boolean {
+  if (scratch.length < data.length + 1) scratch = Buffer.alloc(data.length + 1);
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  try {
+    // Up to one byte more than expected, to notice a file that grew.
+    let got = 0;
+    while (got <= data.length) {
+      const n = readSync(fd, scratch, got, data.length + 1 - got, got);
+      if (n === 0) break;
+      got += n;
+    }
+    return got === data.length && scratch.subarray(0, got).equals(data);
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -8,7 +8,8 @@
  *                                         on the store's filesystem so they move by rename
  *   → run the builder in the sandbox, log to a file → keep the log in the store
  *   → check, canonicalise, scan and hash the outputs (outputs.ts) → register them
- *     atomically → unlock; the trees are removed in the background (remove-tree.ts).
+ *     atomically → unlock; the trees are removed in the background (remove-tree.ts),
+ *     except a successful sandbox's store directory, kept for the next build (store-views.ts).
  *
  * A process killed at any point leaves at most a stale build tree (never a valid partial
  * output): outputs become valid only in the store's final atomic batch.
@@ -25,6 +26,7 @@ import { makeBuilderEnv } from './builder-env.ts';
 import { BuildError, describeExit } from './errors.ts';
 import { processOutputs, type OutputPolicy } from './outputs.ts';
 import { removeTree, removeTreeLater } from './remove-tree.ts';
+import { keepStoreView, takeStoreView } from './store-views.ts';
 import type { Sandbox, SandboxPath } from './sandbox.ts';
 
 export interface RealiseOneOptions {
@@ -92,7 +94,9 @@ async function buildIn(o: RealiseOneOptions, closure: readonly StorePath[], prin
   let hostStoreDir: string | undefined;
   const log = new BuildLog(join(buildTop, 'log'));
   try {
-    hostStoreDir = store.makeTempTree(drv.name);
+    const inputs = new Map(closure.map((p) => [p.baseName, join(store.realStoreDir, p.baseName)]));
+    // A sandbox may start from the store directory of an earlier build (store-views.ts).
+    hostStoreDir = (o.sandbox.kind === 'bwrap' ? takeStoreView(store.realStoreDir, inputs) : undefined) ?? store.makeTempTree(drv.name);
     chmodSync(hostStoreDir, 0o1775);
     // Without a sandbox on the real store, outputs are made in place: clear stale leftovers.
     const actualDir = o.sandbox.inPlace ? store.realStoreDir : hostStoreDir;
@@ -111,7 +115,6 @@ async function buildIn(o: RealiseOneOptions, closure: readonly StorePath[], prin
       hostEnv: o.hostEnv,
     });
     for (const [name, contents] of env.files) writeFileSync(join(hostBuildDir, name), contents, 'latin1');
-    const inputs = new Map(closure.map((p) => [p.baseName, join(store.realStoreDir, p.baseName)]));
     checkBuilder(o, env.builder, inputs, printed);
 
     const poll = o.onLogLines ? setInterval(() => emitLines(o, log, false), LOG_POLL_MS) : undefined;
@@ -159,6 +162,10 @@ async function buildIn(o: RealiseOneOptions, closure: readonly StorePath[], prin
     if (o.check) return 'checked';
     const recorded = [...o.outputPaths].filter(([, p]) => !alreadyValid.has(p.baseName));
     await store.addBuiltPaths(newPaths, recorded.map(([output, path]) => ({ drv: o.drvPath, output, path })));
+    if (o.sandbox.kind === 'bwrap') {
+      keepStoreView(store.realStoreDir, hostStoreDir, inputs);
+      hostStoreDir = undefined;
+    }
     return 'built';
   } finally {
     log.close();

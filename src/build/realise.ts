@@ -29,6 +29,7 @@ import { EventQueue, type Progress, type RealiseEvent, type RealisePlan, type Ta
 import type { OutputPolicy } from './outputs.ts';
 import { realiseOne } from './realise-one.ts';
 import { settleRemovals } from './remove-tree.ts';
+import { dropStoreViews } from './store-views.ts';
 import type { Sandbox, SandboxPath } from './sandbox.ts';
 import { type Job, type JobOutcome, runJobs } from './scheduler.ts';
 
@@ -87,7 +88,10 @@ export function realise(targets: readonly RealiseTarget[], options: RealiseOptio
   const q = new EventQueue<RealiseEvent>();
   new Realisation(options, q).run(targets).then(
     () => q.end(),
-    (e: unknown) => settleRemovals().then(() => q.end(e)),
+    (e: unknown) => {
+      dropStoreViews();
+      return settleRemovals().then(() => q.end(e));
+    },
   );
   return q;
 }
@@ -165,6 +169,7 @@ class Realisation {
       });
     }
     // Builds remove their trees in the background; none may outlive the run.
+    dropStoreViews();
     await settleRemovals();
     return outcomes;
   }

@@ -40,7 +40,7 @@ import {
   sandboxPasswd,
 } from './constants.ts';
 import { BuildError } from './errors.ts';
-import { materialise, planInput } from './input-view.ts';
+import { planInput, prepareMountPoints, syncInputs } from './input-view.ts';
 import type { Sandbox, SandboxResult, SandboxRun } from './sandbox.ts';
 
 /** Find `bwrap` on PATH (or at `explicit`), or say how to get it. */
@@ -138,12 +138,9 @@ export class BwrapSandbox implements Sandbox {
     return o;
   }
 
-  /** Copy the small inputs into the host directory of the sandbox's store. */
+  /** Make the host directory of the sandbox's store hold exactly the small inputs, copied. */
   copyInputs(run: SandboxRun): void {
-    for (const [base, physical] of run.inputs) {
-      const plan = planInput(physical);
-      if (plan.kind === 'copy') materialise(plan, physical, join(run.hostStoreDir, base));
-    }
+    syncInputs(run.hostStoreDir, run.inputs);
   }
 
   /**
@@ -154,6 +151,8 @@ export class BwrapSandbox implements Sandbox {
    * end of file on the descriptor would release it: it stays open until bwrap is gone).
    */
   run(run: SandboxRun): Promise<SandboxResult> {
+    // A reused store directory: bwrap must find only its own kind of mount points.
+    prepareMountPoints(run.hostStoreDir, run.inputs);
     const opts = this.options(run, BLOCK_FD);
     const blob = Buffer.from(opts.join('\0') + '\0', 'latin1');
     // The command goes on argv (bwrap wants it there); argv strings are UTF-8 on the wire.

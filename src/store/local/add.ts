@@ -2,10 +2,13 @@
  * Adding content to the store (Nix: `LocalStore::addToStore`, `addTextToStore`):
  *
  *   source ──dump──▶ NAR ──┬─▶ restore into .tix-tmp/T-… ─▶ canonicalise
- *                          └─▶ sha256 (NAR hash, size)
+ *                          ├─▶ sha256 (NAR hash, size)
+ *                          └─▶ content-address hash, when it is not the NAR hash
+ *                              (flat: of the file's bytes as they are read)
  *   content address → store path → temp root + lock → rename into place + one DB batch
  *
- * The source is read once; what is hashed is exactly what is written. The path follows
+ * The source is read once (no second pass over the copy for any method or algorithm);
+ * what is hashed is exactly what is written. The path follows
  * from the content: `nar` (Nix's "recursive") with sha256 is a `source` path, any other
  * method or algorithm a `fixed:out:` path, as `nix-store --add` / `--add-fixed` make them.
  */
@@ -13,19 +16,20 @@
 import { lstatSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { HashAlgo } from '../../hash/algo.ts';
-import { hashBytes } from '../../hash/digest.ts';
+import { hashBytes, Hasher } from '../../hash/digest.ts';
 import type { Hash } from '../../hash/hash.ts';
 import { type ContentAddressMethod } from '../content-address.ts';
 import { parseDerivation } from '../drv/aterm-parse.ts';
 import { derivationOutputPaths } from '../drv/output-paths.ts';
-import { narBytes } from '../nar/writer.ts';
-import { regularNode } from '../nar/source.ts';
+import { narBytes, NarWriter } from '../nar/writer.ts';
+import { type NarRegular, regularNode } from '../nar/source.ts';
 import type { PathInfo } from '../path-info-json.ts';
 import { checkStorePathName, DRV_EXTENSION, type StorePath } from '../store-path.ts';
 import { canonicalisePath, deleteTree } from './canonicalise.ts';
 import type { DrvOutputMapping } from './db-records.ts';
 import { StoreError } from './errors.ts';
-import { dumpPath, hashFile, hashPath, restorePath } from './nar-fs.ts';
+import { fsNode } from './fs-source.ts';
+import { restorePath } from './nar-fs.ts';
 import type { StoreContext } from './store-context.ts';
 import type { CommitResult } from './temp-area.ts';
 import { writeFileSync } from 'node:fs';
@@ -59,13 +63,18 @@ export async function addToStore(ctx: StoreContext, src: string, opts: AddToStor
   let narSize: number;
   let caHash: Hash;
   try {
-    const r = await restorePath(tmp, abortable(dumpPath(src, { reuseBuffers: true }), opts.signal), { hashAlgo: 'sha256' });
+    // The content address is computed in the same pass as the copy: of the file's bytes
+    // (flat), of the NAR (nar with another algorithm), or it is the NAR hash itself.
+    const caHasher = method === 'flat' || algo !== 'sha256' ? new Hasher(algo) : undefined;
+    const node = fsNode(src, { reuseBuffers: true });
+    const source = method === 'flat' ? hashingContents(node as NarRegular, caHasher!) : node;
+    const nar = new NarWriter(source, { reuseBuffer: true, rootName: src });
+    const r = await restorePath(tmp, tee(nar, method === 'nar' ? caHasher : undefined, opts.signal), { hashAlgo: 'sha256' });
     narHash = r.hash!;
     narSize = r.narSize;
     canonicalisePath(tmp);
     opts.signal?.throwIfAborted();
-    if (method === 'flat') caHash = hashFile(tmp, algo);
-    else caHash = algo === 'sha256' ? narHash : (await hashPath(tmp, algo)).hash;
+    caHash = caHasher ? caHasher.digest() : narHash;
   } catch (e) {
     deleteTree(tmp);
     throw e;
@@ -133,10 +142,30 @@ function checkName(name: string): void {
   if (why) throw new StoreError('E_BAD_NAME', `invalid store path name: ${why}`);
 }
 
-/** Pass chunks through, stopping with the signal's reason once it is aborted. */
-async function* abortable(chunks: AsyncIterable<Uint8Array>, signal: AbortSignal | undefined): AsyncIterable<Uint8Array> {
+/** Pass chunks through (also into `hasher`), stopping with the signal's reason once it is aborted. */
+async function* tee(chunks: AsyncIterable<Uint8Array>, hasher: Hasher | undefined, signal: AbortSignal | undefined): AsyncIterable<Uint8Array> {
   for await (const c of chunks) {
     signal?.throwIfAborted();
+    hasher?.update(c);
     yield c;
   }
+}
+
+/** `file` with every byte of its contents also fed to `hasher` (the flat content hash). */
+function hashingContents(file: NarRegular, hasher: Hasher): NarRegular {
+  const readAll = file.readAll;
+  return {
+    ...file,
+    async *contents() {
+      for await (const c of file.contents()) {
+        hasher.update(c);
+        yield c;
+      }
+    },
+    readAll: readAll && ((buf, offset) => {
+      const n = readAll.call(file, buf, offset);
+      hasher.update(buf.subarray(offset, offset + n));
+      return n;
+    }),
+  };
 }

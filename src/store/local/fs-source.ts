@@ -21,7 +21,7 @@ export interface FsSourceOptions {
    * pulled. Right for consumers that hash or write synchronously; default false.
    */
   readonly reuseBuffers?: boolean;
-  /** Size of one read of a large file; default 1 MiB. */
+  /** Size of one read of a large file; default READ_SIZE. */
   readonly readSize?: number;
   /** Reads of a large file kept in flight ahead of the caller; default 2. */
   readonly readAhead?: number;
@@ -31,6 +31,15 @@ export interface FsSourceOptions {
 export type FsPath = string | Buffer;
 
 const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW;
+
+/**
+ * One read of a large file: 256 KiB. Buffers that stay in the CPU cache make the kernel's
+ * copies cheap: measured on a 1 GiB file, reading (and writing the copy) in 1 MiB pieces
+ * cost three times the system time of 128 or 256 KiB pieces (0.5 s against 0.15 s for the
+ * reads; 1.9 s against 0.6 s for a whole `tix store add`); 256 KiB needs fewer round trips
+ * to the thread pool than 128.
+ */
+export const READ_SIZE = 256 << 10;
 const SLASH = Buffer.from('/');
 
 /** The NAR source node for `path` (which is not followed if it is a symlink). */
@@ -152,7 +161,7 @@ function readAt(fd: number, buf: Uint8Array, len: number, position: number): Pro
 
 /** A large file in chunks, with the next reads already in flight while the caller uses the current chunk. */
 async function* readLarge(path: FsPath, size: number, options: FsSourceOptions): AsyncGenerator<Uint8Array> {
-  const readSize = options.readSize ?? 1 << 20;
+  const readSize = options.readSize ?? READ_SIZE;
   const ahead = Math.max(1, options.readAhead ?? 2);
   const reuse = options.reuseBuffers ?? false;
   let fd: number;

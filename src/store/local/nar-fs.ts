@@ -11,10 +11,10 @@ import { Hasher } from '../../hash/digest.ts';
 import type { Hash } from '../../hash/hash.ts';
 import { NarParser, type NarReaderOptions } from '../nar/reader.ts';
 import type { NarLimits } from '../nar/wire.ts';
-import { NarWriter } from '../nar/writer.ts';
+import { NarWriter, narWriterBufferSize } from '../nar/writer.ts';
 import type { RefScanner } from '../refscan.ts';
 import { FsRestoreSink } from './fs-sink.ts';
-import { type FsPath, fsNode } from './fs-source.ts';
+import { type FsPath, fsNode, READ_SIZE } from './fs-source.ts';
 import { sysError } from './sys-error.ts';
 
 export interface DumpOptions {
@@ -51,7 +51,9 @@ export interface HashPathOptions {
  * reads into the hasher. Nix: `hashPath(..., FileIngestionMethod::NixArchive)`.
  */
 export async function hashPath(path: FsPath, algo: HashAlgo = 'sha256', options: HashPathOptions = {}): Promise<HashPathResult> {
-  const writer = new NarWriter(fsNode(path, { reuseBuffers: true }), { limits: options.limits, reuseBuffer: true, rootName: String(path) });
+  // Every chunk is consumed before the next is pulled, so the buffer can serve the next call.
+  const buffer = spareBuffers.pop() ?? new Uint8Array(narWriterBufferSize());
+  const writer = new NarWriter(fsNode(path, { reuseBuffers: true }), { limits: options.limits, reuseBuffer: true, buffer, rootName: String(path) });
   const h = new Hasher(algo);
   const scanner = options.scanner;
   try {
@@ -65,9 +67,18 @@ export async function hashPath(path: FsPath, algo: HashAlgo = 'sha256', options:
   } catch (e) {
     await writer.close();
     throw e;
+  } finally {
+    if (spareBuffers.length < MAX_SPARE_BUFFERS) spareBuffers.push(buffer);
   }
   return { hash: h.digest(), narSize: writer.size };
 }
+
+/**
+ * Writer buffers of finished `hashPath` calls (a megabyte each): a build hashes every
+ * output, and a fresh zeroed megabyte per output showed up as much as the hashing itself.
+ */
+const spareBuffers: Uint8Array[] = [];
+const MAX_SPARE_BUFFERS = 2;
 
 /** Hash a file's contents (following symlinks). Nix: `hashFile` / `nix hash file`. */
 export function hashFile(path: FsPath, algo: HashAlgo = 'sha256'): Hash {
@@ -79,7 +90,7 @@ export function hashFile(path: FsPath, algo: HashAlgo = 'sha256'): Hash {
     return sysError(e, 'opening file', path);
   }
   try {
-    const buf = new Uint8Array(1 << 20);
+    const buf = new Uint8Array(READ_SIZE); // cache-sized, as fs-source.ts reads
     for (;;) {
       const n = readSync(fd, buf, 0, buf.length, null);
       if (n === 0) break;

@@ -25,6 +25,17 @@ export interface NarWriterOptions {
    * which suits a consumer that hashes or writes synchronously. Default false.
    */
   readonly reuseBuffer?: boolean;
+  /**
+   * With `reuseBuffer`: the buffer to reuse, of at least `narWriterBufferSize(chunkSize)`
+   * bytes, so that a caller serialising many small trees (hashing build outputs) need not
+   * allocate a fresh megabyte for each.
+   */
+  readonly buffer?: Uint8Array;
+}
+
+/** Size of the writer's output buffer for `chunkSize`. */
+export function narWriterBufferSize(chunkSize: number = DEFAULT_CHUNK_SIZE): number {
+  return Math.max(MIN_CHUNK_SIZE, chunkSize) + SLACK;
 }
 
 /** Something wrong with the tree being serialised (not with a NAR). `path` is inside the tree. */
@@ -93,7 +104,8 @@ export class NarWriter {
     this.#limits = narLimits(options.limits);
     this.#chunkSize = Math.max(MIN_CHUNK_SIZE, options.chunkSize ?? DEFAULT_CHUNK_SIZE);
     this.#reuse = options.reuseBuffer ?? false;
-    this.#buf = new Uint8Array(this.#chunkSize + SLACK);
+    const given = this.#reuse ? options.buffer : undefined;
+    this.#buf = given && given.length >= this.#chunkSize + SLACK ? given : new Uint8Array(this.#chunkSize + SLACK);
     this.#root = root;
     this.#rootName = options.rootName ?? '';
   }

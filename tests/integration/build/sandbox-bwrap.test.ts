@@ -177,7 +177,7 @@ describe('BwrapSandbox', { skip: SKIP }, () => {
   it('never starts the builder when an input cannot be copied, and reports why', async () => {
     const input = '11111111111111111111111111111111-visible';
     const top = mkdtempSync(join(root, 'b-'));
-    for (const d of ['build', 'store', `store/${input}`]) mkdirSync(join(top, d)); // in the copy's way
+    for (const d of ['build', 'store']) mkdirSync(join(top, d));
     const logFd = openSync(join(top, 'log'), 'w');
     try {
       const run = sandbox.run({
@@ -187,16 +187,91 @@ describe('BwrapSandbox', { skip: SKIP }, () => {
         storeDir: '/nix/store',
         hostBuildDir: join(top, 'build'),
         hostStoreDir: join(top, 'store'),
-        inputs: new Map([[input, join(physStore, input)]]),
+        // A name no filesystem takes: the copy fails after bwrap has started.
+        inputs: new Map([['x'.repeat(300), join(physStore, input)]]),
         sandboxPaths: [{ target: '/bin/sh', source: BUSYBOX, optional: false }],
         network: false,
         logFd,
       });
-      await assert.rejects(run, { code: 'EEXIST' });
+      await assert.rejects(run, { code: 'ENAMETOOLONG' });
       assert.equal(existsSync(join(top, 'build', 'ran')), false);
     } finally {
       closeSync(logFd);
     }
+  });
+
+  describe('in a store directory an earlier build used', () => {
+    const visible = '11111111111111111111111111111111-visible';
+    const large = '33333333333333333333333333333333-large';
+
+    /** Run `script` in the sandbox on the store directory `store` (which may hold what an earlier run left). */
+    async function inStore(store: string, script: string, inputs: string[]): Promise<Outcome> {
+      const top = mkdtempSync(join(root, 'r-'));
+      mkdirSync(join(top, 'build'));
+      const logPath = join(top, 'log');
+      const logFd = openSync(logPath, 'w');
+      try {
+        const r = await sandbox.run({
+          builder: '/bin/sh',
+          args: ['-c', script],
+          env: new Map([['PATH', '/path-not-set']]),
+          storeDir: '/nix/store',
+          hostBuildDir: join(top, 'build'),
+          hostStoreDir: store,
+          inputs: new Map(inputs.map((b) => [b, join(physStore, b)])),
+          sandboxPaths: [{ target: '/bin/sh', source: BUSYBOX, optional: false }],
+          network: false,
+          logFd,
+        });
+        return { exitCode: r.exitCode, log: readFileSync(logPath, 'utf8'), hostStore: store };
+      } finally {
+        closeSync(logFd);
+      }
+    }
+
+    it('keeps an untouched copy as it is (same inode) and removes what the builder left', async () => {
+      const store = mkdtempSync(join(root, 's-'));
+      let r = await inStore(store, `echo stray > /nix/store/stray && mkdir /nix/store/dir`, [visible]);
+      assert.equal(r.exitCode, 0, r.log);
+      const ino = statSync(join(store, visible, 'file')).ino;
+      r = await inStore(store, `ls /nix/store`, [visible]);
+      assert.equal(r.exitCode, 0, r.log);
+      assert.equal(r.log, `${visible}\n`);
+      assert.equal(statSync(join(store, visible, 'file')).ino, ino);
+    });
+
+    it('shows a fresh copy after a builder changed its copy in any way, and only the inputs of the new closure', async () => {
+      const tampers = [
+        `chmod u+w /nix/store/${visible}/file && echo tampered > /nix/store/${visible}/file && chmod u-w /nix/store/${visible}/file && touch -d @1 /nix/store/${visible}/file`,
+        `chmod u+w /nix/store/${visible} && echo new > /nix/store/${visible}/new`,
+        `chmod u+w /nix/store/${visible}/file`,
+        `touch /nix/store/${visible}/file`,
+        `chmod u+w /nix/store/${visible} && rm /nix/store/${visible}/file && ln -s /build/x /nix/store/${visible}/file`,
+        `chmod u+w /nix/store/${visible} && mkdir /nix/store/${visible}/x && ln /nix/store/${visible}/file /nix/store/${visible}/x/link && rmdir /nix/store/${visible}/x 2>/dev/null; true`,
+      ];
+      const show = `cd /nix/store/${visible} && ls -A && stat -c '%n %a %Y %s %h %F' . * && cat file`;
+      const fresh = await sandboxed(show, { inputs: [visible] });
+      for (const tamper of tampers) {
+        const store = mkdtempSync(join(root, 's-'));
+        const first = await inStore(store, tamper, [visible]);
+        assert.equal(first.exitCode, 0, `${tamper}: ${first.log}`);
+        const second = await inStore(store, show, [visible]);
+        assert.equal(second.log, fresh.log, tamper);
+        assert.equal(readFileSync(join(physStore, visible, 'file'), 'utf8'), `contents of ${visible}\n`);
+        // A closure without the input does not see it.
+        const third = await inStore(store, `ls /nix/store`, []);
+        assert.equal(third.log, '', tamper);
+      }
+    });
+
+    it("replaces what a builder left where a bound input's mount point goes", async () => {
+      const store = mkdtempSync(join(root, 's-'));
+      const first = await inStore(store, `mkdir /nix/store/${large} && echo planted > /nix/store/${large}/file`, []);
+      assert.equal(first.exitCode, 0, first.log);
+      const second = await inStore(store, `cat /nix/store/${large}/file`, [large]);
+      assert.equal(second.exitCode, 0, second.log);
+      assert.equal(second.log, 'large\n');
+    });
   });
 
   it('cannot create device nodes', async () => {

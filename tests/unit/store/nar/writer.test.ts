@@ -6,6 +6,7 @@ import {
   type NarNode,
   narBytes,
   NarWriter,
+  narWriterBufferSize,
   regularNode,
   symlinkNode,
   writeNar,
@@ -73,9 +74,18 @@ describe('NarWriter', () => {
   const big = new Uint8Array(200_000).map((_, i) => (i * 7) & 0xff);
   const tree = (): NarNode => directoryNode({ big: regularNode(big), small: regularNode('s'), z: symlinkNode('big') });
 
-  it('gives the same bytes for any chunk size and with a reused buffer', async () => {
+  it('gives the same bytes for any chunk size and with a reused buffer, its own or a given one', async () => {
     const reference = narBytes(tree());
-    for (const options of [{ chunkSize: 64 << 10 }, { chunkSize: 1 << 20 }, { chunkSize: 64 << 10, reuseBuffer: true }]) {
+    // A given buffer holds whatever its last user left (here 0xaa everywhere); one too small is not used.
+    const dirty = new Uint8Array(narWriterBufferSize(64 << 10)).fill(0xaa);
+    const small = new Uint8Array(100).fill(0xaa);
+    for (const options of [
+      { chunkSize: 64 << 10 },
+      { chunkSize: 1 << 20 },
+      { chunkSize: 64 << 10, reuseBuffer: true },
+      { chunkSize: 64 << 10, reuseBuffer: true, buffer: dirty },
+      { chunkSize: 64 << 10, reuseBuffer: true, buffer: small },
+    ]) {
       assert.deepEqual(await collect(tree(), options), reference);
     }
   });
