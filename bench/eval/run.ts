@@ -2,8 +2,8 @@
  * Evaluation speed and memory: each workload (workloads.ts) through CppNix
  * (`nix-instantiate --eval --strict`, the installed Nix, against a throw-away store) and
  * `tix instantiate --eval --strict` (bin/tix) in the same run, as whole processes (start-up
- * included, as a user sees it). Wall time is the median of N runs (default 3), peak RSS
- * the largest, both from /usr/bin/time. Outputs must agree. Run: npm run bench:eval [-- N]
+ * included, as a user sees it). After one warm-up each, the two run in turn; wall time is
+ * the median of N runs (default 3), peak RSS the largest, both from /usr/bin/time. Outputs must agree. Run: npm run bench:eval [-- N]
  */
 
 import { spawnSync } from 'node:child_process';
@@ -31,10 +31,26 @@ function timed(cmd: string[]): Run {
   return { secs: secs!, kb: kb!, out: r.stdout };
 }
 
-function measure(cmd: string[]): Run {
-  const runs = Array.from({ length: RUNS }, () => timed(cmd));
-  const secs = runs.map((x) => x.secs).sort((a, b) => a - b)[runs.length >> 1]!;
-  return { secs, kb: Math.max(...runs.map((x) => x.kb)), out: runs[0]!.out };
+const summary = (runs: Run[]): Run => ({
+  secs: runs.map((x) => x.secs).sort((a, b) => a - b)[runs.length >> 1]!,
+  kb: Math.max(...runs.map((x) => x.kb)),
+  out: runs[0]!.out,
+});
+
+/**
+ * Both commands, one untimed warm-up each (page cache, compile cache), then RUNS timed runs
+ * taken in turn, so a busy moment on a shared machine falls on both sides alike.
+ */
+function measurePair(a: string[], b: string[]): [Run, Run] {
+  timed(a);
+  timed(b);
+  const ra: Run[] = [];
+  const rb: Run[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    ra.push(timed(a));
+    rb.push(timed(b));
+  }
+  return [summary(ra), summary(rb)];
 }
 
 const pad = (s: string, n: number): string => s.padEnd(n);
@@ -47,8 +63,7 @@ try {
   for (const w of WORKLOADS) {
     const file = join(dir, `${w.name.replace(/\W+/g, '-')}.nix`);
     writeFileSync(file, w.nix + '\n');
-    const nix = measure(['nix-instantiate', '--eval', '--strict', file]);
-    const tix = measure([TIX_BIN, 'instantiate', '--eval', '--strict', file]);
+    const [nix, tix] = measurePair(['nix-instantiate', '--eval', '--strict', file], [TIX_BIN, 'instantiate', '--eval', '--strict', file]);
     const tr = tix.secs / nix.secs;
     const mr = tix.kb / nix.kb;
     timeRatios.push(tr);
