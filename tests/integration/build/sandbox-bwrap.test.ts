@@ -24,10 +24,15 @@ let root: string;
 let sandbox: BwrapSandbox;
 let physStore: string;
 
-/** Run `script` with busybox sh in a fresh sandbox whose closure holds `inputs` (base names under physStore). */
-async function sandboxed(script: string, opts: { network?: boolean; inputs?: string[] } = {}): Promise<Outcome> {
+/**
+ * Run `script` with busybox sh in a sandbox whose closure holds `inputs` (base names under
+ * physStore), on a fresh store directory or on `store` (which may hold what an earlier run left).
+ */
+async function sandboxed(script: string, opts: { network?: boolean; inputs?: string[]; store?: string } = {}): Promise<Outcome> {
   const top = mkdtempSync(join(root, 'b-'));
-  for (const d of ['build', 'store']) mkdirSync(join(top, d));
+  mkdirSync(join(top, 'build'));
+  const store = opts.store ?? join(top, 'store');
+  if (opts.store === undefined) mkdirSync(store);
   const logPath = join(top, 'log');
   const logFd = openSync(logPath, 'w');
   try {
@@ -37,13 +42,13 @@ async function sandboxed(script: string, opts: { network?: boolean; inputs?: str
       env: new Map([['PATH', '/path-not-set'], ['out', '/nix/store/00000000000000000000000000000000-out']]),
       storeDir: '/nix/store',
       hostBuildDir: join(top, 'build'),
-      hostStoreDir: join(top, 'store'),
+      hostStoreDir: store,
       inputs: new Map((opts.inputs ?? []).map((b) => [b, join(physStore, b)])),
       sandboxPaths: [{ target: '/bin/sh', source: BUSYBOX, optional: false }],
       network: opts.network ?? false,
       logFd,
     });
-    return { exitCode: r.exitCode, log: readFileSync(logPath, 'utf8'), hostStore: join(top, 'store') };
+    return { exitCode: r.exitCode, log: readFileSync(logPath, 'utf8'), hostStore: store };
   } finally {
     closeSync(logFd);
   }
@@ -204,30 +209,7 @@ describe('BwrapSandbox', { skip: SKIP }, () => {
     const visible = '11111111111111111111111111111111-visible';
     const large = '33333333333333333333333333333333-large';
 
-    /** Run `script` in the sandbox on the store directory `store` (which may hold what an earlier run left). */
-    async function inStore(store: string, script: string, inputs: string[]): Promise<Outcome> {
-      const top = mkdtempSync(join(root, 'r-'));
-      mkdirSync(join(top, 'build'));
-      const logPath = join(top, 'log');
-      const logFd = openSync(logPath, 'w');
-      try {
-        const r = await sandbox.run({
-          builder: '/bin/sh',
-          args: ['-c', script],
-          env: new Map([['PATH', '/path-not-set']]),
-          storeDir: '/nix/store',
-          hostBuildDir: join(top, 'build'),
-          hostStoreDir: store,
-          inputs: new Map(inputs.map((b) => [b, join(physStore, b)])),
-          sandboxPaths: [{ target: '/bin/sh', source: BUSYBOX, optional: false }],
-          network: false,
-          logFd,
-        });
-        return { exitCode: r.exitCode, log: readFileSync(logPath, 'utf8'), hostStore: store };
-      } finally {
-        closeSync(logFd);
-      }
-    }
+    const inStore = (store: string, script: string, inputs: string[]): Promise<Outcome> => sandboxed(script, { store, inputs });
 
     it('keeps an untouched copy as it is (same inode) and removes what the builder left', async () => {
       const store = mkdtempSync(join(root, 's-'));
