@@ -62,9 +62,14 @@ export function callPrimOp(op: PrimOp, args: readonly Value[], pos: Pos | undefi
         return op.fn(pos, ...args);
     }
   } catch (e) {
-    if (op.addTrace) tr(e, pos, `while calling the '${op.name}' builtin`);
-    throw e;
+    primOpFailed(op, e, pos);
   }
+}
+
+/** Rethrow a builtin's error, with upstream's "while calling the 'NAME' builtin" frame where it adds one. */
+function primOpFailed(op: PrimOp, e: unknown, pos: Pos | undefined): never {
+  if (op.addTrace) tr(e, pos, `while calling the '${op.name}' builtin`);
+  throw e;
 }
 
 function notAFunction(v: Value, pos: Pos | undefined): NixTypeError {
@@ -132,8 +137,7 @@ export function call1(f: Value, a: Value, pos: Pos | undefined): Value {
     try {
       r = f.fn(pos, a);
     } catch (e) {
-      if (f.addTrace) tr(e, pos, `while calling the '${f.name}' builtin`);
-      throw e;
+      primOpFailed(f, e, pos);
     }
     leave();
     return r;
@@ -163,8 +167,7 @@ export function call2(f: Value, a: Value, b: Value, pos: Pos | undefined): Value
     try {
       r = f.fn(pos, a, b);
     } catch (e) {
-      if (f.addTrace) tr(e, pos, `while calling the '${f.name}' builtin`);
-      throw e;
+      primOpFailed(f, e, pos);
     }
     leave();
     return r;
@@ -180,8 +183,7 @@ export function call3(f: Value, a: Value, b: Value, c: Value, pos: Pos | undefin
     try {
       r = f.fn(pos, a, b, c);
     } catch (e) {
-      if (f.addTrace) tr(e, pos, `while calling the '${f.name}' builtin`);
-      throw e;
+      primOpFailed(f, e, pos);
     }
     leave();
     return r;
