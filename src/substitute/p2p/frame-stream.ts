@@ -73,11 +73,6 @@ export class FrameReader {
     }
   }
 
-  /** Stop reading (listeners removed); for a caller that leaves before the end. */
-  dispose(): void {
-    this.#source.dispose();
-  }
-
   /** The next message, which must be one of `types`; the end of the stream is an error here. */
   async expect<T extends Message['type']>(types: readonly T[]): Promise<Extract<Message, { type: T }>> {
     const m = await this.next();
