@@ -69,7 +69,9 @@ export async function addToStore(ctx: StoreContext, src: string, opts: AddToStor
     const node = fsNode(src, { reuseBuffers: true });
     const source = method === 'flat' ? hashingContents(node as NarRegular, caHasher!) : node;
     const nar = new NarWriter(source, { reuseBuffer: true, rootName: src });
-    const r = await restorePath(tmp, tee(nar, method === 'nar' ? caHasher : undefined, opts.signal), { hashAlgo: 'sha256' });
+    // Files are created with their store modes and mtime (as importNar's are): canonicalising
+    // then has only the directories left to do.
+    const r = await restorePath(tmp, tee(nar, method === 'nar' ? caHasher : undefined, opts.signal), { hashAlgo: 'sha256', canonical: true });
     narHash = r.hash!;
     narSize = r.narSize;
     canonicalisePath(tmp);
