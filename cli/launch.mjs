@@ -43,7 +43,7 @@ function staleness() {
   if (stamp.version !== STAMP_VERSION || !Array.isArray(stamp.bundle) || !Array.isArray(stamp.inputs) || !Array.isArray(stamp.commands)) return 'another stamp format';
   if (stamp.node !== process.version) return `built for Node ${stamp.node}`;
   if (!same('dist/tix.mjs', stamp.bundle)) return 'dist/tix.mjs';
-  // The rule of cli/main.ts and tools/bundle.ts: cli/commands/NAME.ts is the command NAME.
+  // The rule of cli/command-names.ts (repeated: this file imports nothing before it decides).
   const commands = fs.readdirSync(root + 'cli/commands').filter((f) => /^[a-z][a-z0-9-]*\.ts$/.test(f)).map((f) => f.slice(0, -3)).sort();
   if (commands.join() !== stamp.commands.join()) return 'the set of commands';
   for (const [path, mtimeMs, size] of stamp.inputs) if (!same(path, [mtimeMs, size])) return path;

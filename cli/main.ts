@@ -5,16 +5,13 @@
  * it uses (start-up time matters: many workloads run tix hundreds of times).
  */
 
-import { readdirSync } from 'node:fs';
 import type { CommandModule } from './command.ts';
+import { commandNames } from './command-names.ts';
 import { dispatch } from './dispatch.ts';
 
 const commandsDir = new URL('./commands/', import.meta.url);
 
-const names = readdirSync(commandsDir)
-  .filter((f) => /^[a-z][a-z0-9-]*\.ts$/.test(f))
-  .map((f) => f.slice(0, -3))
-  .sort();
+const names = commandNames(commandsDir);
 
 await dispatch(process.argv.slice(2), {
   names,

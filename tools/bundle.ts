@@ -38,9 +38,10 @@
  */
 
 import { readFile } from 'node:fs/promises';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { commandNames } from '../cli/command-names.ts';
 
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const distDir = join(root, 'dist');
@@ -53,13 +54,6 @@ const LAZY_BUILTINS = new Set([
   'fs/promises', 'worker_threads', 'timers/promises', 'module',
 ]);
 
-/** The commands a bundle dispatches to: cli/commands/NAME.ts (the rule cli/main.ts uses). */
-export function commandNames(): string[] {
-  return readdirSync(join(root, 'cli', 'commands'))
-    .filter((f) => /^[a-z][a-z0-9-]*\.ts$/.test(f))
-    .map((f) => f.slice(0, -3))
-    .sort();
-}
 
 /**
  * A command's one-line summary when its file states it as a plain string literal, so that
@@ -124,7 +118,7 @@ type EsbuildModule = typeof import('esbuild');
 export async function bundle(): Promise<{ inputs: number; bytes: number; ms: number }> {
   const started = Date.now();
   const esbuild: EsbuildModule = await import('esbuild');
-  const names = commandNames();
+  const names = commandNames(join(root, 'cli', 'commands'));
   mkdirSync(distDir, { recursive: true });
   const plugin = {
     name: 'tix',
@@ -169,7 +163,7 @@ export async function bundle(): Promise<{ inputs: number; bytes: number; ms: num
   });
   // The lockfile stands for the dependencies (an upgrade may change which files are read),
   // tsconfig.json and this file for how they are compiled and bundled.
-  const inputs = [...Object.keys(result.metafile.inputs), 'package.json', 'package-lock.json', 'tsconfig.json', 'tools/bundle.ts']
+  const inputs = [...Object.keys(result.metafile.inputs), 'package.json', 'package-lock.json', 'tsconfig.json', 'tools/bundle.ts', 'cli/command-names.ts']
     .filter((p) => !p.includes(':') && p !== ENTRY_NAME) // builtin:..., the generated entry
     .map((p) => relative(root, resolve(root, p)))
     .sort();
