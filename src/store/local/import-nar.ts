@@ -18,6 +18,7 @@ import type { StorePath } from '../store-path.ts';
 import { commitNew } from './add.ts';
 import { canonicalisePath, deleteTree } from './canonicalise.ts';
 import { StoreError } from './errors.ts';
+import { checkContentAddress } from './check-ca.ts';
 import { restorePath } from './nar-fs.ts';
 import type { StoreContext } from './store-context.ts';
 
@@ -81,6 +82,7 @@ export async function importNar(
     if (opts.narSize !== undefined && opts.narSize !== narSize) {
       throw new StoreError('E_NAR_SIZE_MISMATCH', `size mismatch importing path '${printed}';\n  specified: ${opts.narSize}\n  got:       ${narSize}`, { storePath: printed });
     }
+    if (opts.ca) await checkContentAddress(tmp, opts.ca, narHash, printed);
     canonicalisePath(tmp);
   } catch (e) {
     deleteTree(tmp);

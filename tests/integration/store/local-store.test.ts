@@ -106,6 +106,10 @@ describe('LocalStore.importNar()', () => {
     { name: 'a NAR shorter than announced', opts: { narHash, narSize: nar.length + 8 }, code: 'E_NAR_SIZE_MISMATCH' },
     { name: 'a truncated NAR', opts: {}, chunks: [nar.subarray(0, nar.length - 16)], code: 'E_NAR_TRUNCATED' },
     { name: 'a reference that is not valid', opts: { references: [fakePath('nope')] }, code: 'E_REFERENCE_INVALID' },
+    // The NAR hash matches what is sent, but the content address names other contents.
+    { name: 'contents that are not what its fixed:r: content address says', opts: { narHash, ca: { method: 'nar', hash: hashBytes('sha256', 'other') } }, code: 'E_CA_HASH_MISMATCH', message: /ca hash mismatch importing path '.*';\n  specified: sha256:.*\n  got:       sha256:/ },
+    { name: 'contents that are not what its fixed:r:sha1 content address says', opts: { narHash, ca: { method: 'nar', hash: hashBytes('sha1', 'other') } }, code: 'E_CA_HASH_MISMATCH' },
+    { name: 'a directory claiming a text: content address', opts: { narHash, ca: { method: 'text', hash: hashBytes('sha256', 'hi\n') } }, code: 'E_CA_HASH_MISMATCH', message: /needs a regular file/ },
   ];
   for (const f of failures) {
     it(`rejects ${f.name} and leaves nothing`, () =>
@@ -120,6 +124,20 @@ describe('LocalStore.importNar()', () => {
         assert.deepEqual(readdirSync(store.layout.tempDir), []);
       }));
   }
+
+  it('accepts contents that match their content address (text:, fixed:, fixed:r: with sha1)', () =>
+    withTempStore(async (store) => {
+      const file = narBytes(regularNode('text\n'));
+      const cases = [
+        { path: fakePath('text', 'text'), nar: file, ca: { method: 'text' as const, hash: hashBytes('sha256', 'text\n') } },
+        { path: fakePath('flat', 'flat'), nar: file, ca: { method: 'flat' as const, hash: hashBytes('sha512', 'text\n') } },
+        { path: fakePath('tree', 'tree'), nar, ca: { method: 'nar' as const, hash: hashBytes('sha1', nar) } },
+      ];
+      for (const c of cases) {
+        const { info } = await store.importNar(c.path, [c.nar], { narHash: hashBytes('sha256', c.nar), ca: c.ca });
+        assert.equal(info.ca, c.ca);
+      }
+    }));
 
   it('stops reading when the signal aborts', () =>
     withTempStore(async (store) => {
