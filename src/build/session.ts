@@ -43,6 +43,8 @@ export interface BuildSettings {
   readonly stalledDownloadTimeout?: number;
   /** `fallback`: build locally when substituting a derivation's outputs fails. */
   readonly fallback?: boolean;
+  /** `nix-store-root`: real Nix's store to take content-addressed paths (its `.drv`s) from; '' for none. */
+  readonly nixStoreRoot?: string;
 }
 
 export interface SessionIo {
@@ -62,7 +64,7 @@ export async function openBuildSession(settings: BuildSettings, store: BuildStor
   const trust = trustPolicy(settings, secretKeys, store.storeDir, io);
   const node = io.nodeStateDir === undefined ? undefined : { stateDir: io.nodeStateDir, realStoreDir: store.realStoreDir };
   const substituters: Substituter[] = settings.substitute
-    ? await openSubstituters(settings.substituters, store.storeDir, io.warn, node, { stalledDownloadTimeout: settings.stalledDownloadTimeout })
+    ? await openSubstituters(settings.substituters, store.storeDir, io.warn, node, { stalledDownloadTimeout: settings.stalledDownloadTimeout, nixStoreRoot: settings.nixStoreRoot, realStoreDir: store.realStoreDir })
     : [];
   return {
     store,

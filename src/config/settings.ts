@@ -31,6 +31,8 @@ export interface Settings {
   stalledDownloadTimeout: number;
   downloadAttempts: number;
   httpConnections: number;
+  /** tix's own: root of real Nix's store, whose content-addressed paths tix may take ('' for none). */
+  nixStoreRoot: string;
   // Garbage collection
   keepDerivations: boolean;
   keepOutputs: boolean;
@@ -111,6 +113,7 @@ export function defaultSettings(ctx: SettingsContext): Settings {
     stalledDownloadTimeout: 300,
     downloadAttempts: 5,
     httpConnections: 25,
+    nixStoreRoot: '/',
     keepDerivations: true,
     keepOutputs: false,
     minFree: 0,
@@ -177,6 +180,7 @@ export const SETTINGS: Readonly<Record<string, SettingDef>> = {
   'stalled-download-timeout': { key: 'stalledDownloadTimeout', kind: 'uint', origin: 'nix' },
   'download-attempts': { key: 'downloadAttempts', kind: 'uint', origin: 'nix' },
   'http-connections': { key: 'httpConnections', kind: 'uint', aliases: ['binary-caches-parallel-connections'], origin: 'nix' },
+  'nix-store-root': { key: 'nixStoreRoot', kind: 'string', origin: 'tix' },
   'keep-derivations': { key: 'keepDerivations', kind: 'bool', aliases: ['gc-keep-derivations'], origin: 'nix' },
   'keep-outputs': { key: 'keepOutputs', kind: 'bool', aliases: ['gc-keep-outputs'], origin: 'nix' },
   'min-free': { key: 'minFree', kind: 'uint', origin: 'nix' },

@@ -1,15 +1,18 @@
 /**
  * Substituters from the `substituters` setting: URIs with optional `?priority=N` and
  * `?trusted=1`. Nix: `StoreReference` parsing for binary-cache stores. `file://`, `http://`,
- * `https://` and `p2p:` (a running tix node) are handled here; other schemes are reported
+ * `https://`, `p2p:` (a running tix node) and Nix's local stores (`local`, `local?root=DIR`,
+ * `/DIR`) are handled here; other schemes are reported
  * and skipped, as Nix skips a substituter it cannot open.
  */
 
+import { join, resolve } from 'node:path';
 import { InvalidValueError } from '../errors.ts';
 import type { StoreDir } from '../store/store-dir.ts';
 import { BinaryCacheSubstituter } from './binary-cache.ts';
 import { FileTransport } from './file-transport.ts';
 import { HttpTransport } from './http-transport.ts';
+import { hasNixDatabase, NixLocalStoreSubstituter, nixLocalStoreRoot } from './nix-local-store.ts';
 import { NodeSubstituter } from './p2p/node-substituter.ts';
 import type { Substituter } from './substituter.ts';
 
@@ -25,6 +28,14 @@ export interface NodeLocation {
 export interface SubstituterOptions {
   /** `stalled-download-timeout` in seconds: drop a transfer that brings nothing for this long; 0: never (default 300). */
   readonly stalledDownloadTimeout?: number;
+  /**
+   * `nix-store-root`: the root of real Nix's store on this machine ('' for none). Its
+   * content-addressed paths (the `.drv` files and sources Nix wrote) are offered after the
+   * configured substituters, when its store is not this one.
+   */
+  readonly nixStoreRoot?: string;
+  /** The real directory of this store, to tell whether Nix's store is this one. */
+  readonly realStoreDir?: string;
 }
 
 /** Open one substituter by URI. */
@@ -33,10 +44,13 @@ export async function openSubstituter(uri: string, storeDir: StoreDir, node?: No
     if (!node) throw new InvalidValueError('E_SUBSTITUTER', `substituter '${uri}' needs a tix node`);
     return new NodeSubstituter(node.stateDir, storeDir, node.realStoreDir);
   }
-  const url = new URL(uri);
-  const prio = url.searchParams.get('priority');
+  const localRoot = nixLocalStoreRoot(uri);
+  const query = localRoot === undefined ? new URL(uri).searchParams : new URLSearchParams(uri.slice(uri.indexOf('?') + 1 || uri.length));
+  const prio = query.get('priority');
   if (prio !== null && !/^-?\d+$/.test(prio)) throw new InvalidValueError('E_SUBSTITUTER', `substituter '${uri}': priority '${prio}' is not an integer`);
-  const opts = { priority: prio === null ? undefined : Number(prio), trusted: url.searchParams.get('trusted') === '1' };
+  const opts = { priority: prio === null ? undefined : Number(prio), trusted: query.get('trusted') === '1' };
+  if (localRoot !== undefined) return NixLocalStoreSubstituter.open(uri, localRoot, storeDir, opts);
+  const url = new URL(uri);
   if (url.protocol === 'file:') {
     const base = `file://${url.pathname}`;
     return BinaryCacheSubstituter.open(new FileTransport(base, decodeURIComponent(url.pathname)), storeDir, opts);
@@ -46,7 +60,7 @@ export async function openSubstituter(uri: string, storeDir: StoreDir, node?: No
     const base = `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}`;
     return BinaryCacheSubstituter.open(new HttpTransport(base, { stallTimeoutMs: (options.stalledDownloadTimeout ?? 300) * 1000 }), storeDir, opts);
   }
-  throw new InvalidValueError('E_SUBSTITUTER', `substituter '${uri}' is not supported (tix knows file://, http://, https:// and p2p:)`);
+  throw new InvalidValueError('E_SUBSTITUTER', `substituter '${uri}' is not supported (tix knows file://, http://, https://, p2p: and Nix's local stores)`);
 }
 
 /**
@@ -64,9 +78,27 @@ export async function openSubstituters(uris: readonly string[], storeDir: StoreD
       warn(`ignoring substituter '${uri}': ${(e as Error).message}`);
     }
   }
+  const auto = autoNixStore(storeDir, options, warn);
+  if (auto && !out.some((s) => s.uri === auto.uri)) out.push(auto);
+  else void auto?.close?.();
   if (node && !out.some((s) => s.uri === 'p2p:')) {
     const p2p = await NodeSubstituter.probe(node.stateDir, storeDir, node.realStoreDir);
     if (p2p) out.push(p2p);
   }
   return out;
+}
+
+/** The automatic `local?root=…` substituter for Nix's own store, when there is one to read. */
+function autoNixStore(storeDir: StoreDir, options: SubstituterOptions, warn: (m: string) => void): Substituter | undefined {
+  const root = options.nixStoreRoot ?? '';
+  if (root === '' || !hasNixDatabase(root)) return undefined;
+  const nixStore = join(root, storeDir.dir);
+  if (options.realStoreDir !== undefined && resolve(options.realStoreDir) === resolve(nixStore)) return undefined;
+  const uri = root === '/' ? 'local' : `local?root=${root}`;
+  try {
+    return NixLocalStoreSubstituter.open(uri, root, storeDir, { contentAddressedOnly: true });
+  } catch (e) {
+    warn(`not reading Nix's store at '${nixStore}': ${(e as Error).message}`);
+    return undefined;
+  }
 }
