@@ -8,7 +8,8 @@
  * was initialised beforehand by adding a one-byte file, so the timing covers the add itself
  * (copy, canonicalise, NAR hash, register) and the process start-up, not the creation of
  * the database. Both use their default durability (Nix: fsync-metadata, tix: a synced DB
- * batch). Runs are interleaved; the table shows the best and the median of each. The
+ * batch). Runs are interleaved, each contender first in every other round, with a `sync`
+ * before each timed add; the table shows the best and the median of each. The
  * stores are deleted only at the end: on this (ext4, VM) machine an add that follows the
  * deletion of a 20,000-file store ran 5-8 times slower (kernel time), even after a sync,
  * so deleting each store after its run made every add but the very first (Nix's) pay for
@@ -94,9 +95,15 @@ function bench(title: string, src: string): void {
   const times: Record<string, number[]> = {};
   const paths = new Set<string>();
   for (let r = 0; r < RUNS; r++) {
-    for (const [name, c] of Object.entries(contenders)) {
+    // Each goes first in every other round, and each timed add starts after a sync: with
+    // neither side fsyncing its file, an add that starts while the previous contender's
+    // gigabyte is still being written back pays for that writeback.
+    const order = Object.entries(contenders);
+    if (r % 2 === 1) order.reverse();
+    for (const [name, c] of order) {
       const dir = join(work, `store-${r}-${name.split(' ')[0]}`);
       c.init(dir);
+      spawnSync('sync');
       const t0 = now();
       paths.add(c.add(dir, src));
       (times[name] ??= []).push(now() - t0);
@@ -104,14 +111,14 @@ function bench(title: string, src: string): void {
   }
   // Both must have made the same store path, or the comparison means nothing.
   if (paths.size !== 1) throw new Error(`the contenders disagree on the store path: ${[...paths].join(', ')}`);
-  const stats: [string, Stat][] = Object.entries(times).map(([k, v]) => {
+  const stats: [string, Stat][] = Object.keys(contenders).map((k) => [k, times[k]!] as const).map(([k, v]) => {
     const s = [...v].sort((a, b) => a - b);
     return [k, { best: s[0]!, median: s[Math.floor(s.length / 2)]! }];
   });
   const base = stats[0]![1];
   console.log(`\n${title}  (${[...paths][0]})`);
   for (const [k, s] of stats) {
-    console.log(`  ${k.padEnd(18)} best ${s.best.toFixed(0).padStart(7)} ms   median ${s.median.toFixed(0).padStart(7)} ms   ${(s.best / base.best).toFixed(2)}x nix (best)`);
+    console.log(`  ${k.padEnd(18)} best ${s.best.toFixed(0).padStart(7)} ms   median ${s.median.toFixed(0).padStart(7)} ms   ${(s.best / base.best).toFixed(2)}x nix (best)   ${(s.median / base.median).toFixed(2)}x nix (median)   runs: ${times[k]!.map((t) => t.toFixed(0)).join(' ')}`);
   }
 }
 
