@@ -8,9 +8,10 @@
  *   narinfos, the first one our trust policy accepts wins, else the first one at all: the
  *   narinfo is passed on with its own signatures, and the Nix client judges them.
  * - `openNar`: the NAR from a provider that answered for the path, capped at the narinfo's
- *   NarSize and hashed while it streams. The last chunk is held back until the hash and
- *   size match, so a lying or failing provider ends in an error (the facade aborts the
- *   response) and never in a complete, wrong body.
+ *   NarSize and hashed while it streams. A provider cut off or stalled mid-NAR is replaced
+ *   by the next one from the same byte. The last chunk is held back until the hash and
+ *   size match, so a lying provider, or failing ones with none left, end in an error (the
+ *   facade aborts the response) and never in a complete, wrong body.
  */
 
 import { Hasher } from '../src/hash/index.ts';
@@ -41,6 +42,12 @@ export interface NetworkSourceInit {
   narIdleMs?: number;
 }
 
+/** A NAR stream and the provider it comes from. */
+interface NarFrom {
+  readonly peer: string;
+  readonly chunks: AsyncIterable<Uint8Array>;
+}
+
 interface Found {
   readonly served: ServedPathInfo;
   readonly info: NarInfo;
@@ -55,7 +62,7 @@ export class NetworkSource {
   readonly #narIdleMs: number;
   /** Insertion-ordered: the oldest entry is dropped first. */
   readonly #found = new Map<string, Found>();
-  readonly stats = { lookups: 0, found: 0, timeouts: 0, nars: 0, narFailures: 0 };
+  readonly stats = { lookups: 0, found: 0, timeouts: 0, nars: 0, narFailures: 0, narFailovers: 0 };
 
   constructor(components: NetworkSourceComponents, init: NetworkSourceInit = {}) {
     this.#c = components;
@@ -92,50 +99,89 @@ export class NetworkSource {
   async openNar(hashPart: string, options: AbortOptions = {}): Promise<NarStream | undefined> {
     const found = this.#found.get(hashPart) ?? (await this.queryPathInfos([hashPart], options), this.#found.get(hashPart));
     if (!found) return undefined;
-    const { info } = found;
+    const first = await this.#fetchFromNext(found, new Set(), options.signal);
+    if (!first) {
+      // Nobody serves it any more: the next request looks again.
+      this.#found.delete(hashPart);
+      return undefined;
+    }
+    this.stats.nars++;
+    return { narSize: found.info.narSize, chunks: this.#verified(first, found, options.signal) };
+  }
+
+  /** The NAR from the best provider of `found` not in `tried` (added to it), or undefined when none answers. */
+  async #fetchFromNext(found: Found, tried: Set<string>, signal: AbortSignal | undefined): Promise<NarFrom | undefined> {
+    const hashPart = found.info.path.hashPart;
+    const narSize = found.info.narSize;
     const peers = this.#c.penalties ? this.#c.penalties.order(found.peers, hashPart, this.#c.now()).use : found.peers;
     for (const peer of peers) {
+      if (tried.has(peer)) continue;
+      tried.add(peer);
       try {
-        const nar = await fetchNar(this.#c.dialer, peer, hashPart, { maxBytes: info.narSize, signal: options.signal, idleTimeoutMs: this.#narIdleMs });
         // A header announcing fewer bytes than NarSize fails in #verified, before the last chunk.
-        this.stats.nars++;
-        return { narSize: info.narSize, chunks: this.#verified(nar.chunks, found, peer, options.signal) };
+        const nar = await fetchNar(this.#c.dialer, peer, hashPart, { maxBytes: narSize, signal, idleTimeoutMs: this.#narIdleMs });
+        return { peer, chunks: nar.chunks };
       } catch (e) {
-        if (options.signal?.aborted) throw e;
+        if (signal?.aborted) throw e;
         this.#c.log.debug(`NAR of ${hashPart} from ${peer}: ${(e as Error).message}`);
       }
     }
-    // Nobody serves it any more: the next request looks again.
-    this.#found.delete(hashPart);
     return undefined;
   }
 
-  /** The NAR's chunks, with the last one released only once hash and size are right. */
-  async *#verified(chunks: AsyncIterable<Uint8Array>, found: Found, peer: string, signal: AbortSignal | undefined): AsyncGenerator<Uint8Array> {
+  /**
+   * The NAR's chunks, with the last one released only once hash and size are right. A
+   * provider that stalls or is cut off mid-NAR is replaced by the next one, read from the
+   * byte where the first stopped (the bytes before it are skipped): the response goes on
+   * and the hash over what was sent still decides. A provider that sent wrong or too many
+   * bytes ends the response, since what the client already has cannot be taken back.
+   */
+  async *#verified(first: NarFrom, found: Found, signal: AbortSignal | undefined): AsyncGenerator<Uint8Array> {
     const { info } = found;
-    const fail = (code: 'E_PEER_LIMIT' | 'E_PEER_TRUNCATED' | 'E_PEER_MISMATCH', msg: string): PeerError => new PeerError(code, peer, PROTOCOL_NAR, msg);
     const hasher = new Hasher(info.narHash.algo);
+    const tried = new Set([first.peer]);
     let held: Uint8Array | undefined;
-    try {
-      for await (const chunk of chunks) {
-        hasher.update(chunk);
-        if (hasher.size > info.narSize) throw fail('E_PEER_LIMIT', `${peer} sent more than the ${info.narSize} bytes of ${info.path.baseName}`);
-        if (held) yield held;
-        held = chunk;
+    for (let source = first; ;) {
+      const { peer } = source;
+      const fail = (code: 'E_PEER_LIMIT' | 'E_PEER_TRUNCATED' | 'E_PEER_MISMATCH', msg: string): PeerError => new PeerError(code, peer, PROTOCOL_NAR, msg);
+      // A replacement provider sends from the start: skip what the client already has.
+      let skip = hasher.size;
+      try {
+        for await (let chunk of source.chunks) {
+          if (skip > 0) {
+            if (chunk.length <= skip) {
+              skip -= chunk.length;
+              continue;
+            }
+            chunk = chunk.subarray(skip);
+            skip = 0;
+          }
+          hasher.update(chunk);
+          if (hasher.size > info.narSize) throw fail('E_PEER_LIMIT', `${peer} sent more than the ${info.narSize} bytes of ${info.path.baseName}`);
+          if (held) yield held;
+          held = chunk;
+        }
+        if (hasher.size !== info.narSize) throw fail('E_PEER_TRUNCATED', `${peer} sent ${hasher.size} of the ${info.narSize} bytes of ${info.path.baseName}`);
+        if (!hasher.digest().equals(info.narHash)) throw fail('E_PEER_MISMATCH', `${peer} sent a NAR of ${info.path.baseName} with the wrong hash`);
+        break;
+      } catch (e) {
+        // The client went away: nothing to hold against the peer.
+        if (signal?.aborted) throw e;
+        this.stats.narFailures++;
+        const kind = rejectionKind(e);
+        // A peer that sent wrong bytes is not asked again for this path (Nix retries the download).
+        const at = found.peers.indexOf(peer);
+        if (kind === 'lie' && at >= 0) found.peers.splice(at, 1);
+        this.#c.penalties?.record(peer, info.path.hashPart, kind, (e as Error).message, this.#c.now());
+        const next = kind === 'lie' ? undefined : await this.#fetchFromNext(found, tried, signal);
+        if (!next) {
+          this.#c.log.warn(`aborting the NAR of ${info.path.baseName}: ${(e as Error).message}`);
+          throw e;
+        }
+        this.stats.narFailovers++;
+        this.#c.log.warn(`NAR of ${info.path.baseName}: ${(e as Error).message}; going on from byte ${hasher.size} with ${next.peer}`);
+        source = next;
       }
-      if (hasher.size !== info.narSize) throw fail('E_PEER_TRUNCATED', `${peer} sent ${hasher.size} of the ${info.narSize} bytes of ${info.path.baseName}`);
-      if (!hasher.digest().equals(info.narHash)) throw fail('E_PEER_MISMATCH', `${peer} sent a NAR of ${info.path.baseName} with the wrong hash`);
-    } catch (e) {
-      // The client went away: nothing to hold against the peer.
-      if (signal?.aborted) throw e;
-      this.stats.narFailures++;
-      const kind = rejectionKind(e);
-      // A peer that sent wrong bytes is not asked again for this path (Nix retries the download).
-      const at = found.peers.indexOf(peer);
-      if (kind === 'lie' && at >= 0) found.peers.splice(at, 1);
-      this.#c.penalties?.record(peer, info.path.hashPart, kind, (e as Error).message, this.#c.now());
-      this.#c.log.warn(`aborting the NAR of ${info.path.baseName}: ${(e as Error).message}`);
-      throw e;
     }
     if (held) yield held;
   }

@@ -7,75 +7,10 @@
 
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { encodeFrame, fetchNar, PeerError, queryNarinfos, type Message, type PeerDialer, type PeerStream, type StreamEvents } from '../../../../src/substitute/index.ts';
+import { fetchNar, PeerError, queryNarinfos, type Message, type PeerDialer } from '../../../../src/substitute/index.ts';
+import { ScriptedStream } from '../../../support/scripted-stream.ts';
 
 const PEER = '12D3KooWStallingPeerForTests';
-
-/**
- * A peer stream that answers any request with `frames`, one every `gapMs`, then ends the
- * stream with a FIN or (with `hang`) sends nothing more until aborted. Records the abort.
- * It speaks the event side of a libp2p 3 stream ('message', 'remoteCloseWrite', 'close').
- */
-class ScriptedStream implements PeerStream {
-  aborted: Error | undefined;
-  status = 'open';
-  readonly readBufferLength = 0;
-  readonly writeBufferLength = 0;
-  readonly #frames: Uint8Array[];
-  readonly #gapMs: number;
-  readonly #hang: boolean;
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  #started = false;
-
-  readonly #listeners = new Map<string, Set<(e: never) => void>>();
-
-  constructor(frames: Message[], gapMs: number, hang: boolean) {
-    this.#frames = frames.map(encodeFrame);
-    this.#gapMs = gapMs;
-    this.#hang = hang;
-  }
-
-  send(): boolean {
-    if (!this.#started) {
-      this.#started = true;
-      this.#play(0);
-    }
-    return true;
-  }
-  addEventListener<K extends keyof StreamEvents>(type: K, listener: (e: StreamEvents[K]) => void): void {
-    let set = this.#listeners.get(type);
-    if (!set) this.#listeners.set(type, set = new Set());
-    set.add(listener);
-  }
-  removeEventListener<K extends keyof StreamEvents>(type: K, listener: (e: StreamEvents[K]) => void): void {
-    this.#listeners.get(type)?.delete(listener);
-  }
-  #emit<K extends keyof StreamEvents>(type: K, e: StreamEvents[K]): void {
-    for (const l of [...this.#listeners.get(type) ?? []]) (l as (e: StreamEvents[K]) => void)(e);
-  }
-  async close(): Promise<void> {}
-  pause(): void {}
-  resume(): void {}
-  abort(err: Error): void {
-    this.aborted ??= err;
-    clearTimeout(this.#timer);
-    this.status = 'aborted';
-    this.#emit('close', { error: err });
-  }
-
-  /** Send frame `i` after the gap, then the next; a bounded script (the frames, then FIN or silence). */
-  #play(i: number): void {
-    this.#timer = setTimeout(() => {
-      if (this.aborted) return;
-      if (i < this.#frames.length) {
-        this.#emit('message', { data: this.#frames[i]! });
-        this.#play(i + 1);
-      } else if (!this.#hang) {
-        this.#emit('remoteCloseWrite', {});
-      }
-    }, this.#gapMs);
-  }
-}
 
 function dialerFor(stream: ScriptedStream): PeerDialer {
   return { openStream: async () => stream };
@@ -91,7 +26,7 @@ async function drain(chunks: AsyncIterable<Uint8Array>): Promise<number> {
 
 describe('fetchNar() idle timeout', () => {
   it('drops a peer that goes silent after starting the NAR, naming it', async () => {
-    const s = new ScriptedStream([{ type: 'nar-header', compression: 'none', narSize: 4096 }, data(1000)], 0, true);
+    const s = new ScriptedStream([{ type: 'nar-header', compression: 'none', narSize: 4096 }, data(1000)], 0, 'hang');
     const nar = await fetchNar(dialerFor(s), PEER, 'a'.repeat(32), { maxBytes: 4096, idleTimeoutMs: 300 });
     await assert.rejects(drain(nar.chunks), (e: PeerError) => {
       assert.ok(e instanceof PeerError);
@@ -104,7 +39,7 @@ describe('fetchNar() idle timeout', () => {
   });
 
   it('drops a peer that never sends the NAR header', async () => {
-    const s = new ScriptedStream([], 0, true);
+    const s = new ScriptedStream([], 0, 'hang');
     await assert.rejects(fetchNar(dialerFor(s), PEER, 'a'.repeat(32), { maxBytes: 4096, idleTimeoutMs: 300 }), { code: 'E_PEER_TIMEOUT' });
     assert.ok(s.aborted);
   });
@@ -114,14 +49,14 @@ describe('fetchNar() idle timeout', () => {
     const frames: Message[] = [{ type: 'nar-header', compression: 'none', narSize: 18 * 100 }];
     for (let i = 0; i < 18; i++) frames.push(data(100));
     frames.push({ type: 'nar-end', narSize: 1800 });
-    const s = new ScriptedStream(frames, 60, false);
+    const s = new ScriptedStream(frames, 60, 'fin');
     const nar = await fetchNar(dialerFor(s), PEER, 'a'.repeat(32), { maxBytes: 4096, idleTimeoutMs: 1000 });
     assert.equal(await drain(nar.chunks), 1800);
     assert.equal(s.aborted, undefined);
   });
 
   it('without a timeout keeps waiting until the caller aborts', async () => {
-    const s = new ScriptedStream([{ type: 'nar-header', compression: 'none', narSize: 4096 }, data(10)], 0, true);
+    const s = new ScriptedStream([{ type: 'nar-header', compression: 'none', narSize: 4096 }, data(10)], 0, 'hang');
     const ac = new AbortController();
     const nar = await fetchNar(dialerFor(s), PEER, 'a'.repeat(32), { maxBytes: 4096, signal: ac.signal });
     const t = setTimeout(() => ac.abort(new Error('caller gave up')), 500);
@@ -135,7 +70,7 @@ describe('fetchNar() idle timeout', () => {
 
 describe('queryNarinfos() idle timeout', () => {
   it('drops a peer that never answers', async () => {
-    const s = new ScriptedStream([], 0, true);
+    const s = new ScriptedStream([], 0, 'hang');
     await assert.rejects(queryNarinfos(dialerFor(s), PEER, ['a'.repeat(32)], { idleTimeoutMs: 300 }), { code: 'E_PEER_TIMEOUT' });
     assert.ok(s.aborted);
   });
