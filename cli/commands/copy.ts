@@ -21,7 +21,7 @@ import { withStore } from '../store-open.ts';
 
 export const summary = 'copy store paths to or from a binary cache or the P2P network (nix copy)';
 
-export const help = `Usage: tix copy --to file://DIR [--option compression none|zstd] PATH...
+export const help = `Usage: tix copy --to file://DIR [--option compression zstd|xz|bzip2|none] PATH...
        tix copy --from file://DIR|http(s)://URL PATH...
        tix copy --from p2p [--state DIR] PATH...
 
@@ -31,14 +31,14 @@ Copy each PATH and its closure.
 nix-cache-info, one <hash>.narinfo per path and its NAR under nar/ (written under a
 temporary name and renamed, references first). Paths the cache has already are skipped.
 Each narinfo carries the path's signatures plus one by each key of 'secret-key-files'.
-Compression: zstd (the default; Nix 2.8 reads it) or none. Nix's URL parameters
-'?compression=none' and '?secret-key=FILE' work too. xz and bzip2 cannot be written:
-Node has no compressor for them.
+Compression: zstd (the default: fast, and Nix 2.8 reads it), xz (Nix's default; through
+the 'xz' program, Debian xz-utils), bzip2 (through 'bzip2') or none. Nix's URL parameters
+'?compression=xz' and '?secret-key=FILE' work too.
 
 --from file://DIR or http(s)://URL substitutes from a binary cache into the local store
-(written by 'nix copy --to' in any compression Nix uses except bzip2): signatures are
-checked against 'trusted-public-keys' as for 'tix build' ('?trusted=1' on the URL trusts
-the cache), NAR hashes by the store. Prints the paths.
+(NARs in none, xz, zstd, bzip2, gzip or br, as 'nix copy --to' writes them): signatures
+are checked against 'trusted-public-keys' as for 'tix build' ('?trusted=1' on the URL
+trusts the cache), NAR hashes by the store. Prints the paths.
 
 --from p2p substitutes from the peers of the running tix node (see 'tix node start') into
 the node's store. Prints the paths that became valid; a path no peer could provide with a
@@ -71,7 +71,7 @@ async function copyTo(args: ParsedArgs, to: string): Promise<number> {
   args.flags.set('option', options.filter(([k]) => k !== 'compression'));
   const compression = options.findLast(([k]) => k === 'compression')?.[1] ?? url.searchParams.get('compression') ?? 'zstd';
   if (!(CACHE_WRITE_COMPRESSIONS as readonly string[]).includes(compression)) {
-    throw new UsageError(`tix copy: compression '${compression}' cannot be written (none or zstd; Node has no xz or bzip2 compressor)`);
+    throw new UsageError(`tix copy: compression '${compression}' cannot be written (${CACHE_WRITE_COMPRESSIONS.join(', ')})`);
   }
   const dir = decodeURIComponent(url.pathname);
   return withStore(args, async (store, settings) => {

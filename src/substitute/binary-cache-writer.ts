@@ -3,7 +3,7 @@
  * (Nix: `BinaryCacheStore::addToStore` with a `LocalBinaryCacheStore`). For each path of the
  * closures, references first:
  *
- *   nar/<nix32 sha256 of the file>.nar[.zst]   the NAR, compressed (`none` or `zstd`)
+ *   nar/<nix32 sha256 of the file>.nar[.zst|.xz|.bz2]   the NAR, compressed (`none`, `zstd`, `xz`, `bzip2`)
  *   <hash part>.narinfo                        its info (src/store/narinfo.ts prints it)
  *
  * plus `nix-cache-info` when the directory has none. Every file is written under a
@@ -18,7 +18,6 @@ import { constants, createWriteStream } from 'node:fs';
 import { access, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { createZstdCompress } from 'node:zlib';
 import { errorMessage, InvalidValueError } from '../errors.ts';
 import { Hasher } from '../hash/digest.ts';
 import { printNarInfo } from '../store/narinfo.ts';
@@ -26,10 +25,9 @@ import { signPathInfo, type ValidPathInfo } from '../store/path-info.ts';
 import type { SecretKey } from '../store/signature/keys.ts';
 import type { StoreDir } from '../store/store-dir.ts';
 import type { StorePath } from '../store/store-path.ts';
+import { CACHE_WRITE_COMPRESSIONS, CACHE_WRITE_EXTENSIONS, type CacheWriteCompression, compressor } from './compress.ts';
 
-/** Compressions Node can write (no xz or bzip2 in node:zlib). */
-export const CACHE_WRITE_COMPRESSIONS = ['none', 'zstd'] as const;
-export type CacheWriteCompression = (typeof CACHE_WRITE_COMPRESSIONS)[number];
+export { CACHE_WRITE_COMPRESSIONS, type CacheWriteCompression } from './compress.ts';
 
 /** What the writer needs of a store: the closure of paths (with infos) and their NARs. */
 export interface CacheWriterStore {
@@ -75,7 +73,7 @@ function tmpName(dir: string): string {
 /** `paths`' closures, references first, into the cache at `dir`. */
 export async function writeBinaryCache(store: CacheWriterStore, paths: readonly StorePath[], dir: string, opts: WriteCacheOptions = {}): Promise<WriteCacheResult> {
   const compression = opts.compression ?? 'zstd';
-  if (!CACHE_WRITE_COMPRESSIONS.includes(compression)) throw new InvalidValueError('E_CACHE_COMPRESSION', `compression '${compression}' cannot be written (tix writes none or zstd)`);
+  if (!CACHE_WRITE_COMPRESSIONS.includes(compression)) throw new InvalidValueError('E_CACHE_COMPRESSION', `compression '${compression}' cannot be written (tix writes ${CACHE_WRITE_COMPRESSIONS.join(', ')})`);
   const infos = await store.computeClosure(paths);
   const narDir = join(dir, 'nar');
   try {
@@ -125,15 +123,16 @@ async function writeNar(store: CacheWriterStore, info: ValidPathInfo, narDir: st
     }
   }
   const out = createWriteStream(tmp, { flags: 'wx' });
+  const print = store.storeDir.printPath(info.path);
   try {
-    if (compression === 'zstd') await pipeline(hashNar, createZstdCompress(), hashFile, out);
+    const z = compressor(compression, `the NAR of '${print}'`);
+    if (z) await Promise.all([pipeline(hashNar, z.stream, hashFile, out), z.done]);
     else await pipeline(hashNar, hashFile, out);
-    const print = store.storeDir.printPath(info.path);
     if (narHash.size !== info.narSize || !narHash.digest().equals(info.narHash)) {
       throw new BinaryCacheWriteError('E_CACHE_NAR_MISMATCH', `path '${print}' does not match its registered NAR hash or size (run 'tix store verify')`, print);
     }
     const fh = fileHash.digest();
-    const url = `nar/${fh.toString('nix32', false)}.nar${compression === 'zstd' ? '.zst' : ''}`;
+    const url = `nar/${fh.toString('nix32', false)}.nar${CACHE_WRITE_EXTENSIONS[compression]}`;
     await rename(tmp, join(narDir, url.slice('nar/'.length)));
     return { url, fileHash: fh, fileSize: fileHash.size };
   } catch (e) {

@@ -55,7 +55,7 @@ describe('tix copy and nix copy exchanging file:// binary caches', { skip: SKIP 
     pkA = readFileSync(join(work, 'pk-a'), 'utf8').trim();
     pkB = readFileSync(join(work, 'pk-b'), 'utf8').trim();
     nix.ok('nix', ['store', 'sign', '--key-file', join(work, 'sk-a'), ...closure]);
-    for (const c of ['none', 'xz', 'zstd']) nix.ok('nix', ['copy', '--to', `file://${work}/nix-${c}?compression=${c}`, top]);
+    for (const c of ['none', 'xz', 'zstd', 'bzip2']) nix.ok('nix', ['copy', '--to', `file://${work}/nix-${c}?compression=${c}`, top]);
     nix.ok('nix', ['copy', '--derivation', '--to', `file://${work}/nix-drv`, drv]);
   });
 
@@ -77,7 +77,7 @@ describe('tix copy and nix copy exchanging file:// binary caches', { skip: SKIP 
     return store;
   }
 
-  for (const c of ['none', 'xz', 'zstd']) {
+  for (const c of ['none', 'xz', 'zstd', 'bzip2']) {
     it(`copies from a cache nix copy wrote with compression ${c}: paths valid, NAR hashes Nix's, verify clean`, () => {
       assert.match(readFileSync(join(work, `nix-${c}`, `${hashPart(top())}.narinfo`), 'utf8'), new RegExp(`^Compression: ${c}$`, 'm'));
       const store = join(work, `tix-${n++}`);
@@ -115,14 +115,16 @@ describe('tix copy and nix copy exchanging file:// binary caches', { skip: SKIP 
     assert.match(r.stderr, /is not signed by any of the keys in 'trusted-public-keys'/);
   });
 
-  for (const c of ['none', 'zstd']) {
+  const extension: Record<string, string> = { none: '', zstd: '.zst', xz: '.xz', bzip2: '.bz2' };
+  for (const c of ['none', 'zstd', 'xz', 'bzip2']) {
     it(`writes a ${c} cache that nix copy --from accepts, signed by the secret key`, () => {
       const store = tixStoreWithClosure();
       const dir = join(work, `tix-cache-${c}`);
-      // none through --option flags; zstd as the default, the key as Nix's `?secret-key=` store parameter.
+      // none through --option flags; zstd as the default, the key as Nix's `?secret-key=` store
+      // parameter; xz and bzip2 as Nix's `?compression=`.
       const to = c === 'none'
         ? ['--to', `file://${dir}`, '--option', 'compression', 'none', '--option', 'secret-key-files', join(work, 'sk-b')]
-        : ['--to', `file://${dir}?secret-key=${join(work, 'sk-b')}`];
+        : ['--to', `file://${dir}?secret-key=${join(work, 'sk-b')}${c === 'zstd' ? '' : `&compression=${c}`}`];
       const r = runTix(['copy', ...to, top(), '--store', store], { env });
       assert.equal(r.status, 0, r.stderr);
       assert.match(r.stderr, new RegExp(`copying path '${closure[0]}' to 'file://${dir}'`));
@@ -136,7 +138,7 @@ describe('tix copy and nix copy exchanging file:// binary caches', { skip: SKIP 
         const url = /^URL: (.*)$/m.exec(narinfo)![1]!;
         const file = readFileSync(join(dir, url));
         const fileHash = encodeNix32(new Uint8Array(createHash('sha256').update(file).digest()));
-        assert.equal(url, `nar/${fileHash}.nar${c === 'zstd' ? '.zst' : ''}`);
+        assert.equal(url, `nar/${fileHash}.nar${extension[c]}`);
         assert.match(narinfo, new RegExp(`^FileHash: sha256:${fileHash}\nFileSize: ${file.length}$`, 'm'));
       }
       assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('.tmp')), [], 'no temporary left');
