@@ -195,3 +195,42 @@ describe('a + b compiled once per operand', () => {
     assert.match(err, /error: left first/);
   });
 });
+
+describe('builtins.replaceStrings on a big string (written into a byte buffer)', () => {
+  /** Upstream's scan: at each position the first listed pattern that matches, else the byte itself. */
+  const model = (from: string[], to: string[], s: string): string => {
+    let out = '';
+    for (let p = 0; p < s.length; ) {
+      const j = from.findIndex((f) => s.startsWith(f, p));
+      if (j < 0) out += s[p++];
+      else {
+        out += to[j];
+        p += from[j]!.length;
+      }
+    }
+    return out;
+  };
+  const pat = fc.stringMatching(/^[abc]{1,3}$/);
+
+  it('replaces as upstream scans: leftmost match, then the pattern listed first', () => {
+    fc.assert(
+      fc.property(fc.stringMatching(/^[abcd]{1,40}$/), fc.array(fc.tuple(pat, fc.stringMatching(/^[xyz]{0,4}$/)), { minLength: 1, maxLength: 4 }), (unit, pairs) => {
+        // Over 4096 bytes: the big-string path.
+        const s = unit.repeat(Math.ceil(5000 / unit.length));
+        const from = pairs.map(([f]) => f);
+        const to = pairs.map(([, t]) => t);
+        const got = evalNix(`builtins.replaceStrings [ ${from.map(nixStr).join(' ')} ] [ ${to.map(nixStr).join(' ')} ] ${nixStr(s)}`);
+        assert.equal(got, nixStr(model(from, to, s)));
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  it('forces only the replacements whose pattern matches, and keeps the context of the input', () => {
+    const big = 'ab'.repeat(3000);
+    assert.equal(evalNix(`builtins.stringLength (builtins.replaceStrings [ "a" "zz" ] [ "long-a" (throw "unused") ] "${big}")`), String(3000 * 7));
+    assert.equal(evalNix(`builtins.replaceStrings [ "q" ] [ "r" ] "${big}" == "${big}"`), 'true');
+    const ctx = evalNix(`builtins.attrNames (builtins.getContext (builtins.replaceStrings [ "a" ] [ "b" ] ("${big}" + builtins.toFile "x" "x")))`);
+    assert.equal(ctx, '[ "/nix/store/fl9d7p1wby9wxs70dy3zpr4n3xahlscd-x" ]');
+  });
+});
