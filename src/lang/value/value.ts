@@ -272,10 +272,14 @@ export class Attrs {
 
 export const EMPTY_ATTRS = new Attrs(EMPTY_SHAPE, []);
 
-const enum_PENDING = 0;
-const enum_BLACKHOLE = 1;
-const enum_DONE = 2;
-const enum_FAILED = 3;
+/**
+ * The states of a thunk other than pending, kept in its `fn` slot (a pending thunk holds its
+ * computation there): one field fewer in every thunk, the most numerous objects of an
+ * evaluation (a Thunk is 40 bytes instead of 48, an AppThunk 48 instead of 56).
+ */
+const BLACKHOLE: unknown = Object.freeze({ state: 'blackhole' });
+const DONE: unknown = Object.freeze({ state: 'done' });
+const FAILED: unknown = Object.freeze({ state: 'failed' });
 
 /**
  * A suspended computation. Forcing blackholes it (re-entry is infinite recursion), then
@@ -289,29 +293,25 @@ const enum_FAILED = 3;
  */
 export class Thunk {
   /**
-   * What to run, cleared once started: the computation (called with the thunk as `this`),
-   * or for an AppThunk the function to apply.
+   * While pending, what to run: the computation (called with the thunk as `this`), or for an
+   * AppThunk the function to apply. Then the state: BLACKHOLE, DONE or FAILED.
    */
   fn: unknown;
-  /** The value when DONE, the error when FAILED (an AppThunk's argument while PENDING). */
+  /** The value when DONE, the error when FAILED (an AppThunk's argument while pending). */
   v: unknown;
-  st: number;
 
   constructor(fn: (this: Thunk, pos: Pos | undefined) => Value) {
     this.fn = fn;
     this.v = undefined;
-    this.st = enum_PENDING;
   }
 
   force(pos?: Pos): Value {
-    if (this.st === enum_DONE) return this.v as Value;
+    if (this.fn === DONE) return this.v as Value;
     return this.slow(pos);
   }
 
   protected slow(pos: Pos | undefined): Value {
-    this.enter(pos);
-    const fn = this.fn as (this: Thunk, pos: Pos | undefined) => Value;
-    this.fn = undefined;
+    const fn = this.enter(pos) as (this: Thunk, pos: Pos | undefined) => Value;
     try {
       return this.done(fn.call(this, pos));
     } catch (e) {
@@ -319,36 +319,38 @@ export class Thunk {
     }
   }
 
-  /** Start forcing: rethrow a memoised failure, detect re-entry, blackhole. */
-  protected enter(pos: Pos | undefined): void {
-    if (this.st === enum_BLACKHOLE) throw new InfiniteRecursionError(this, pos);
-    if (this.st === enum_FAILED) throw cloneError(this.v);
-    this.st = enum_BLACKHOLE;
+  /** Start forcing: rethrow a memoised failure, detect re-entry, blackhole. Returns what was pending. */
+  protected enter(pos: Pos | undefined): unknown {
+    const fn = this.fn;
+    if (fn === BLACKHOLE) throw new InfiniteRecursionError(this, pos);
+    if (fn === FAILED) throw cloneError(this.v);
+    this.fn = BLACKHOLE;
+    return fn;
   }
 
   protected done(v: Value): Value {
     this.v = v;
-    this.st = enum_DONE;
+    this.fn = DONE;
     return v;
   }
 
   protected failed(e: unknown): unknown {
     if (e instanceof InfiniteRecursionError && e.thunk === this) e.markEntry();
     this.v = e;
-    this.st = enum_FAILED;
+    this.fn = FAILED;
     return e;
   }
 
   get isDone(): boolean {
-    return this.st === enum_DONE;
+    return this.fn === DONE;
   }
 
   get isBlackhole(): boolean {
-    return this.st === enum_BLACKHOLE;
+    return this.fn === BLACKHOLE;
   }
 
   get isFailed(): boolean {
-    return this.st === enum_FAILED;
+    return this.fn === FAILED;
   }
 }
 
@@ -380,10 +382,9 @@ export class AppThunk extends Thunk {
   }
 
   protected override slow(pos: Pos | undefined): Value {
-    this.enter(pos);
-    const f = this.fn as Value;
+    const f = this.enter(pos) as Value;
     const a = this.v as Value;
-    this.fn = this.v = undefined;
+    this.v = undefined;
     try {
       return this.done(apply1(f, a, pos));
     } catch (e) {
@@ -401,11 +402,10 @@ export class AppThunk2 extends AppThunk {
   }
 
   protected override slow(pos: Pos | undefined): Value {
-    this.enter(pos);
-    const f = this.fn as Value;
+    const f = this.enter(pos) as Value;
     const a = this.v as Value;
     const b = this.b;
-    this.fn = this.v = this.b = undefined as never;
+    this.v = this.b = undefined as never;
     try {
       return this.done(apply2(f, a, b, pos));
     } catch (e) {
