@@ -24,10 +24,7 @@ function map(_pos: unknown, f: Value, l: Value): Value {
   if (list.length === 0) return list;
   const fn = forceFunction(f, undefined, 'while evaluating the first argument passed to builtins.map');
   const out = new Array<Value>(list.length);
-  const fpos = determinePos(fn);
-  for (let i = 0; i < list.length; i++) {
-    out[i] = new AppThunk(fpos, fn, list[i]!);
-  }
+  for (let i = 0; i < list.length; i++) out[i] = new AppThunk(fn, list[i]!);
   return out;
 }
 
@@ -57,8 +54,7 @@ function genList(_pos: unknown, f: Value, n: Value): Value {
   if (len < 0 || typeof len === 'bigint') throw new EvalError(`cannot create list of size ${len}`);
   const fn = forceFunction(f, undefined, 'while evaluating the first argument passed to builtins.genList');
   const out = new Array<Value>(len);
-  const fpos = determinePos(fn);
-  for (let i = 0; i < len; i++) out[i] = new AppThunk(fpos, fn, i);
+  for (let i = 0; i < len; i++) out[i] = new AppThunk(fn, i);
   return out;
 }
 

@@ -364,27 +364,31 @@ export function setAppliers(one: typeof apply1, two: typeof apply2): void {
 }
 
 /**
- * `f a` made lazily by a builtin (map, genList…): upstream's `tApp`. `fpos` is the
- * application's position (upstream `determinePos`: the function's, when it is an evaluated
- * lambda), used as the call site when the value is forced deeply.
+ * `f a` made lazily by `map` or `genList`: upstream's `tApp`. Its position (`fpos`,
+ * upstream `determinePos`: the function's own, a lambda's or a set's) is the call site when
+ * the value is forced deeply; it is read off the function, which the thunk holds until done.
  *
- * One small object per element of `map`/`genList`/`mapAttrs`: the function sits in `fn`
- * and the argument in `v` until forced (then both are dropped, as a spent closure's
- * references are), so a list of a million of them is a third smaller for the GC to copy.
+ * One small object per element: the function sits in `fn` and the argument in `v` until
+ * forced (then both are dropped, as a spent closure's references are), 40 bytes in all —
+ * a list of a million of them is what the GC copies in `genList` folds.
  */
 export class AppThunk extends Thunk {
-  readonly fpos: Pos | undefined;
-  constructor(fpos: Pos | undefined, f: Value, a: Value) {
+  constructor(f: Value, a: Value) {
     super(undefined as never);
     this.fn = f;
     this.v = a;
-    this.fpos = fpos;
+  }
+
+  /** The function's position while pending or being forced (it is kept in `v` meanwhile); undefined once failed. */
+  get fpos(): Pos | undefined {
+    const f = this.fn === BLACKHOLE ? this.v : this.fn;
+    return f instanceof Lambda ? f.info.pos : f instanceof Attrs ? f.pos : undefined;
   }
 
   protected override slow(pos: Pos | undefined): Value {
     const f = this.enter(pos) as Value;
     const a = this.v as Value;
-    this.v = undefined;
+    this.v = f;
     try {
       return this.done(apply1(f, a, pos));
     } catch (e) {
@@ -393,11 +397,15 @@ export class AppThunk extends Thunk {
   }
 }
 
-/** `f a b` made lazily by a builtin (mapAttrs, zipAttrsWith). */
-export class AppThunk2 extends AppThunk {
+/** `f a b` made lazily by a builtin (mapAttrs, zipAttrsWith), with the position it is given. */
+export class AppThunk2 extends Thunk {
+  readonly fpos: Pos | undefined;
   b: Value;
   constructor(fpos: Pos | undefined, f: Value, a: Value, b: Value) {
-    super(fpos, f, a);
+    super(undefined as never);
+    this.fn = f;
+    this.v = a;
+    this.fpos = fpos;
     this.b = b;
   }
 

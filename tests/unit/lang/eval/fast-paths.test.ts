@@ -234,3 +234,21 @@ describe('builtins.replaceStrings on a big string (written into a byte buffer)',
     assert.equal(ctx, '[ "/nix/store/fl9d7p1wby9wxs70dy3zpr4n3xahlscd-x" ]');
   });
 });
+
+describe('map and genList elements (thunks that read their position off the function)', () => {
+  it('report the function as the call site when forced deeply, pending or in a cycle', () => {
+    const trace = (expr: string): string => {
+      try {
+        evalNix(expr, ['--show-trace']);
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return '';
+    };
+    for (const expr of ['let f = x: if x == 2 then throw "two" else x; in builtins.genList f 3', 'let f = x: if x == 2 then throw "two" else x; in map f [ 1 2 3 ]']) {
+      assert.match(trace(expr), /from call site\n\s+at \S*string\S*:1:9:/);
+    }
+    assert.match(trace('let l = builtins.genList (i: builtins.elemAt l i) 3; in l'), /entering the infinite recursion\n\n\s+\S+ from call site\n\s+at \S*string\S*:1:27:/);
+    assert.equal(evalNix('let f = { __functor = self: x: x + 1; }; in [ (map f [ 1 ]) (builtins.genList f 2) ]'), '[ [ 2 ] [ 1 2 ] ]');
+  });
+});
