@@ -138,6 +138,8 @@ export function mul(a: Value, b: Value): Value {
 }
 
 export function div(a: Value, b: Value): Value {
+  // Two (safe) ints and a non-zero divisor: what int.div does for numbers, without the checks.
+  if (typeof a === 'number' && typeof b === 'number' && b !== 0) return Math.trunc(a / b) + 0;
   if (a instanceof Thunk) a = a.force();
   if (b instanceof Thunk) b = b.force();
   const f2 = forceFloat(b, undefined, 'while evaluating the second operand of the division');

@@ -252,3 +252,17 @@ describe('map and genList elements (thunks that read their position off the func
     assert.equal(evalNix('let f = { __functor = self: x: x + 1; }; in [ (map f [ 1 ]) (builtins.genList f 2) ]'), '[ [ 2 ] [ 1 2 ] ]');
   });
 });
+
+describe('a / b on two number ints', () => {
+  it('truncates towards zero as int64 division does', () => {
+    const safe = fc.oneof(fc.integer({ min: -1000, max: 1000 }), fc.maxSafeInteger(), fc.integer().map((x) => x * 1_000_003));
+    fc.assert(
+      fc.property(fc.array(fc.tuple(safe, safe.filter((x) => x !== 0)), { minLength: 1, maxLength: 20 }), (pairs) => {
+        const lit = (x: number): string => (x < 0 ? `(${x})` : String(x));
+        const want = pairs.map(([a, b]) => String(BigInt(a) / BigInt(b)));
+        assert.equal(evalNix(`[ ${pairs.map(([a, b]) => `(${lit(a)} / ${lit(b)})`).join(' ')} ]`).replace(/\s+/g, ' '), `[ ${want.join(' ')} ]`);
+      }),
+      { numRuns: 30 },
+    );
+  });
+});
