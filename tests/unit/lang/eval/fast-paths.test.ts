@@ -266,3 +266,20 @@ describe('a / b on two number ints', () => {
     );
   });
 });
+
+describe('interpolated strings of 13 to 512 bytes (made flat)', () => {
+  it('keep every byte, leading and trailing whitespace and non-ASCII included', () => {
+    fc.assert(
+      fc.property(fc.array(fc.stringMatching(/^[ \t\na-z\xa0é]{0,40}$/), { minLength: 1, maxLength: 6 }), (parts) => {
+        const lets = parts.map((p, i) => `p${i} = ${nixStr(p)};`).join(' ');
+        const interp = parts.map((_, i) => `\${p${i}}`).join('');
+        const got = evalNix(`let ${lets} in [ "${interp}" "<${interp}>" (builtins.stringLength "${interp}") ]`);
+        const s = parts.join('');
+        // The output is bytes (one char each); the expected text is UTF-8 read the same way.
+        const bytes = (x: string): string => Buffer.from(x, 'utf8').toString('latin1');
+        assert.equal(got, bytes(`[ ${nixStr(s)} ${nixStr(`<${s}>`)} ${Buffer.byteLength(s)} ]`));
+      }),
+      { numRuns: 40 },
+    );
+  });
+});
