@@ -122,6 +122,8 @@ export function add2(a: Value, b: Value, pa: Pos, pb: Pos, pos: Pos): Value {
 
 /** Whether `a` can go through `add2` without its coercion happening before `b` is evaluated. */
 export function addNeedsEarlyCoercion(a: Value): boolean {
+  // Numbers and strings first: the operands of nearly every `+`.
+  if (typeof a !== 'object') return typeof a === 'boolean';
   return a instanceof Attrs || a instanceof Lambda || Array.isArray(a) || a === null || typeof a === 'boolean';
 }
 
