@@ -354,6 +354,28 @@ export class Thunk {
   }
 }
 
+/**
+ * A lambda in a lazy position (attribute value, list element, argument, binding): upstream
+ * makes it a thunk like any other expression there, so non-strict printing shows `<CODE>`
+ * until something forces it. The closure is built at once (it cannot fail and costs the
+ * same); the thunk only records whether it was forced. A plain Thunk (not a subclass), so
+ * the places that force thunks see no more kinds of them than before.
+ */
+export function lambdaThunk(l: Lambda): Thunk {
+  const t = new Thunk(returnLambda);
+  t.v = l;
+  return t;
+}
+
+function returnLambda(this: Thunk): Value {
+  return this.v as Value;
+}
+
+/** The lambda of a `lambdaThunk` not forced yet, else undefined. */
+export function pendingLambda(v: Value): Lambda | undefined {
+  return v instanceof Thunk && v.fn === returnLambda ? (v.v as Lambda) : undefined;
+}
+
 /** How builtins' applications are made (call.ts's `call1`/`call2`, set there: value.ts cannot import it). */
 let apply1: (f: Value, a: Value, pos: Pos | undefined) => Value;
 let apply2: (f: Value, a: Value, b: Value, pos: Pos | undefined) => Value;

@@ -283,3 +283,33 @@ describe('interpolated strings of 13 to 512 bytes (made flat)', () => {
     );
   });
 });
+
+describe('a lambda in a lazy position (built at once, wrapped in a thunk)', () => {
+  /** Non-strict `tix instantiate --eval`, as the corpus runs it. */
+  const lazy = (expr: string): string => {
+    let out = '';
+    const code = runInstantiate(['--eval', '-E', expr], { stdout: (b) => (out += b), stderr: () => {}, env: { NIX_PATH: '', HOME: '/tmp/tix-no-home' }, cwd: '/', readStdin: () => '' });
+    assert.equal(code, 0);
+    return out.trimEnd();
+  };
+  const cases: [string, string][] = [
+    ['{ f = x: x; }', '{ f = <CODE>; }'],
+    ['let s = { f = x: x; g = x: x; }; in builtins.seq s.f s', '{ f = <LAMBDA>; g = <CODE>; }'],
+    ['let f = x: x; l = [ f (y: y) ]; in builtins.seq (builtins.elemAt l 0) l', '[ <LAMBDA> <CODE> ]'],
+    ['let f = x: x; in { a = f; }', '{ a = <CODE>; }'],
+  ];
+  for (const [expr, want] of cases) {
+    it(`prints ${expr} as Nix does (<CODE> until forced)`, () => assert.equal(lazy(expr), want));
+  }
+
+  it('still names a lambda bound to a dynamic attribute, and calls in place through mapAttrs', () => {
+    let err = '';
+    try {
+      evalNix('let n = "fff"; s = { ${n} = x: throw "boom"; }; in s.fff 1', ['--show-trace']);
+    } catch (e) {
+      err = (e as Error).message;
+    }
+    assert.match(err, /while calling 'fff'/);
+    assert.equal(evalNix('builtins.mapAttrs (n: v: n + v) { a = "x"; }'), '{ a = "ax"; }');
+  });
+});
