@@ -52,9 +52,7 @@ export const DIFFERS_FROM_28: Record<string, string> = {
 };
 
 /** Cases tix is known to get wrong, with the reason (reported as todo, not hidden). */
-export const KNOWN_WRONG: Record<string, string> = {
-  'eval-okay-non-strict': 'tix builds lambdas in attribute values eagerly, so non-strict output shows <LAMBDA> where Nix shows <CODE>',
-};
+export const KNOWN_WRONG: Record<string, string> = {};
 
 export function loadCorpus(): CorpusCase[] {
   const out: CorpusCase[] = [];

@@ -24,10 +24,7 @@ function map(_pos: unknown, f: Value, l: Value): Value {
   if (list.length === 0) return list;
   const fn = forceFunction(f, undefined, 'while evaluating the first argument passed to builtins.map');
   const out = new Array<Value>(list.length);
-  const fpos = determinePos(fn);
-  for (let i = 0; i < list.length; i++) {
-    out[i] = new AppThunk(fpos, fn, list[i]!);
-  }
+  for (let i = 0; i < list.length; i++) out[i] = new AppThunk(fn, list[i]!);
   return out;
 }
 
@@ -57,8 +54,7 @@ function genList(_pos: unknown, f: Value, n: Value): Value {
   if (len < 0 || typeof len === 'bigint') throw new EvalError(`cannot create list of size ${len}`);
   const fn = forceFunction(f, undefined, 'while evaluating the first argument passed to builtins.genList');
   const out = new Array<Value>(len);
-  const fpos = determinePos(fn);
-  for (let i = 0; i < len; i++) out[i] = new AppThunk(fpos, fn, i);
+  for (let i = 0; i < len; i++) out[i] = new AppThunk(fn, i);
   return out;
 }
 
@@ -107,12 +103,15 @@ function mergeSort(a: Value[], less: (x: Value, y: Value) => boolean): Value[] {
 function sortPlain(elems: Value[]): Value[] | undefined {
   const t = typeof elems[0];
   if (t === 'number') {
-    const xs = new Float64Array(elems.length);
+    // Int32Array when every element fits (the usual case): its sort is 2-3x faster than doubles'.
+    let small = true;
     for (let i = 0; i < elems.length; i++) {
       const x = elems[i];
       if (typeof x !== 'number') return undefined;
-      xs[i] = x;
+      if ((x | 0) !== x) small = false;
     }
+    const xs = small ? new Int32Array(elems.length) : new Float64Array(elems.length);
+    for (let i = 0; i < elems.length; i++) xs[i] = elems[i] as number;
     xs.sort();
     // Written back into the (fresh, generic) array: keeps lists one element kind for V8.
     for (let i = 0; i < elems.length; i++) elems[i] = xs[i]!;

@@ -67,6 +67,7 @@ function replaceStrings(_pos: unknown, f: Value, t: Value, s: Value): Value {
     // Without an empty pattern, jump from match to match with indexOf: next[j] is the first
     // occurrence of from[j] at or after p. The leftmost match wins, and at one position the
     // pattern listed first, as in upstream's position-by-position scan.
+    if (str.length >= BIG_STRING) return replaceBig(str, from, replacement, ctx);
     const next = from.map((pat) => str.indexOf(pat));
     for (let p = 0; ; ) {
       let q = -1;
@@ -106,6 +107,57 @@ function replaceStrings(_pos: unknown, f: Value, t: Value, s: Value): Value {
   }
   res += str.slice(last);
   return mkStr(res, ctx);
+}
+
+/** Length from which replaceStrings writes its result into a byte buffer instead of a rope. */
+const BIG_STRING = 4096;
+
+/**
+ * replaceStrings over a big string (no empty pattern), in one pass over its bytes: at each
+ * position the patterns are tried in the order given (upstream's scan), and the result is
+ * written into a byte buffer. The rope of `res += piece` keeps two objects per match alive
+ * until it is flattened; for 10^5 matches copying them in young-generation GCs took longer
+ * than the replacing, and indexOf per match costs more than a byte loop.
+ */
+function replaceBig(str: string, from: readonly string[], replacement: (j: number) => string, ctx: Set<string>): Value {
+  const src = Buffer.from(str, 'latin1');
+  const pats = from.map((f) => Buffer.from(f, 'latin1'));
+  const first = new Uint8Array(256);
+  for (const f of pats) first[f[0]!] = 1;
+  const reps = new Array<Buffer | undefined>(pats.length);
+  const n = src.length;
+  // Invariant: room for what is written so far plus the rest of the input unchanged.
+  let out = Buffer.allocUnsafe(n);
+  let k = 0;
+  let changed = false;
+  let p = 0;
+  outer: while (p < n) {
+    const c = src[p]!;
+    if (first[c] !== 0) {
+      for (let m = 0; m < pats.length; m++) {
+        const f = pats[m]!;
+        const fl = f.length;
+        if (p + fl > n) continue;
+        let i = 0;
+        while (i < fl && src[p + i] === f[i]) i++;
+        if (i < fl) continue;
+        const rep = (reps[m] ??= Buffer.from(replacement(m), 'latin1'));
+        const need = k + rep.length + (n - p - fl);
+        if (need > out.length) {
+          const grown = Buffer.allocUnsafe(Math.max(need, 2 * out.length));
+          out.copy(grown, 0, 0, k);
+          out = grown;
+        }
+        for (let r = 0; r < rep.length; r++) out[k++] = rep[r]!;
+        p += fl;
+        changed = true;
+        continue outer;
+      }
+    }
+    out[k++] = c;
+    p++;
+  }
+  return mkStr(changed ? out.toString('latin1', 0, k) : str, ctx);
 }
 
 /** Upstream's `legacyBaseNameOf`: one trailing slash is ignored. */

@@ -9,7 +9,7 @@
 
 import type { Pos } from '../source.ts';
 import { printErrorValue } from '../print/value-printer.ts';
-import { Attrs, Lambda, Lambda2, PrimOp, PrimOpApp, Thunk, setAppliers, showType, type Value } from '../value/value.ts';
+import { Attrs, Lambda, Lambda2, PrimOp, PrimOpApp, Thunk, pendingLambda, setAppliers, showType, type Value } from '../value/value.ts';
 import { EvalError, NixTypeError } from './errors.ts';
 import { forceAttrs, tr } from './force.ts';
 import { enter, leave, showTrace } from './state.ts';
@@ -172,6 +172,9 @@ export function call2(f: Value, a: Value, b: Value, pos: Pos | undefined): Value
     leave();
     return r;
   }
+  // mapAttrs and zipAttrsWith apply their function unforced: a lambda written in place is
+  // still a thunk here (a lambdaThunk: forcing cannot fail), and then takes the paths above.
+  if (f instanceof Thunk && (f.isDone || pendingLambda(f) !== undefined)) return call2(f.force(), a, b, pos);
   return callFunction(f, [a, b], pos);
 }
 

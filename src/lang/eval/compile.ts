@@ -203,7 +203,7 @@ class Compiler {
         return `new T(() => force(lookupWith(${r.js}, ${JSON.stringify(e.name)}, ${this.pos(e.pos)}), ${this.pos(e.pos)}))`;
       }
       case 'Lambda':
-        return this.lambda(e, sc);
+        return `LT(${this.lambda(e, sc)})`;
       case 'List':
         if (e.elems.length === 0) return 'EMPTY_LIST';
         break;

@@ -5,7 +5,7 @@
  */
 
 import type { Pos } from '../source.ts';
-import { AppThunk, Attrs, Lambda, Thunk, type Value } from '../value/value.ts';
+import { AppThunk, AppThunk2, Attrs, Lambda, Thunk, type Value } from '../value/value.ts';
 import { tr } from './force.ts';
 import { symbolOrder } from './symbols.ts';
 import { enter, leave } from './state.ts';
@@ -14,7 +14,7 @@ import { enter, leave } from './state.ts';
 export function determinePos(v: Value, fallback?: Pos): Pos | undefined {
   if (v instanceof Thunk) {
     if (v.isDone) v = v.force();
-    else return v instanceof AppThunk ? (v.fpos ?? fallback) : fallback;
+    else return v instanceof AppThunk || v instanceof AppThunk2 ? (v.fpos ?? fallback) : fallback;
   }
   if (v instanceof Attrs) return v.pos ?? fallback;
   if (v instanceof Lambda) return v.info.pos;

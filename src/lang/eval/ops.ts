@@ -82,9 +82,30 @@ export class Concat {
         if (this.ctx !== undefined && this.ctx.size > 0) throw new EvalError('a string that refers to a store path cannot be appended to a path', this.pos);
         return new NixPath(canonPath(this.s));
       default:
-        return mkStr(this.s, this.ctx);
+        return mkStr(flatShort(this.s), this.ctx);
     }
   }
+}
+
+/**
+ * A short string as one flat string. V8 represents a concatenation of 13 or more characters
+ * as a cons (a node pointing at its two halves), so `"item-${toString i}-x"` is three or four
+ * objects until something flattens it; interpolated strings are mostly stored (list elements,
+ * attribute values), and the young-generation GC copies every one of those objects twice
+ * (bench/eval strings: promoted bytes halved). `trim()` flattens its argument and returns
+ * the flat string when nothing is trimmed, which the first and last character decide.
+ * Longer strings stay ropes: flattening each step of a long `acc + x` chain would be quadratic.
+ */
+export function flatShort(s: string): string {
+  const n = s.length;
+  if (n < 13 || n > 512) return s;
+  if (isJsSpace(s.charCodeAt(0)) || isJsSpace(s.charCodeAt(n - 1))) return s;
+  return s.trim();
+}
+
+/** What String.prototype.trim removes, among one-byte characters: TAB, LF, VT, FF, CR, space, NBSP. */
+function isJsSpace(c: number): boolean {
+  return (c >= 9 && c <= 13) || c === 32 || c === 160;
 }
 
 /** `a + b` where both operands are evaluated: the fast paths, else the general rules. */
@@ -101,6 +122,8 @@ export function add2(a: Value, b: Value, pa: Pos, pb: Pos, pos: Pos): Value {
 
 /** Whether `a` can go through `add2` without its coercion happening before `b` is evaluated. */
 export function addNeedsEarlyCoercion(a: Value): boolean {
+  // Numbers and strings first: the operands of nearly every `+`.
+  if (typeof a !== 'object') return typeof a === 'boolean';
   return a instanceof Attrs || a instanceof Lambda || Array.isArray(a) || a === null || typeof a === 'boolean';
 }
 
@@ -138,6 +161,8 @@ export function mul(a: Value, b: Value): Value {
 }
 
 export function div(a: Value, b: Value): Value {
+  // Two (safe) ints and a non-zero divisor: what int.div does for numbers, without the checks.
+  if (typeof a === 'number' && typeof b === 'number' && b !== 0) return Math.trunc(a / b) + 0;
   if (a instanceof Thunk) a = a.force();
   if (b instanceof Thunk) b = b.force();
   const f2 = forceFloat(b, undefined, 'while evaluating the second operand of the division');

@@ -7,7 +7,7 @@
 
 import type { Pos } from '../source.ts';
 import { AttrsBuilder } from '../value/attrs.ts';
-import { Attrs, Lambda, Lambda2, Thunk, type Value } from '../value/value.ts';
+import { Attrs, Lambda, Lambda2, Thunk, lambdaThunk, pendingLambda, type Value } from '../value/value.ts';
 import { call1, call2, call3, callFunction } from './call.ts';
 import { assertEqValues, opEq } from './equal.ts';
 import { AssertionError, EvalError } from './errors.ts';
@@ -53,7 +53,10 @@ export class DynAttrs {
       const prev = i >= 0 ? this.base.shape.pos[i] : this.seen.get(name);
       throw new EvalError(`dynamic attribute '${name}' already defined at ${prev ? formatPos(prev) : '\xc2\xabnone\xc2\xbb:0'}`, pos);
     }
-    if (isLambda && v instanceof Lambda) v.info.name = name;
+    if (isLambda) {
+      const l = v instanceof Lambda ? v : pendingLambda(v);
+      if (l !== undefined) l.info.name = name;
+    }
     this.seen.set(name, pos);
     this.b.add(name, v, pos);
   }
@@ -97,6 +100,7 @@ function forceTr(t: Thunk, pos: Pos, msg: string): Value {
 
 export const RUNTIME = {
   T: Thunk,
+  LT: lambdaThunk,
   Attrs,
   Lambda,
   Lambda2,

@@ -73,9 +73,9 @@ in builtins.attrNames (a // { n3 = 0; n99 = 1; n0 = 2; }) == builtins.sort built
 });
 
 describe('builtins.sort builtins.lessThan', () => {
-  it('orders plain ints as the general comparator does', () => {
+  it('orders plain ints (int32, larger, bigint) as the general comparator does', () => {
     fc.assert(
-      fc.property(fc.array(fc.oneof(fc.integer({ min: -1000, max: 1000 }), fc.bigInt({ min: -(2n ** 63n) + 1n, max: 2n ** 63n - 1n })), { maxLength: 40 }), (xs) => {
+      fc.property(fc.oneof(fc.array(fc.integer({ min: -1000, max: 1000 }), { maxLength: 40 }), fc.array(fc.oneof(fc.integer({ min: -1000, max: 1000 }), fc.maxSafeInteger(), fc.bigInt({ min: -(2n ** 63n) + 1n, max: 2n ** 63n - 1n })), { maxLength: 40 })), (xs) => {
         const want = [...xs].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0));
         const lit = (x: number | bigint): string => (x < 0 ? `(${x})` : String(x));
         assert.equal(evalNix(`builtins.sort builtins.lessThan [ ${xs.map(lit).join(' ')} ]`).replace(/\s+/g, ' '), `[ ${want.map(String).join(' ')} ]`.replace(/\s+/g, ' '));
@@ -193,5 +193,123 @@ describe('a + b compiled once per operand', () => {
       err = (e as Error).message;
     }
     assert.match(err, /error: left first/);
+  });
+});
+
+describe('builtins.replaceStrings on a big string (written into a byte buffer)', () => {
+  /** Upstream's scan: at each position the first listed pattern that matches, else the byte itself. */
+  const model = (from: string[], to: string[], s: string): string => {
+    let out = '';
+    for (let p = 0; p < s.length; ) {
+      const j = from.findIndex((f) => s.startsWith(f, p));
+      if (j < 0) out += s[p++];
+      else {
+        out += to[j];
+        p += from[j]!.length;
+      }
+    }
+    return out;
+  };
+  const pat = fc.stringMatching(/^[abc]{1,3}$/);
+
+  it('replaces as upstream scans: leftmost match, then the pattern listed first', () => {
+    fc.assert(
+      fc.property(fc.stringMatching(/^[abcd]{1,40}$/), fc.array(fc.tuple(pat, fc.stringMatching(/^[xyz]{0,4}$/)), { minLength: 1, maxLength: 4 }), (unit, pairs) => {
+        // Over 4096 bytes: the big-string path.
+        const s = unit.repeat(Math.ceil(5000 / unit.length));
+        const from = pairs.map(([f]) => f);
+        const to = pairs.map(([, t]) => t);
+        const got = evalNix(`builtins.replaceStrings [ ${from.map(nixStr).join(' ')} ] [ ${to.map(nixStr).join(' ')} ] ${nixStr(s)}`);
+        assert.equal(got, nixStr(model(from, to, s)));
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  it('forces only the replacements whose pattern matches, and keeps the context of the input', () => {
+    const big = 'ab'.repeat(3000);
+    assert.equal(evalNix(`builtins.stringLength (builtins.replaceStrings [ "a" "zz" ] [ "long-a" (throw "unused") ] "${big}")`), String(3000 * 7));
+    assert.equal(evalNix(`builtins.replaceStrings [ "q" ] [ "r" ] "${big}" == "${big}"`), 'true');
+    const ctx = evalNix(`builtins.attrNames (builtins.getContext (builtins.replaceStrings [ "a" ] [ "b" ] ("${big}" + builtins.toFile "x" "x")))`);
+    assert.equal(ctx, '[ "/nix/store/fl9d7p1wby9wxs70dy3zpr4n3xahlscd-x" ]');
+  });
+});
+
+describe('map and genList elements (thunks that read their position off the function)', () => {
+  it('report the function as the call site when forced deeply, pending or in a cycle', () => {
+    const trace = (expr: string): string => {
+      try {
+        evalNix(expr, ['--show-trace']);
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return '';
+    };
+    for (const expr of ['let f = x: if x == 2 then throw "two" else x; in builtins.genList f 3', 'let f = x: if x == 2 then throw "two" else x; in map f [ 1 2 3 ]']) {
+      assert.match(trace(expr), /from call site\n\s+at \S*string\S*:1:9:/);
+    }
+    assert.match(trace('let l = builtins.genList (i: builtins.elemAt l i) 3; in l'), /entering the infinite recursion\n\n\s+\S+ from call site\n\s+at \S*string\S*:1:27:/);
+    assert.equal(evalNix('let f = { __functor = self: x: x + 1; }; in [ (map f [ 1 ]) (builtins.genList f 2) ]'), '[ [ 2 ] [ 1 2 ] ]');
+  });
+});
+
+describe('a / b on two number ints', () => {
+  it('truncates towards zero as int64 division does', () => {
+    const safe = fc.oneof(fc.integer({ min: -1000, max: 1000 }), fc.maxSafeInteger(), fc.integer().map((x) => x * 1_000_003));
+    fc.assert(
+      fc.property(fc.array(fc.tuple(safe, safe.filter((x) => x !== 0)), { minLength: 1, maxLength: 20 }), (pairs) => {
+        const lit = (x: number): string => (x < 0 ? `(${x})` : String(x));
+        const want = pairs.map(([a, b]) => String(BigInt(a) / BigInt(b)));
+        assert.equal(evalNix(`[ ${pairs.map(([a, b]) => `(${lit(a)} / ${lit(b)})`).join(' ')} ]`).replace(/\s+/g, ' '), `[ ${want.join(' ')} ]`);
+      }),
+      { numRuns: 30 },
+    );
+  });
+});
+
+describe('interpolated strings of 13 to 512 bytes (made flat)', () => {
+  it('keep every byte, leading and trailing whitespace and non-ASCII included', () => {
+    fc.assert(
+      fc.property(fc.array(fc.stringMatching(/^[ \t\na-z\xa0é]{0,40}$/), { minLength: 1, maxLength: 6 }), (parts) => {
+        const lets = parts.map((p, i) => `p${i} = ${nixStr(p)};`).join(' ');
+        const interp = parts.map((_, i) => `\${p${i}}`).join('');
+        const got = evalNix(`let ${lets} in [ "${interp}" "<${interp}>" (builtins.stringLength "${interp}") ]`);
+        const s = parts.join('');
+        // The output is bytes (one char each); the expected text is UTF-8 read the same way.
+        const bytes = (x: string): string => Buffer.from(x, 'utf8').toString('latin1');
+        assert.equal(got, bytes(`[ ${nixStr(s)} ${nixStr(`<${s}>`)} ${Buffer.byteLength(s)} ]`));
+      }),
+      { numRuns: 40 },
+    );
+  });
+});
+
+describe('a lambda in a lazy position (built at once, wrapped in a thunk)', () => {
+  /** Non-strict `tix instantiate --eval`, as the corpus runs it. */
+  const lazy = (expr: string): string => {
+    let out = '';
+    const code = runInstantiate(['--eval', '-E', expr], { stdout: (b) => (out += b), stderr: () => {}, env: { NIX_PATH: '', HOME: '/tmp/tix-no-home' }, cwd: '/', readStdin: () => '' });
+    assert.equal(code, 0);
+    return out.trimEnd();
+  };
+  const cases: [string, string][] = [
+    ['{ f = x: x; }', '{ f = <CODE>; }'],
+    ['let s = { f = x: x; g = x: x; }; in builtins.seq s.f s', '{ f = <LAMBDA>; g = <CODE>; }'],
+    ['let f = x: x; l = [ f (y: y) ]; in builtins.seq (builtins.elemAt l 0) l', '[ <LAMBDA> <CODE> ]'],
+    ['let f = x: x; in { a = f; }', '{ a = <CODE>; }'],
+  ];
+  for (const [expr, want] of cases) {
+    it(`prints ${expr} as Nix does (<CODE> until forced)`, () => assert.equal(lazy(expr), want));
+  }
+
+  it('still names a lambda bound to a dynamic attribute, and calls in place through mapAttrs', () => {
+    let err = '';
+    try {
+      evalNix('let n = "fff"; s = { ${n} = x: throw "boom"; }; in s.fff 1', ['--show-trace']);
+    } catch (e) {
+      err = (e as Error).message;
+    }
+    assert.match(err, /while calling 'fff'/);
+    assert.equal(evalNix('builtins.mapAttrs (n: v: n + v) { a = "x"; }'), '{ a = "ax"; }');
   });
 });
