@@ -19,7 +19,8 @@
  */
 
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureJazzerAddon } from './support/jazzer-addon.ts';
@@ -101,22 +102,39 @@ export function runTarget(t: FuzzTarget, o: RunOptions): Promise<RunStats> {
     ...(o.coverageDir ? { coverageDir: o.coverageDir } : {}),
   };
   const started = performance.now();
+  // The child writes into files, not pipes: libFuzzer prints its stats with plain C stdio
+  // on descriptors Node made non-blocking, so with a full pipe (a slow reader on a loaded
+  // machine) its last lines, the final run count among them, were dropped.
+  const logDir = mkdtempSync(join(tmpdir(), 'tix-fuzz-log-'));
+  const outFile = join(logDir, 'stdout');
+  const errFile = join(logDir, 'stderr');
+  const outFd = openSync(outFile, 'w');
+  const errFd = openSync(errFile, 'w');
   return new Promise((done, fail) => {
     const child = spawn(process.execPath, [MAIN, JSON.stringify(run)], {
       cwd: ROOT,
       env: { ...process.env, ...o.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', outFd, errFd],
     });
-    // Kept apart: libFuzzer writes its stats to stderr while the target may print on stdout,
-    // and chunks of the two pipes interleaved into one string can split a stats line.
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (err += b.toString()));
-    child.on('error', fail);
+    closeSync(outFd);
+    closeSync(errFd);
+    let log: string | undefined;
+    const finish = (): string => {
+      // Kept apart: libFuzzer writes its stats to stderr while the target may print on
+      // stdout, and the two interleaved into one file could split a stats line.
+      if (log === undefined) {
+        log = `${readFileSync(outFile, 'utf8')}\n${readFileSync(errFile, 'utf8')}`;
+        rmSync(logDir, { recursive: true, force: true });
+      }
+      return log;
+    };
+    child.on('error', (e) => {
+      finish();
+      fail(e);
+    });
     child.on('close', (code, signal) => {
       const seconds = (performance.now() - started) / 1000;
-      done(parseStats(t.name, code ?? (signal ? 128 : 1), seconds, `${out}\n${err}`));
+      done(parseStats(t.name, code ?? (signal ? 128 : 1), seconds, finish()));
     });
   });
 }
