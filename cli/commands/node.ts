@@ -82,6 +82,7 @@ async function start(argv: string[]): Promise<number> {
     stalledDownloadTimeout: settings.stalledDownloadTimeout,
     peerPenaltyThreshold: settings.peerPenaltyThreshold,
     peerPenaltyCooldown: settings.peerPenaltyCooldown,
+    bulkChannel: settings.p2pBulkChannel,
   };
   const child = spawn(process.execPath, ['--no-warnings=ExperimentalWarning', daemonEntry, JSON.stringify(config)], { stdio: 'inherit' });
   // Ctrl-C reaches the daemon through the process group; we only wait for it.

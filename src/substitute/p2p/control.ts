@@ -100,6 +100,8 @@ export interface NodeConfig {
   peerPenaltyThreshold?: number;
   /** `peer-penalty-cooldown` in seconds: how long such a peer is skipped. Absent: 600. */
   peerPenaltyCooldown?: number;
+  /** `p2p-bulk-channel`: serve and fetch NARs over the direct bulk channel. Absent: true. */
+  bulkChannel?: boolean;
 }
 
 /** The answer to `substitute`: base names substituted (with the peer), failed (with why), rejected answers. */

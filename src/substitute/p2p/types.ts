@@ -60,6 +60,11 @@ import type { PeerStream } from './stream-io.ts';
 /** Opens protocol streams to peers named by their peer id (base58 or CID text). */
 export interface PeerDialer {
   openStream(peer: string, protocol: string, options?: AbortOptions): Promise<PeerStream>;
+  /**
+   * The IP address of an open connection to `peer` (where its bulk channel listens), or
+   * undefined; absent: no bulk channel (bulk-client.ts).
+   */
+  remoteHost?(peer: string): string | undefined;
 }
 
 /** Which peers can serve which paths. */
