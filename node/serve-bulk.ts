@@ -70,7 +70,10 @@ export class BulkServer {
   readonly #limiter = new PeerLimiter(NAR_MAX_CONCURRENT_PER_PEER);
   #shutdown = new AbortController();
   #port = 0;
-  readonly stats = { served: 0, refused: 0, failed: 0, narBytes: 0, badHellos: 0 };
+  /** Transfers finished or failed, NAR bytes sent, hellos refused (wrong, replayed, expired tokens). */
+  readonly stats = { served: 0, failed: 0, narBytes: 0, badHellos: 0 };
+  /** Offer requests answered, refused (busy, malformed) or failed. */
+  readonly requests = { served: 0, refused: 0, failed: 0 };
 
   constructor(components: BulkServerComponents, init: { listen: readonly string[] }) {
     this.#c = components;
@@ -116,7 +119,7 @@ export class BulkServer {
   }
 
   async #onStream(stream: Stream, conn: Connection): Promise<void> {
-    const opts = { protocol: PROTOCOL_BULK, frameCap: FRAME_CAP.bulk, limiter: this.#limiter, accept: ['bulk-request'] as const, log: this.#c.log, shutdown: this.#shutdown.signal, stats: this.stats };
+    const opts = { protocol: PROTOCOL_BULK, frameCap: FRAME_CAP.bulk, limiter: this.#limiter, accept: ['bulk-request'] as const, log: this.#c.log, shutdown: this.#shutdown.signal, stats: this.requests };
     await serveStream(stream, conn, opts, async (req, ctx) => {
       const valid = await this.#c.source.queryPathInfos([req.hashPart], { signal: ctx.signal });
       const nar = valid.has(req.hashPart) ? await this.#c.nars.openNar(req.hashPart, { signal: ctx.signal }) : undefined;
