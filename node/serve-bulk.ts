@@ -122,7 +122,8 @@ export class BulkServer {
     const opts = { protocol: PROTOCOL_BULK, frameCap: FRAME_CAP.bulk, limiter: this.#limiter, accept: ['bulk-request'] as const, log: this.#c.log, shutdown: this.#shutdown.signal, stats: this.requests };
     await serveStream(stream, conn, opts, async (req, ctx) => {
       const valid = await this.#c.source.queryPathInfos([req.hashPart], { signal: ctx.signal });
-      const nar = valid.has(req.hashPart) ? await this.#c.nars.openNar(req.hashPart, { signal: ctx.signal }) : undefined;
+      // Each chunk is sealed (copied into its record) before the next is pulled.
+      const nar = valid.has(req.hashPart) ? await this.#c.nars.openNar(req.hashPart, { signal: ctx.signal, reuseBuffers: true }) : undefined;
       if (!nar) {
         await refuse(ctx.stream, ctx, ERROR_CODE.notFound, `${req.hashPart} is not valid here`);
         return;
