@@ -293,6 +293,8 @@ export class TixNode {
     });
     const a = this.announcer.stats;
     const ns = this.narServer.stats;
+    const bs = this.bulkServer?.stats ?? { served: 0, narBytes: 0, wireBytes: 0 };
+    const br = this.bulkServer?.requests.refused ?? 0;
     const is = this.narinfoServer.stats;
     return {
       peerId: this.host.peerId.toString(),
@@ -305,11 +307,12 @@ export class TixNode {
       transfers: {
         narinfoRequestsServed: is.served,
         narinfosServed: is.narinfos,
-        narsServed: ns.served,
-        narBytesServed: ns.narBytes,
-        wireBytesServed: ns.wireBytes,
+        narsServed: ns.served + bs.served,
+        narBytesServed: ns.narBytes + bs.narBytes,
+        wireBytesServed: ns.wireBytes + bs.wireBytes,
+        bulkNarsServed: bs.served,
         haveRequestsServed: this.inventory.stats.haveRequests,
-        requestsRefused: is.refused + ns.refused + this.inventory.stats.refused,
+        requestsRefused: is.refused + ns.refused + br + this.inventory.stats.refused,
         lookups: this.lookup.stats.lookups,
         lookupPaths: this.lookup.stats.paths,
       },

@@ -71,7 +71,7 @@ export class BulkServer {
   #shutdown = new AbortController();
   #port = 0;
   /** Transfers finished or failed, NAR bytes sent, hellos refused (wrong, replayed, expired tokens). */
-  readonly stats = { served: 0, failed: 0, narBytes: 0, badHellos: 0 };
+  readonly stats = { served: 0, failed: 0, narBytes: 0, wireBytes: 0, badHellos: 0 };
   /** Offer requests answered, refused (busy, malformed) or failed. */
   readonly requests = { served: 0, refused: 0, failed: 0 };
 
@@ -206,7 +206,10 @@ export class BulkServer {
     const write = (parts: Uint8Array[]): boolean => {
       socket.cork();
       let ok = true;
-      for (const p of parts) ok = socket.write(p);
+      for (const p of parts) {
+        ok = socket.write(p);
+        this.stats.wireBytes += p.length;
+      }
       socket.uncork();
       return ok;
     };

@@ -130,7 +130,7 @@ export function renderStatus(s: NodeStatus): string {
     `peers       ${s.peers.length} connected, ${nb} neighbours`,
     ...s.peers.map((p) => `  ${p.peerId}  ${p.addresses[0] ?? ''}${p.paths === null ? '' : `  ${p.paths} paths`}`),
     `announced   ${s.announced} paths (DHT: ${s.dht.records} records in ${s.dht.sweeps} sweeps, routing table ${s.dht.routingTable})`,
-    `served      ${t.narinfosServed} narinfos in ${t.narinfoRequestsServed} requests, ${t.narsServed} NARs (${t.narBytesServed} bytes, ${t.wireBytesServed} on the wire), ${t.haveRequestsServed} have-requests, ${t.requestsRefused} refused`,
+    `served      ${t.narinfosServed} narinfos in ${t.narinfoRequestsServed} requests, ${t.narsServed} NARs (${t.bulkNarsServed} over bulk channels; ${t.narBytesServed} bytes, ${t.wireBytesServed} on the wire), ${t.haveRequestsServed} have-requests, ${t.requestsRefused} refused`,
     `lookups     ${t.lookups} (${t.lookupPaths} paths)`,
     `penalties   ${(s.penalties ?? []).length === 0 ? '-' : ''}`,
     ...(s.penalties ?? []).map((p) => `  ${p.peerId}  ${p.failures} rejected, ${p.bannedPaths} paths skipped${p.cooldownUntil === null ? '' : `, cooling down until ${new Date(p.cooldownUntil).toISOString()}`}; last: ${p.lastReason}`),

@@ -44,9 +44,12 @@ export interface PeerStatus {
 export interface TransferCounters {
   narinfoRequestsServed: number;
   narinfosServed: number;
+  /** NARs served, over libp2p streams and bulk channels together. */
   narsServed: number;
   narBytesServed: number;
   wireBytesServed: number;
+  /** Of `narsServed`, those that went over a bulk channel. */
+  bulkNarsServed: number;
   haveRequestsServed: number;
   requestsRefused: number;
   lookups: number;
