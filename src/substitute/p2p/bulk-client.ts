@@ -22,6 +22,12 @@ import type { FetchedNar, FetchNarOptions } from './nar-client.ts';
 import type { PeerDialer, PeerStream } from './types.ts';
 import { FRAME_CAP, PROTOCOL_BULK } from './wire.ts';
 
+/**
+ * NARs smaller than this go over the libp2p stream: a bulk channel costs a stream, a TCP
+ * handshake and a hello before the first byte, which a small NAR does not win back.
+ */
+export const BULK_MIN_NAR_BYTES = 1024 * 1024;
+
 /** How long setting up the channel may take before the libp2p stream is used instead. */
 export const BULK_CONNECT_TIMEOUT_MS = 2000;
 

@@ -26,7 +26,7 @@ import type { StoreDir } from '../../store/store-dir.ts';
 import type { StorePath } from '../../store/store-path.ts';
 import { checkPathInfo, type TrustPolicy } from '../../trust/verdict.ts';
 import { RejectedAnswer } from './errors.ts';
-import { fetchNarBulk } from './bulk-client.ts';
+import { BULK_MIN_NAR_BYTES, fetchNarBulk } from './bulk-client.ts';
 import { fetchNar } from './nar-client.ts';
 import { NarinfoBatcher } from './narinfo-batcher.ts';
 import { queryNarinfos } from './narinfo-client.ts';
@@ -55,6 +55,11 @@ export interface PeerSubstituteComponents {
    * bulk-client.ts) when it offers one, else over the libp2p stream; default off.
    */
   bulk?: boolean;
+  /**
+   * Smallest NarSize worth a bulk channel (default BULK_MIN_NAR_BYTES): below it the extra
+   * round trips of setting one up cost more than the faster channel saves.
+   */
+  bulkMinBytes?: number;
   /** Told when a bulk channel could not be set up and the libp2p stream is used instead. */
   onBulkFallback?: (path: StorePath, peer: string, reason: string) => void;
   /**
@@ -156,7 +161,7 @@ export class PeerSubstitution {
           stage = 'nar';
           await this.#narSlots.run(peer, async () => {
             const opts = { maxBytes: info.narSize, signal: this.#options.signal, idleTimeoutMs: this.#c.stallTimeoutMs ?? 0 };
-            const bulk = this.#c.bulk
+            const bulk = this.#c.bulk && info.narSize >= (this.#c.bulkMinBytes ?? BULK_MIN_NAR_BYTES)
               ? await fetchNarBulk(this.#c.dialer, peer, p.hashPart, { ...opts, onFallback: (why) => this.#c.onBulkFallback?.(p, peer, why) })
               : undefined;
             const nar = bulk ?? await fetchNar(this.#c.dialer, peer, p.hashPart, { ...opts, acceptZstd: this.#c.zstd ?? false });

@@ -42,7 +42,7 @@ async function servingNode(fill: (m: MemoryPathSource) => void, bulkChannel = tr
 }
 
 /** Forward `listenHost:port` to 127.0.0.1:port, passing the server's bytes through `alter`. */
-async function proxy(listenHost: string, port: number, alter: (b: Buffer, seen: number, down: Socket) => Buffer | undefined): Promise<Server> {
+async function proxy(listenHost: string, port: number, alter: (b: Buffer, seen: number, down: Socket) => Buffer | undefined, forwardEnd = true): Promise<Server> {
   const server = createServer((client) => {
     const up = connect({ host: '127.0.0.1', port });
     let seen = 0;
@@ -55,7 +55,7 @@ async function proxy(listenHost: string, port: number, alter: (b: Buffer, seen: 
       seen += d.length;
       if (out) client.write(out);
     });
-    up.on('end', () => client.end());
+    up.on('end', () => { if (forwardEnd) client.end(); });
   });
   await new Promise<void>((r) => server.listen(port, listenHost, r));
   return server;
@@ -174,6 +174,15 @@ describe('bulk channel', { skip: NIX_SKIP }, () => {
     await assert.rejects(collectBytes(nar.chunks), (e: PeerError) => e.code === 'E_PEER_TRUNCATED');
   });
 
+  it('drops a channel that stalls (E_PEER_TIMEOUT)', async () => {
+    const port = honest.bulkServer!.port;
+    // Forwards the first 20,000 bytes, then holds the rest back without closing anything.
+    servers.push(await proxy('127.0.0.6', port, (b, seen) => (seen + b.length < 20_000 ? b : seen < 20_000 ? b.subarray(0, 20_000 - seen) : undefined), false));
+    const nar = await fetchNarBulk(redirected(client, '127.0.0.6'), id(honest), big().hashPart, { maxBytes: big().narSize, idleTimeoutMs: 300 });
+    assert.ok(nar);
+    await assert.rejects(collectBytes(nar.chunks), (e: PeerError) => e.code === 'E_PEER_TIMEOUT' && /stalled/.test(e.message));
+  });
+
   it('falls back when the bulk port cannot be reached or the peer offers no channel', async () => {
     const reasons: string[] = [];
     const onFallback = (r: string): void => { reasons.push(r); };
@@ -196,7 +205,7 @@ describe('bulk channel', { skip: NIX_SKIP }, () => {
     const fallbacks: string[] = [];
     const run = new PeerSubstitution({
       finder: { findProviders: async (hs) => new Map(hs.map((h) => [h, peers])) },
-      dialer, store: importer, bulk: true,
+      dialer, store: importer, bulk: true, bulkMinBytes: 0,
       policy: { trustedKeys: new Map([[key.name, key]]), requireSigs: true, storeDir },
       onReject: (_p, _peer, reason) => rejected.push(reason),
       onBulkFallback: (_p, _peer, reason) => fallbacks.push(reason),
