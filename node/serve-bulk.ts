@@ -34,6 +34,8 @@ export const BULK_TOKEN_TTL_MS = 10_000;
 /** How long a new TCP connection has to send its hello. */
 export const BULK_HELLO_TIMEOUT_MS = 5_000;
 const HELLO_BYTES = 56;
+/** Open TCP connections per listener: anyone who can reach the port may connect, so bound what they hold. */
+export const BULK_MAX_CONNECTIONS = 256;
 
 export interface BulkServerComponents {
   host: TixHost;
@@ -89,6 +91,7 @@ export class BulkServer {
     this.#shutdown = new AbortController();
     for (const host of this.#hosts) {
       const server = createServer({ noDelay: true }, (s) => this.#onConnection(s));
+      server.maxConnections = BULK_MAX_CONNECTIONS;
       try {
         await new Promise<void>((resolve, reject) => {
           server.once('error', reject);
