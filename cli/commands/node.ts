@@ -41,6 +41,9 @@ start    Run the node in the foreground, logging to stderr, until SIGINT or SIGT
   is not asked for that path again for an hour, and after \`peer-penalty-threshold\` (3)
   such answers not at all for \`peer-penalty-cooldown\` seconds (600); see 'penalties' in
   the status.
+  NARs of 1 MiB or more go over a direct TCP bulk channel (AES-256-GCM, key and one-time
+  token sent inside the libp2p connection), falling back to the libp2p stream;
+  \`p2p-bulk-channel = false\` (tix.conf or --option) turns it off.
 
 status   Show the running node's peer id, addresses, peers, announced paths and transfer counters.
   --json             Print the status as JSON (keys: peerId, addresses, httpPort, peers, announced,
