@@ -63,9 +63,11 @@ export async function fetchNarBulk(dialer: PeerDialer, peer: string, hashPart: s
     throw e;
   }
   const keys = deriveBulkKeys(offer.key, offer.token);
+  const opener = new RecordOpener(keys);
+  const reader = new ChannelReader(opener);
   let socket: Socket;
   try {
-    socket = await connectTcp(host, offer.port, setupMs, options.signal);
+    socket = await connectTcp(host, offer.port, setupMs, reader, options.signal);
   } catch (e) {
     release(e);
     return fallback(`cannot connect to ${host}:${offer.port}: ${(e as Error).message}`);
@@ -77,43 +79,31 @@ export async function fetchNarBulk(dialer: PeerDialer, peer: string, hashPart: s
   if (idleMs > 0) socket.setTimeout(idleMs, () => socket.destroy(fail('E_PEER_TIMEOUT', `stalled: no data for ${idleMs} ms`)));
   const onAbort = (): void => { socket.destroy(fail('E_PEER_TIMEOUT', 'the transfer was aborted', options.signal?.reason)); };
   options.signal?.addEventListener('abort', onAbort, { once: true });
-  const it = (socket as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
   // The first bytes decide whether the channel works; a channel closed before them (a
   // refused token, a middlebox) is a setup failure like any other.
-  let first: IteratorResult<Buffer>;
   try {
-    first = await it.next();
+    await reader.firstBytes();
   } catch (e) {
-    first = { done: true, value: undefined };
+    options.signal?.removeEventListener('abort', onAbort);
+    socket.destroy();
     if (e instanceof PeerError) {
-      options.signal?.removeEventListener('abort', onAbort);
       release(e);
       throw e;
     }
-  }
-  if (first.done) {
-    options.signal?.removeEventListener('abort', onAbort);
-    socket.destroy();
     release();
     return fallback('the channel closed before any data');
   }
 
-  const opener = new RecordOpener(keys);
   const narSize = offer.narSize;
-  let wire = 0;
   async function* body(): AsyncGenerator<Uint8Array> {
     let n = 0;
     let failure: unknown;
     try {
-      for (let r: IteratorResult<Buffer> = first; !r.done; r = await it.next()) {
-        wire += r.value.length;
-        for (const p of opener.push(r.value)) {
-          n += p.length;
-          if (n > narSize) throw fail('E_PEER_LIMIT', `sent more than the ${narSize} NAR bytes it announced for ${hashPart}`);
-          yield p;
-        }
+      for (let p = await reader.next(); p !== undefined; p = await reader.next()) {
+        n += p.length;
+        if (n > narSize) throw fail('E_PEER_LIMIT', `sent more than the ${narSize} NAR bytes it announced for ${hashPart}`);
+        yield p;
       }
-      opener.end();
       if (n !== narSize) throw fail('E_PEER_TRUNCATED', `NAR of ${hashPart} ended after ${n} of ${narSize} bytes`);
     } catch (e) {
       failure = toBulkPeerError(e, fail);
@@ -124,7 +114,7 @@ export async function fetchNarBulk(dialer: PeerDialer, peer: string, hashPart: s
       release(failure);
     }
   }
-  return { narSize, compression: 'none', chunks: body(), wireBytes: () => wire };
+  return { narSize, compression: 'none', chunks: body(), wireBytes: () => opener.offset };
 }
 
 function toBulkPeerError(e: unknown, fail: (code: 'E_PEER_TRUNCATED' | 'E_PEER_PROTOCOL', msg: string, cause?: unknown) => PeerError): unknown {
@@ -156,14 +146,117 @@ async function requestOffer(dialer: PeerDialer, peer: string, hashPart: string, 
   }
 }
 
-/** A TCP connection to host:port within `timeoutMs`. */
-function connectTcp(host: string, port: number, timeoutMs: number, signal?: AbortSignal): Promise<Socket> {
+/** Bytes read from the socket per call, into one reused buffer (the kernel fills what it has). */
+const READ_BUFFER_BYTES = 1024 * 1024;
+/** Verified plaintext held before the socket is paused (TCP then holds the sender back). */
+const QUEUE_HIGH_WATER = 8 * 1024 * 1024;
+
+/**
+ * The socket's bytes, opened record by record as they arrive: the socket reads into one
+ * reused megabyte (`onread`, no buffer allocated per read), the opener copies out verified
+ * plaintext, and the socket is paused while more than QUEUE_HIGH_WATER bytes wait.
+ */
+class ChannelReader {
+  readonly #opener: RecordOpener;
+  readonly #queue: Uint8Array[] = [];
+  #head = 0;
+  #queued = 0;
+  #received = false;
+  #ended = false;
+  #failure: unknown;
+  #socket: Socket | undefined;
+  #paused = false;
+  #wake: (() => void) | undefined;
+
+  constructor(opener: RecordOpener) {
+    this.#opener = opener;
+  }
+
+  attach(socket: Socket): void {
+    this.#socket = socket;
+    socket.on('end', () => { this.#ended = true; this.#notify(); });
+    socket.on('error', (e) => { this.#failure ??= e; this.#notify(); });
+    socket.on('close', () => {
+      if (!this.#ended) this.#failure ??= Object.assign(new Error('the channel closed'), { code: 'ECONNRESET' });
+      this.#notify();
+    });
+  }
+
+  /** `onread` callback: open what arrived. */
+  readonly onRead = (n: number, buf: Uint8Array): boolean => {
+    this.#received = true;
+    try {
+      for (const p of this.#opener.push(buf.subarray(0, n))) {
+        this.#queue.push(p);
+        this.#queued += p.length;
+      }
+    } catch (e) {
+      this.#failure ??= e;
+      this.#socket?.destroy();
+    }
+    if (this.#queued > QUEUE_HIGH_WATER && !this.#paused) {
+      // Socket.pause() stops the handle's reads in `onread` mode (returning false would too,
+      // but would leave the stream unaware that it must restart them).
+      this.#paused = true;
+      this.#socket?.pause();
+    }
+    this.#notify();
+    return true;
+  };
+
+  /** Resolves once any byte arrived; rejects if the channel ended or failed first. */
+  async firstBytes(): Promise<void> {
+    while (!this.#received) {
+      if (this.#failure !== undefined) throw this.#failure;
+      if (this.#ended) throw new Error('the channel closed before any data');
+      await new Promise<void>((r) => { this.#wake = r; });
+    }
+  }
+
+  /** The next plaintext piece; undefined at a clean end after the final record. */
+  async next(): Promise<Uint8Array | undefined> {
+    for (;;) {
+      if (this.#head < this.#queue.length) {
+        const p = this.#queue[this.#head]!;
+        this.#queue[this.#head++] = undefined as unknown as Uint8Array;
+        if (this.#head === this.#queue.length) {
+          this.#queue.length = 0;
+          this.#head = 0;
+        }
+        this.#queued -= p.length;
+        if (this.#paused && this.#queued <= QUEUE_HIGH_WATER / 2) this.#resume();
+        return p;
+      }
+      if (this.#failure !== undefined) throw this.#failure;
+      if (this.#ended) {
+        this.#opener.end();
+        return undefined;
+      }
+      if (this.#paused) this.#resume();
+      await new Promise<void>((r) => { this.#wake = r; });
+    }
+  }
+
+  #resume(): void {
+    this.#paused = false;
+    this.#socket?.resume();
+  }
+
+  #notify(): void {
+    const w = this.#wake;
+    this.#wake = undefined;
+    w?.();
+  }
+}
+
+/** A TCP connection to host:port within `timeoutMs`, read through `reader`. */
+function connectTcp(host: string, port: number, timeoutMs: number, reader: ChannelReader, signal?: AbortSignal): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const s = connect({ host, port, noDelay: true });
+    const s = connect({ host, port, noDelay: true, onread: { buffer: Buffer.allocUnsafe(READ_BUFFER_BYTES), callback: reader.onRead } });
     const timer = setTimeout(() => { s.destroy(); reject(new Error(`no connection within ${timeoutMs} ms`)); }, timeoutMs);
     const onAbort = (): void => { s.destroy(); reject(signal!.reason); };
     signal?.addEventListener('abort', onAbort, { once: true });
-    s.once('connect', () => { clearTimeout(timer); signal?.removeEventListener('abort', onAbort); resolve(s); });
+    s.once('connect', () => { clearTimeout(timer); signal?.removeEventListener('abort', onAbort); reader.attach(s); resolve(s); });
     s.once('error', (e) => { clearTimeout(timer); signal?.removeEventListener('abort', onAbort); reject(e); });
   });
 }

@@ -8,6 +8,7 @@
 import { generateKeyPair } from '@libp2p/crypto/keys';
 import { multiaddr } from '@multiformats/multiaddr';
 import { strict as assert } from 'node:assert';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -28,6 +29,9 @@ import { makeNixCache, type NixCache } from '../../support/nix-cache.ts';
 import { NIX_SKIP } from '../../support/nix.ts';
 
 const quiet = createLogger('test', () => {});
+/** 24 MiB of bytes (not a NAR: fetchNarBulk only moves bytes), for a reader slower than the channel. */
+const huge = new Uint8Array(randomBytes(24 * 1024 * 1024));
+const HUGE_HASH = '1'.repeat(32);
 const storeDir = new StoreDir('/nix/store');
 
 async function servingNode(fill: (m: MemoryPathSource) => void, bulkChannel = true): Promise<TixNode> {
@@ -92,7 +96,11 @@ describe('bulk channel', { skip: NIX_SKIP }, () => {
     const add = (m: MemoryPathSource, cut: boolean): void => {
       for (const p of cache.paths) m.add({ storePath: storeDir.parsePath(p.storePath), narSize: p.narSize, narinfo: p.narinfo }, cut ? p.nar.subarray(0, p.nar.length >> 1) : p.nar);
     };
-    [honest, truncated, noBulk] = await Promise.all([servingNode((m) => add(m, false)), servingNode((m) => add(m, true)), servingNode((m) => add(m, false), false)]);
+    const withHuge = (m: MemoryPathSource): void => {
+      add(m, false);
+      m.add({ storePath: storeDir.parsePath(`/nix/store/${HUGE_HASH}-huge`), narSize: huge.length, narinfo: 'not read by these tests\n' }, huge);
+    };
+    [honest, truncated, noBulk] = await Promise.all([servingNode(withHuge), servingNode((m) => add(m, true)), servingNode((m) => add(m, false), false)]);
     client = await createTixHost({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false });
     await client.start();
     for (const n of [honest, truncated, noBulk]) await client.dial(multiaddr(n.host.getMultiaddrs()[0]!));
@@ -120,6 +128,20 @@ describe('bulk channel', { skip: NIX_SKIP }, () => {
       assert.deepEqual(new Uint8Array(await collectBytes(nar.chunks)), p.nar);
     }
     assert.equal(honest.bulkServer!.stats.served, before + cache.paths.length);
+  });
+
+  it('holds a fast sender back for a slow reader without losing a byte', async () => {
+    const nar = await fetchNarBulk(hostDialer(client), id(honest), HUGE_HASH, { maxBytes: huge.length });
+    assert.ok(nar);
+    const h = createHash('sha256');
+    let n = 0;
+    for await (const c of nar.chunks) {
+      h.update(c);
+      // A pause every MiB: the reader falls behind and the channel must wait for it.
+      if ((n += c.length) % (1024 * 1024) < c.length) await new Promise((r) => setTimeout(r, 5));
+    }
+    assert.equal(n, huge.length);
+    assert.equal(h.digest('hex'), createHash('sha256').update(huge).digest('hex'));
   });
 
   it('refuses a NAR larger than the byte limit before connecting', async () => {
