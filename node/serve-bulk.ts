@@ -69,6 +69,8 @@ export class BulkServer {
   readonly #hosts: string[];
   readonly #servers: Server[] = [];
   readonly #offers = new Map<string, Offer>();
+  /** Every open TCP connection, closed on stop (a hello may still be on its way). */
+  readonly #sockets = new Set<Socket>();
   readonly #limiter = new PeerLimiter(NAR_MAX_CONCURRENT_PER_PEER);
   #shutdown = new AbortController();
   #port = 0;
@@ -80,6 +82,11 @@ export class BulkServer {
   constructor(components: BulkServerComponents, init: { listen: readonly string[] }) {
     this.#c = components;
     this.#hosts = tcpListenHosts(init.listen);
+  }
+
+  /** Offers made and not yet taken up, expired or given up. */
+  get pendingOffers(): number {
+    return this.#offers.size;
   }
 
   /** The listeners' port (0 when none could listen: then no offers are made). */
@@ -113,10 +120,8 @@ export class BulkServer {
     this.#shutdown.abort(new Error('node stopping'));
     if (this.#port !== 0) await this.#c.host.unhandle(PROTOCOL_BULK);
     for (const o of this.#offers.values()) this.#settle(o);
-    for (const s of this.#servers) {
-      s.close();
-      (s as Server & { closeAllConnections?: () => void }).closeAllConnections?.();
-    }
+    for (const s of this.#servers) s.close();
+    for (const s of this.#sockets) s.destroy();
     this.#servers.length = 0;
     this.#port = 0;
   }
@@ -139,13 +144,16 @@ export class BulkServer {
         timer: setTimeout(() => this.#settle(offer), BULK_TOKEN_TTL_MS),
       };
       this.#offers.set(id, offer);
+      // The client gave up on the offer (it fell back to the libp2p stream) or the node stops.
       const onAbort = (): void => this.#settle(offer);
       ctx.signal.addEventListener('abort', onAbort, { once: true });
+      ctx.stream.addEventListener('close', onAbort);
       try {
         await writeMessage(ctx.stream, { type: 'bulk-offer', narSize: nar.narSize, port: this.#port, token, key }, ctx);
         await offer.done.promise;
       } finally {
         ctx.signal.removeEventListener('abort', onAbort);
+        ctx.stream.removeEventListener('close', onAbort);
         this.#settle(offer);
       }
       await ctx.stream.close({ signal: AbortSignal.timeout(NAR_STALL_TIMEOUT_MS) }).catch(() => {});
@@ -162,6 +170,8 @@ export class BulkServer {
   }
 
   #onConnection(socket: Socket): void {
+    this.#sockets.add(socket);
+    socket.on('close', () => this.#sockets.delete(socket));
     socket.on('error', () => {});
     socket.setTimeout(BULK_HELLO_TIMEOUT_MS, () => socket.destroy());
     let got: Buffer = Buffer.alloc(0);
