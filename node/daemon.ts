@@ -32,6 +32,7 @@ import { InventoryService } from './inventory-service.ts';
 import type { Logger } from './log.ts';
 import { Lookup } from './lookup.ts';
 import { readSwarmKey } from './psk.ts';
+import { BulkServer } from './serve-bulk.ts';
 import { NarServer } from './serve-nar.ts';
 import { NarinfoServer } from './serve-narinfo.ts';
 
@@ -55,6 +56,8 @@ export interface TixNodeInit {
   forceDht?: boolean;
   /** Compress NARs with zstd when a peer offers it. */
   zstd?: boolean;
+  /** Serve and fetch NARs over the direct bulk channel (`p2p-bulk-channel`; default true). */
+  bulkChannel?: boolean;
   /** Serve the store as a Nix binary cache on 127.0.0.1 at this port (0: any free port). */
   httpPort?: number;
   /** Re-announce every own path this often (default 22 h; tests shorten it). */
@@ -80,6 +83,8 @@ export class TixNode {
   readonly lookup: Lookup;
   readonly narinfoServer: NarinfoServer;
   readonly narServer: NarServer;
+  /** The bulk channel's listener and offers (absent when `p2p-bulk-channel = false`). */
+  readonly bulkServer: BulkServer | undefined;
   readonly providerServer: ProviderServer;
   /** Provider records this node holds for others (kad-dht's datastore layout). */
   readonly providerRecords: ProviderRecords;
@@ -119,6 +124,7 @@ export class TixNode {
     this.narinfoServer = new NarinfoServer({ host, source: c.source, log: c.log.child('narinfo') });
     this.providerServer = new ProviderServer({ host, records: this.providerRecords, log: c.log.child('providers') });
     this.narServer = new NarServer({ host, source: c.source, nars: c.nars, log: c.log.child('nar') }, { zstd: init.zstd ?? true });
+    this.bulkServer = init.bulkChannel === false ? undefined : new BulkServer({ host, source: c.source, nars: c.nars, log: c.log.child('bulk') }, { listen: init.listen });
     this.#httpPort = init.httpPort;
     if (init.httpPort !== undefined) {
       // Local store first; a miss asks the network within a short bound (a fast 404 otherwise).
@@ -158,6 +164,7 @@ export class TixNode {
     await this.inventory.start();
     await this.narinfoServer.start();
     await this.narServer.start();
+    await this.bulkServer?.start();
     await this.providerServer.start();
     if (this.httpCache) await this.httpCache.start(this.#httpPort ?? 0);
     await this.announcer.start();
@@ -172,6 +179,7 @@ export class TixNode {
     await this.announcer.stop();
     await this.httpCache?.stop();
     await this.providerServer.stop();
+    await this.bulkServer?.stop();
     await this.narServer.stop();
     await this.narinfoServer.stop();
     await this.inventory.stop();
@@ -219,7 +227,8 @@ export class TixNode {
     const dialer = hostDialer(this.host);
     const run = new PeerSubstitution({
       finder: this.lookup, dialer, store: sub.store, policy: sub.policy, stallTimeoutMs: this.#stallTimeoutMs,
-      penalties: this.penalties, now: Date.now, slots: this.#slots,
+      penalties: this.penalties, now: Date.now, slots: this.#slots, bulk: this.bulkServer !== undefined,
+      onBulkFallback: (path, peer, reason) => this.#log.info(`'${this.#storeDir.printPath(path)}' from ${peer} over the libp2p stream: no bulk channel (${reason})`),
       onReject: (path, peer, reason, outcome) => {
         rejected.push({ path: this.#storeDir.printPath(path), peer, reason, kind: outcome?.kind ?? 'fault' });
         const tally = outcome?.kind === 'lie' ? `lie ${outcome.lies}/${this.penalties.threshold}` : outcome?.kind ?? 'fault';
@@ -284,6 +293,8 @@ export class TixNode {
     });
     const a = this.announcer.stats;
     const ns = this.narServer.stats;
+    const bs = this.bulkServer?.stats ?? { served: 0, narBytes: 0, wireBytes: 0 };
+    const br = this.bulkServer?.requests.refused ?? 0;
     const is = this.narinfoServer.stats;
     return {
       peerId: this.host.peerId.toString(),
@@ -296,11 +307,12 @@ export class TixNode {
       transfers: {
         narinfoRequestsServed: is.served,
         narinfosServed: is.narinfos,
-        narsServed: ns.served,
-        narBytesServed: ns.narBytes,
-        wireBytesServed: ns.wireBytes,
+        narsServed: ns.served + bs.served,
+        narBytesServed: ns.narBytes + bs.narBytes,
+        wireBytesServed: ns.wireBytes + bs.wireBytes,
+        bulkNarsServed: bs.served,
         haveRequestsServed: this.inventory.stats.haveRequests,
-        requestsRefused: is.refused + ns.refused + this.inventory.stats.refused,
+        requestsRefused: is.refused + ns.refused + br + this.inventory.stats.refused,
         lookups: this.lookup.stats.lookups,
         lookupPaths: this.lookup.stats.paths,
       },

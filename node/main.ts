@@ -55,6 +55,7 @@ async function main(): Promise<number> {
     ...(config.pskFile ? { pskFile: config.pskFile } : {}),
     storeDir: config.storeDir,
     ...(config.httpPort !== null ? { httpPort: config.httpPort } : {}),
+    bulkChannel: config.bulkChannel ?? true,
     stallTimeoutMs: (config.stalledDownloadTimeout ?? DEFAULT_STALLED_DOWNLOAD_TIMEOUT_S) * 1000,
     penalties: {
       ...(config.peerPenaltyThreshold !== undefined ? { threshold: config.peerPenaltyThreshold } : {}),

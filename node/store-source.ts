@@ -10,7 +10,7 @@
 
 import { type LocalStore, dumpPath } from '../src/store/local/index.ts';
 import { printNarInfo, type PathInfo, type StorePath } from '../src/store/index.ts';
-import type { AbortOptions, NarSource, NarStream, PathEvent, PathInfoSource, ServedPathInfo } from '../src/substitute/index.ts';
+import type { AbortOptions, NarSource, NarStream, OpenNarOptions, PathEvent, PathInfoSource, ServedPathInfo } from '../src/substitute/index.ts';
 import type { Logger } from './log.ts';
 
 /** Paths read from the DB per page while listing. */
@@ -48,10 +48,10 @@ export class LocalStoreSource implements PathInfoSource, NarSource {
     return out;
   }
 
-  async openNar(hashPart: string): Promise<NarStream | undefined> {
+  async openNar(hashPart: string, options: OpenNarOptions = {}): Promise<NarStream | undefined> {
     const info = await this.#info(hashPart);
     if (!info) return undefined;
-    return { narSize: info.narSize, chunks: dumpPath(this.#store.realPath(info.path)) };
+    return { narSize: info.narSize, chunks: dumpPath(this.#store.realPath(info.path), { reuseBuffers: options.reuseBuffers ?? false }) };
   }
 
   subscribe(listener: (event: PathEvent) => void): () => void {

@@ -5,12 +5,15 @@
  * for the large paths and the small-files path:
  *
  *   tix copy --from p2p     node A (own process) serves; node B (own process, own store)
- *                           substitutes: fetch, restore while hashing, verify, register
+ *                           substitutes: fetch, restore while hashing, verify, register;
+ *                           once over the bulk channel (the default), once with
+ *                           `p2p-bulk-channel = false` (the NAR over the libp2p stream)
  *   Nix 2.8                 the same paths written by `tix copy --to file://DIR` with
  *                           compression none, then `nix copy --from file://DIR` by real Nix
  *                           into a fresh throw-away `local?root=` store (never /nix/store)
  *   raw libp2p stream       the ceiling: a child process with the tix transport stack
  *                           (noise + yamux) sends the large paths' byte count to this one
+ *   raw TCP                 the same child sends as many bytes over a plain TCP socket
  *
  *   node bench/p2p/closure-transfer.ts [--mib 1024] [--large 4] [--runs 2]
  */
@@ -18,6 +21,7 @@
 import { generateKeyPair } from '@libp2p/crypto/keys';
 import { multiaddr } from '@multiformats/multiaddr';
 import { spawn, spawnSync } from 'node:child_process';
+import { connect } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -75,7 +79,8 @@ const largeNar = tix(['store', 'path-info', '-s', '--store', storeA, ...large]).
 
 type Split = { largeMs: number; smallMs: number };
 const NIX = 'nix copy --from file:// (Nix 2.8, compression none)';
-const TIX = 'tix copy --from p2p (node A -> node B)';
+const TIX = 'tix copy --from p2p, bulk channel (A -> B)';
+const TIX_LIBP2P = 'tix copy --from p2p, libp2p stream (A -> B)';
 const results: Record<string, Split> = {};
 /** Keep the faster of each half over the runs (best of RUNS, as the machine is shared). */
 const keep = (name: string, r: Split): void => {
@@ -101,7 +106,7 @@ function nixRun(): Split {
 
 // Raw libp2p ceiling: a child host sends largeNar bytes over one noise + yamux stream.
 const rawChild = spawn(process.execPath, ['--no-warnings', join(import.meta.dirname, 'raw-peer.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
-const rawAddr = await new Promise<string>((r) => rawChild.stdout.once('data', (d: Buffer) => r((JSON.parse(d.toString()) as { address: string }).address)));
+const { address: rawAddr, tcpPort } = await new Promise<{ address: string; tcpPort: number }>((r) => rawChild.stdout.once('data', (d: Buffer) => r(JSON.parse(d.toString()) as { address: string; tcpPort: number })));
 const client = await createTixHost({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false });
 await client.start();
 async function rawRun(): Promise<number> {
@@ -128,10 +133,23 @@ async function rawStream(): Promise<number> {
   return performance.now() - t0;
 }
 
+/** The raw TCP ceiling: the same byte count over a plain socket from the child. */
+async function rawTcpRun(): Promise<number> {
+  const t0 = performance.now();
+  const s = connect({ host: '127.0.0.1', port: tcpPort });
+  const req = Buffer.alloc(8);
+  req.writeBigUInt64BE(BigInt(largeNar));
+  s.write(req);
+  let got = 0;
+  for await (const c of s) got += (c as Buffer).length;
+  if (got !== largeNar) throw new Error(`raw TCP gave ${got} bytes`);
+  return performance.now() - t0;
+}
+
 /** tix: node A serves store A; a fresh node B with an empty store substitutes through its node. */
-async function tixRun(a: NodeProcess, i: number): Promise<Split> {
+async function tixRun(a: NodeProcess, i: number, extra: string[] = []): Promise<Split> {
   const storeB = join(work, `b${i}`);
-  const b = await NodeProcess.start({ args: ['--store', storeB, '--peer', a.address, '--option', 'require-sigs', 'false'] });
+  const b = await NodeProcess.start({ args: ['--store', storeB, '--peer', a.address, '--option', 'require-sigs', 'false', ...extra] });
   try {
     await waitFor('B to see A\'s inventory', async () => ((await b.refresh()).peers.some((p) => (p.paths ?? 0) >= LARGE + 1) ? true : undefined), 60_000);
     const r = {
@@ -149,6 +167,7 @@ async function tixRun(a: NodeProcess, i: number): Promise<Split> {
 }
 
 let rawMs = Infinity;
+let tcpMs = Infinity;
 const failures: string[] = [];
 const a = await NodeProcess.start({ args: ['--store', storeA] });
 try {
@@ -156,13 +175,16 @@ try {
   for (let i = 0; i < RUNS; i++) {
     if (hasNix()) keep(NIX, nixRun());
     rawMs = Math.min(rawMs, await rawRun());
+    tcpMs = Math.min(tcpMs, await rawTcpRun());
     // A failed copy is reported with the figures rather than losing the run's other results.
-    try {
-      keep(TIX, await tixRun(a, i));
-    } catch (e) {
-      failures.push(`run ${i + 1}: ${(e as Error).message.split('\n')[0]}`);
-      // The whole message, with both nodes' logs, for the post-mortem (TIX_DEBUG=1 adds detail).
-      console.error(`--- run ${i + 1} failed ---\n${(e as Error).message}`);
+    for (const [name, extra] of [[TIX, []], [TIX_LIBP2P, ['--option', 'p2p-bulk-channel', 'false']]] as const) {
+      try {
+        keep(name, await tixRun(a, i, [...extra]));
+      } catch (e) {
+        failures.push(`run ${i + 1} (${name}): ${(e as Error).message.split('\n')[0]}`);
+        // The whole message, with both nodes' logs, for the post-mortem (TIX_DEBUG=1 adds detail).
+        console.error(`--- run ${i + 1} failed ---\n${(e as Error).message}`);
+      }
     }
   }
 } finally {
@@ -180,6 +202,7 @@ for (const [name, r] of Object.entries(results)) {
   console.log(`  ${name.padEnd(52)} ${cell(largeNar, r.largeMs).padStart(18)} ${cell(smallNar, r.smallMs).padStart(18)} ${cell(total, r.largeMs + r.smallMs).padStart(20)}`);
 }
 console.log(`  ${'raw libp2p stream (noise + yamux), process to process'.padEnd(52)} ${cell(largeNar, rawMs).padStart(18)}`);
+console.log(`  ${'raw TCP socket, process to process'.padEnd(52)} ${cell(largeNar, tcpMs).padStart(18)}`);
 for (const f of failures) console.log(`  tix copy FAILED in ${f}`);
 const tixR = results[TIX];
 if (!tixR) process.exit(1);
@@ -191,4 +214,6 @@ if (nixR) {
   console.log('  Nix not installed: no Nix column');
 }
 console.log(`  tix large paths / raw libp2p ceiling ${ratio(rawMs, tixR.largeMs)}  (goal >= 0.5)`);
+const viaLibp2p = results[TIX_LIBP2P];
+if (viaLibp2p) console.log(`  bulk channel / libp2p stream speed: large ${ratio(viaLibp2p.largeMs, tixR.largeMs)}, small files ${ratio(viaLibp2p.smallMs, tixR.smallMs)}`);
 process.exit(failures.length ? 1 : 0);

@@ -1,12 +1,14 @@
 /**
  * A libp2p host in its own process for the transfer benchmark's ceiling: the same transport
  * stack as a tix node (TCP, noise, yamux with tix's windows), and one protocol that sends
- * the requested number of bytes in 256 KiB messages with back-pressure. Prints its address.
+ * the requested number of bytes in 256 KiB messages with back-pressure; and a plain TCP
+ * listener that does the same (the socket's ceiling). Prints its address and TCP port.
  *
  *   node bench/p2p/raw-peer.ts
  */
 
 import { generateKeyPair } from '@libp2p/crypto/keys';
+import { createServer } from 'node:net';
 import { createTixHost } from '../../node/host.ts';
 
 export const RAW_PROTOCOL = '/tix-bench/raw/1.0.0';
@@ -27,6 +29,17 @@ if (import.meta.main) {
     await stream.close();
   });
   await host.start();
-  process.stdout.write(JSON.stringify({ address: host.getMultiaddrs()[0]!.toString() }) + '\n');
+  const tcp = createServer((s) => {
+    s.once('data', async (d: Buffer) => {
+      const want = Number(d.readBigUInt64BE(0));
+      const chunk = new Uint8Array(1024 * 1024).fill(7);
+      for (let sent = 0; sent < want; sent += chunk.length) {
+        if (!s.write(chunk.subarray(0, Math.min(chunk.length, want - sent)))) await new Promise((r) => s.once('drain', r));
+      }
+      s.end();
+    });
+  });
+  await new Promise<void>((r) => tcp.listen(0, '127.0.0.1', r));
+  process.stdout.write(JSON.stringify({ address: host.getMultiaddrs()[0]!.toString(), tcpPort: (tcp.address() as { port: number }).port }) + '\n');
   process.on('SIGTERM', () => { void Promise.resolve(host.stop()).finally(() => process.exit(0)); });
 }

@@ -41,6 +41,9 @@ start    Run the node in the foreground, logging to stderr, until SIGINT or SIGT
   is not asked for that path again for an hour, and after \`peer-penalty-threshold\` (3)
   such answers not at all for \`peer-penalty-cooldown\` seconds (600); see 'penalties' in
   the status.
+  NARs of 1 MiB or more go over a direct TCP bulk channel (AES-256-GCM, key and one-time
+  token sent inside the libp2p connection), falling back to the libp2p stream;
+  \`p2p-bulk-channel = false\` (tix.conf or --option) turns it off.
 
 status   Show the running node's peer id, addresses, peers, announced paths and transfer counters.
   --json             Print the status as JSON (keys: peerId, addresses, httpPort, peers, announced,
@@ -82,6 +85,7 @@ async function start(argv: string[]): Promise<number> {
     stalledDownloadTimeout: settings.stalledDownloadTimeout,
     peerPenaltyThreshold: settings.peerPenaltyThreshold,
     peerPenaltyCooldown: settings.peerPenaltyCooldown,
+    bulkChannel: settings.p2pBulkChannel,
   };
   const child = spawn(process.execPath, ['--no-warnings=ExperimentalWarning', daemonEntry, JSON.stringify(config)], { stdio: 'inherit' });
   // Ctrl-C reaches the daemon through the process group; we only wait for it.
@@ -129,7 +133,7 @@ export function renderStatus(s: NodeStatus): string {
     `peers       ${s.peers.length} connected, ${nb} neighbours`,
     ...s.peers.map((p) => `  ${p.peerId}  ${p.addresses[0] ?? ''}${p.paths === null ? '' : `  ${p.paths} paths`}`),
     `announced   ${s.announced} paths (DHT: ${s.dht.records} records in ${s.dht.sweeps} sweeps, routing table ${s.dht.routingTable})`,
-    `served      ${t.narinfosServed} narinfos in ${t.narinfoRequestsServed} requests, ${t.narsServed} NARs (${t.narBytesServed} bytes, ${t.wireBytesServed} on the wire), ${t.haveRequestsServed} have-requests, ${t.requestsRefused} refused`,
+    `served      ${t.narinfosServed} narinfos in ${t.narinfoRequestsServed} requests, ${t.narsServed} NARs (${t.bulkNarsServed} over bulk channels; ${t.narBytesServed} bytes, ${t.wireBytesServed} on the wire), ${t.haveRequestsServed} have-requests, ${t.requestsRefused} refused`,
     `lookups     ${t.lookups} (${t.lookupPaths} paths)`,
     `penalties   ${(s.penalties ?? []).length === 0 ? '-' : ''}`,
     ...(s.penalties ?? []).map((p) => `  ${p.peerId}  ${p.failures} rejected, ${p.bannedPaths} paths skipped${p.cooldownUntil === null ? '' : `, cooling down until ${new Date(p.cooldownUntil).toISOString()}`}; last: ${p.lastReason}`),

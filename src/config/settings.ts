@@ -75,6 +75,8 @@ export interface Settings {
   peerPenaltyThreshold: number;
   /** Seconds such a peer is skipped. */
   peerPenaltyCooldown: number;
+  /** Serve and fetch NARs over a direct TCP bulk channel beside libp2p (falls back to the libp2p stream). */
+  p2pBulkChannel: boolean;
 }
 
 /** Host facts the defaults depend on (passed in: this module does no I/O). */
@@ -150,6 +152,7 @@ export function defaultSettings(ctx: SettingsContext): Settings {
     mdns: true,
     peerPenaltyThreshold: 3,
     peerPenaltyCooldown: 600,
+    p2pBulkChannel: true,
   };
 }
 
@@ -217,6 +220,7 @@ export const SETTINGS: Readonly<Record<string, SettingDef>> = {
   mdns: { key: 'mdns', kind: 'bool', origin: 'tix' },
   'peer-penalty-threshold': { key: 'peerPenaltyThreshold', kind: 'uint', origin: 'tix' },
   'peer-penalty-cooldown': { key: 'peerPenaltyCooldown', kind: 'uint', origin: 'tix' },
+  'p2p-bulk-channel': { key: 'p2pBulkChannel', kind: 'bool', origin: 'tix' },
 };
 
 /**

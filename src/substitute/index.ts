@@ -27,3 +27,5 @@ export * from './p2p/peer-slots.ts';
 export * from './p2p/narinfo-batcher.ts';
 export * from './p2p/node-substituter.ts';
 export * from './binary-cache-writer.ts';
+export * from './p2p/bulk-records.ts';
+export * from './p2p/bulk-client.ts';

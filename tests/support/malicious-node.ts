@@ -168,7 +168,8 @@ async function serveNar(stream: Stream): Promise<void> {
 
 const source = new ScriptedSource(script.entries);
 const node = await TixNode.create(
-  { stateDir: mkdtempSync(join(tmpdir(), 'tix-malicious-')), listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, persistent: false, controlSocket: false },
+  // A liar's NARs go only through its scripted /tix/nar handler (no bulk channel to bypass it).
+  { stateDir: mkdtempSync(join(tmpdir(), 'tix-malicious-')), listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, persistent: false, controlSocket: false, bulkChannel: script.honest === true },
   { source, nars: source, log: createLogger(script.honest ? 'honest' : 'malicious', say) },
 );
 await node.start();

@@ -53,9 +53,14 @@ export function startProvider(root: string, env: NodeJS.ProcessEnv = {}, where: 
   });
 }
 
-/** The fetching node, with a short stall timeout. */
-export function startFetcher(root: string): Promise<NodeProcess> {
-  return NodeProcess.start({ args: ['--store', root, '--option', 'stalled-download-timeout', String(STALL_TIMEOUT_S)] });
+/**
+ * The fetching node, with a short stall timeout. `bulk: false` keeps every NAR on the libp2p
+ * connection: a test whose proxy is the only way to a provider must not let the NAR take
+ * the direct bulk channel past it.
+ */
+export function startFetcher(root: string, opts: { bulk?: boolean } = {}): Promise<NodeProcess> {
+  const bulk = opts.bulk === false ? ['--option', 'p2p-bulk-channel', 'false'] : [];
+  return NodeProcess.start({ args: ['--store', root, '--option', 'stalled-download-timeout', String(STALL_TIMEOUT_S), ...bulk] });
 }
 
 /** Connect `b` to `providers` and wait until it holds each one's inventory. */

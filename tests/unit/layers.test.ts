@@ -46,7 +46,7 @@ function layerOf(f: string): string {
   if (f === 'src/errors.ts' || f.startsWith('src/util/')) return 'util';
   if (f.startsWith('src/store/local/')) return 'store-local';
   if (f === 'src/config/parse.ts' || f === 'src/config/settings.ts') return 'config-pure';
-  if (f === 'src/substitute/p2p/wire.ts') return 'wire';
+  if (f === 'src/substitute/p2p/wire.ts' || f === 'src/substitute/p2p/bulk-records.ts') return 'wire';
   const m = /^src\/([^/]+)\//.exec(f);
   if (m) return m[1] === 'store' ? 'store' : m[1]!;
   return 'other';

@@ -44,9 +44,12 @@ export interface PeerStatus {
 export interface TransferCounters {
   narinfoRequestsServed: number;
   narinfosServed: number;
+  /** NARs served, over libp2p streams and bulk channels together. */
   narsServed: number;
   narBytesServed: number;
   wireBytesServed: number;
+  /** Of `narsServed`, those that went over a bulk channel. */
+  bulkNarsServed: number;
   haveRequestsServed: number;
   requestsRefused: number;
   lookups: number;
@@ -100,6 +103,8 @@ export interface NodeConfig {
   peerPenaltyThreshold?: number;
   /** `peer-penalty-cooldown` in seconds: how long such a peer is skipped. Absent: 600. */
   peerPenaltyCooldown?: number;
+  /** `p2p-bulk-channel`: serve and fetch NARs over the direct bulk channel. Absent: true. */
+  bulkChannel?: boolean;
 }
 
 /** The answer to `substitute`: base names substituted (with the peer), failed (with why), rejected answers. */

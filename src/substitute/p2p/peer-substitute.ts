@@ -26,6 +26,7 @@ import type { StoreDir } from '../../store/store-dir.ts';
 import type { StorePath } from '../../store/store-path.ts';
 import { checkPathInfo, type TrustPolicy } from '../../trust/verdict.ts';
 import { RejectedAnswer } from './errors.ts';
+import { BULK_MIN_NAR_BYTES, fetchNarBulk } from './bulk-client.ts';
 import { fetchNar } from './nar-client.ts';
 import { NarinfoBatcher } from './narinfo-batcher.ts';
 import { queryNarinfos } from './narinfo-client.ts';
@@ -49,6 +50,18 @@ export interface PeerSubstituteComponents {
    * side costs more time than the bytes saved; worth it on slow links).
    */
   zstd?: boolean;
+  /**
+   * Fetch NARs over a peer's bulk channel (a direct TCP connection with AEAD records,
+   * bulk-client.ts) when it offers one, else over the libp2p stream; default off.
+   */
+  bulk?: boolean;
+  /**
+   * Smallest NarSize worth a bulk channel (default BULK_MIN_NAR_BYTES): below it the extra
+   * round trips of setting one up cost more than the faster channel saves.
+   */
+  bulkMinBytes?: number;
+  /** Told when a bulk channel could not be set up and the libp2p stream is used instead. */
+  onBulkFallback?: (path: StorePath, peer: string, reason: string) => void;
   /**
    * Drop a provider that sends nothing for this long, mid-narinfo or mid-NAR, and try the
    * next one (Nix's `stalled-download-timeout`); 0 or absent: wait forever.
@@ -147,9 +160,11 @@ export class PeerSubstitution {
           await this.#references(info);
           stage = 'nar';
           await this.#narSlots.run(peer, async () => {
-            const nar = await fetchNar(this.#c.dialer, peer, p.hashPart, {
-              maxBytes: info.narSize, acceptZstd: this.#c.zstd ?? false, signal: this.#options.signal, idleTimeoutMs: this.#c.stallTimeoutMs ?? 0,
-            });
+            const opts = { maxBytes: info.narSize, signal: this.#options.signal, idleTimeoutMs: this.#c.stallTimeoutMs ?? 0 };
+            const bulk = this.#c.bulk && info.narSize >= (this.#c.bulkMinBytes ?? BULK_MIN_NAR_BYTES)
+              ? await fetchNarBulk(this.#c.dialer, peer, p.hashPart, { ...opts, onFallback: (why) => this.#c.onBulkFallback?.(p, peer, why) })
+              : undefined;
+            const nar = bulk ?? await fetchNar(this.#c.dialer, peer, p.hashPart, { ...opts, acceptZstd: this.#c.zstd ?? false });
             await this.#c.store.importNar(p, nar.chunks, info, this.#options);
           });
           this.#result.substituted.set(p.baseName, peer);

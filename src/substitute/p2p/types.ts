@@ -48,10 +48,18 @@ export interface NarStream {
   readonly chunks: AsyncIterable<Uint8Array>;
 }
 
+export interface OpenNarOptions extends AbortOptions {
+  /**
+   * The consumer is done with each chunk before it pulls the next (it encrypts or hashes
+   * it at once), so the source may reuse its buffers instead of allocating every chunk.
+   */
+  reuseBuffers?: boolean;
+}
+
 /** The NAR serialisation of valid paths. */
 export interface NarSource {
   /** The NAR of a valid path, or undefined when the path is not valid here. */
-  openNar(hashPart: string, options?: AbortOptions): Promise<NarStream | undefined>;
+  openNar(hashPart: string, options?: OpenNarOptions): Promise<NarStream | undefined>;
 }
 
 export type { PeerStream } from './stream-io.ts';
@@ -60,6 +68,11 @@ import type { PeerStream } from './stream-io.ts';
 /** Opens protocol streams to peers named by their peer id (base58 or CID text). */
 export interface PeerDialer {
   openStream(peer: string, protocol: string, options?: AbortOptions): Promise<PeerStream>;
+  /**
+   * The IP address of an open connection to `peer` (where its bulk channel listens), or
+   * undefined; absent: no bulk channel (bulk-client.ts).
+   */
+  remoteHost?(peer: string): string | undefined;
 }
 
 /** Which peers can serve which paths. */

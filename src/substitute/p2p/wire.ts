@@ -14,6 +14,9 @@
  *     /tix/narinfo/1.0.0    C: narinfo-request(digest+)        S: narinfo(text)* end | error
  *     /tix/nar/1.0.0        C: nar-request(digest, accept)     S: nar-header nar-data* nar-end | error
  *     /tix/inventory/1.0.0  C: inventory-subscribe             S: inventory-filter (inventory-delta)*
+ *     /tix/bulk/1.0.0       C: bulk-request(digest)            S: bulk-offer | error
+ *                           (then the NAR goes over the offered TCP channel: bulk-records.ts;
+ *                           the server closes this stream once that transfer is over)
  *                           C: have-request(id, digest+)       S: have-response(id, bitmap) | error
  *
  * Payloads:
@@ -31,6 +34,8 @@
  *     inventory-delta     u64 seq, u32 added, u32 removed, digest{added}, digest{removed}
  *     have-request        u32 id, digest{1..MAX_PATHS_PER_REQUEST}
  *     have-response       u32 id, u32 count, bitmap (ceil(count/8) bytes, bit i = LSB-first)
+ *     bulk-request        digest
+ *     bulk-offer          u64 narSize, u16 port, token:16, key:32
  *
  * Decoding errors are `WireError`s carrying the byte offset in the stream; the stream
  * readers (frame-stream.ts) add the peer.
@@ -43,6 +48,7 @@ import { fromUtf8, utf8 } from '../../util/bytes.ts';
 export const PROTOCOL_NARINFO = '/tix/narinfo/1.0.0';
 export const PROTOCOL_NAR = '/tix/nar/1.0.0';
 export const PROTOCOL_INVENTORY = '/tix/inventory/1.0.0';
+export const PROTOCOL_BULK = '/tix/bulk/1.0.0';
 
 /** Bytes of a store path digest (the 32-char hash part decodes to 20 bytes). */
 export const DIGEST_BYTES = 20;
@@ -66,6 +72,7 @@ export const FRAME_CAP = {
   narinfo: 1 + Math.max(MAX_NARINFO_BYTES, MAX_PATHS_PER_REQUEST * DIGEST_BYTES),
   nar: 1 + MAX_NAR_CHUNK_BYTES,
   inventory: 1 + 17 + MAX_FILTER_BYTES,
+  bulk: 1 + 8 + 2 + 16 + 32,
 } as const;
 
 export const FRAME_TYPE = {
@@ -82,6 +89,8 @@ export const FRAME_TYPE = {
   'inventory-delta': 0x22,
   'have-request': 0x23,
   'have-response': 0x24,
+  'bulk-request': 0x30,
+  'bulk-offer': 0x31,
 } as const;
 
 export type FrameTypeName = keyof typeof FRAME_TYPE;
@@ -105,7 +114,9 @@ export type Message =
   | { type: 'inventory-filter'; seq: number; count: number; hashes: number; bits: number; data: Uint8Array }
   | { type: 'inventory-delta'; seq: number; added: string[]; removed: string[] }
   | { type: 'have-request'; id: number; hashParts: string[] }
-  | { type: 'have-response'; id: number; have: boolean[] };
+  | { type: 'have-response'; id: number; have: boolean[] }
+  | { type: 'bulk-request'; hashPart: string }
+  | { type: 'bulk-offer'; narSize: number; port: number; token: Uint8Array; key: Uint8Array };
 
 /** A malformed or forbidden frame; `offset` is the stream offset of the frame's first byte. */
 export class WireError extends FormatError {
@@ -187,6 +198,13 @@ function encodeBody(m: Message): Uint8Array {
       w.u32(m.id).u32(m.have.length).bytes(bitmap);
       break;
     }
+    case 'bulk-request':
+      w.digest(m.hashPart);
+      break;
+    case 'bulk-offer':
+      if (m.token.length !== 16 || m.key.length !== 32) throw new RangeError('bulk-offer needs a 16-byte token and a 32-byte key');
+      w.u64(m.narSize).u16(m.port).bytes(m.token).bytes(m.key);
+      break;
   }
   return w.finish();
 }
@@ -405,6 +423,16 @@ export function decodeBody(body: Uint8Array, offset = 0): Message {
       const have: boolean[] = [];
       for (let i = 0; i < count; i++) have.push((bitmap[i >> 3]! & (1 << (i & 7))) !== 0);
       m = { type, id, have };
+      break;
+    }
+    case 'bulk-request':
+      m = { type, hashPart: r.digests(1, false)[0]! };
+      break;
+    case 'bulk-offer': {
+      const narSize = r.u64();
+      const port = r.u16();
+      if (port === 0) r.bad('bulk-offer with port 0');
+      m = { type, narSize, port, token: r.bytes(16).slice(), key: r.bytes(32).slice() };
       break;
     }
   }

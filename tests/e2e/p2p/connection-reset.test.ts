@@ -60,7 +60,7 @@ describe('connections reset mid-transfer', { skip: BUILD_SKIP, timeout: 120_000 
   before(async () => {
     both = await addRandomTree(work, 'both', 512 * 1024, [root('p1'), root('p2')]);
     onlyP1 = await addRandomTree(work, 'only-p1', 512 * 1024, [root('p1')]);
-    b = await startFetcher(root('b'));
+    b = await startFetcher(root('b'), { bulk: false });
     nodes.push(b);
   });
 

@@ -73,7 +73,7 @@ describe('a partition mid-transfer', { skip: BUILD_SKIP, timeout: 180_000 }, () 
   async function scenario(t: { diagnostic(m: string): void }, kind: 'netns' | 'proxy', make: (name: string) => Promise<Partitionable>): Promise<void> {
     const { both, later } = paths[kind];
     const bRoot = root(`b-${kind}`);
-    const b = await startFetcher(bRoot);
+    const b = await startFetcher(bRoot, { bulk: false });
     nodes.push(b);
     const ps = [await make('p1'), await make('p2')];
     for (const p of ps) await b.control((c) => c.connect(p.dial));

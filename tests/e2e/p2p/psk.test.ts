@@ -3,10 +3,13 @@
  * team's key; C has none and D has another key. B connects to A; C and D cannot connect to
  * A at all (the pre-shared-key handshake fails before any tix protocol runs), and A never
  * lists them as peers. E is inside the network but signs with its own key, which A does
- * not trust: A connects to it and sees its inventory, yet accepts none of its paths.
+ * not trust: A connects to it and sees its inventory, yet accepts none of its paths. A
+ * path of several MiB goes from B to A over the bulk channel, whose key B sent inside the
+ * PSK-protected connection.
  */
 
 import { strict as assert } from 'node:assert';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +25,9 @@ describe('nodes in a pre-shared-key private network', () => {
   const work = mkdtempSync(join(tmpdir(), 'tix-psk-e2e-'));
   const nodes: NodeProcess[] = [];
   let a: NodeProcess;
+  let b: NodeProcess;
+  /** Base names A substituted from B (the insider's must not join them). */
+  const fromB: string[] = [];
 
   const start = async (name: string, psk?: string): Promise<NodeProcess> => {
     const args = ['--store', join(work, name)];
@@ -43,9 +49,26 @@ describe('nodes in a pre-shared-key private network', () => {
   });
 
   it('connects a node that has the team key', async () => {
-    const b = await start('b', swarmKey(0x11));
+    b = await start('b', swarmKey(0x11));
     await b.control((c) => c.connect(a.address));
     await waitFor('A to list B as a peer', async () => ((await a.refresh()).peers.some((p) => p.peerId === b.peerId) ? true : undefined), 10_000);
+  });
+
+  it('substitutes a large path from a member over the bulk channel', async () => {
+    const env = { TIX_CONF: '/dev/null' };
+    const file = join(work, 'big.bin');
+    writeFileSync(file, randomBytes(3 * 1024 * 1024));
+    // `store add` makes a content-addressed path: it proves itself without a signature.
+    const added = await runTixAsync(['store', 'add', '--store', join(work, 'b'), file], { env });
+    assert.equal(added.status, 0, added.stderr);
+    const path = String(added.stdout).trim();
+    fromB.push(path.slice(path.lastIndexOf('/') + 1));
+    await waitFor('A to see B\'s path', async () => ((await a.refresh()).peers.some((x) => x.peerId === b.peerId && (x.paths ?? 0) > 0) ? true : undefined), 15_000);
+    const r = await runTixAsync(['copy', '--from', 'p2p', '--state', a.stateDir, path], { env });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal((await b.refresh()).transfers.bulkNarsServed, 1);
+    const v = await runTixAsync(['store', 'verify', '--store', join(work, 'a'), '--check-contents', path], { env });
+    assert.equal(v.status, 0, v.stderr);
   });
 
   for (const [name, psk] of [['c', undefined], ['d', swarmKey(0x22)]] as const) {
@@ -76,7 +99,7 @@ describe('nodes in a pre-shared-key private network', () => {
     assert.equal(r.status, 1, r.stderr);
     assert.match(r.stderr, new RegExp(`rejected '${p.printed}' from ${e.peerId}: .*signed only by keys that are not trusted: 'insider-1'`));
     const real = storeLayout(join(work, 'a')).realStoreDir;
-    assert.deepEqual(existsSync(real) ? readdirSync(real).filter((n) => !n.startsWith('.')) : [], []);
+    assert.deepEqual(existsSync(real) ? readdirSync(real).filter((n) => !n.startsWith('.') && !fromB.includes(n)) : [], []);
     const v = await runTixAsync(['store', 'verify', '--store', join(work, 'a'), '--all', '--check-contents'], { env });
     assert.equal(v.status, 0, v.stderr);
     const pen = (await a.refresh()).penalties.find((x) => x.peerId === e.peerId);

@@ -35,6 +35,8 @@ const roundTrips: { name: string; m: Message }[] = [
   { name: 'inventory-delta', m: { type: 'inventory-delta', seq: 8, added: [H1, H2], removed: [H3] } },
   { name: 'have-request', m: { type: 'have-request', id: 42, hashParts: [H3, H1] } },
   { name: 'have-response', m: { type: 'have-response', id: 42, have: [true, false, false, true, true, false, true, false, true] } },
+  { name: 'bulk-request', m: { type: 'bulk-request', hashPart: H2 } },
+  { name: 'bulk-offer', m: { type: 'bulk-offer', narSize: 2 ** 40, port: 65535, token: new Uint8Array(16).fill(9), key: new Uint8Array(32).fill(0xee) } },
 ];
 
 describe('encodeFrame() and decodeBody()', () => {
@@ -145,6 +147,9 @@ const malformed: { name: string; bytes: Uint8Array; code: string; cap?: number; 
   { name: 'a delta shorter than its counts', bytes: raw(FRAME_TYPE['inventory-delta'], [...u64(1n), ...u32(2), ...u32(0), ...digest()]), code: 'E_WIRE_BAD_PAYLOAD' },
   { name: 'a have response for too many paths', bytes: raw(FRAME_TYPE['have-response'], [...u32(1), ...u32(MAX_PATHS_PER_REQUEST + 1)]), code: 'E_WIRE_BAD_PAYLOAD' },
   { name: 'a have response with a short bitmap', bytes: raw(FRAME_TYPE['have-response'], [...u32(1), ...u32(9), 0]), code: 'E_WIRE_BAD_PAYLOAD' },
+  { name: 'a bulk offer with port 0', bytes: raw(FRAME_TYPE['bulk-offer'], [...u64(1n), 0, 0, ...new Array<number>(48).fill(1)]), code: 'E_WIRE_BAD_PAYLOAD' },
+  { name: 'a bulk offer with a short key', bytes: raw(FRAME_TYPE['bulk-offer'], [...u64(1n), 0, 80, ...new Array<number>(47).fill(1)]), code: 'E_WIRE_BAD_PAYLOAD' },
+  { name: 'a bulk request with trailing bytes', bytes: raw(FRAME_TYPE['bulk-request'], [...digest(), 0]), code: 'E_WIRE_BAD_PAYLOAD' },
 ];
 
 describe('malformed frames', () => {
