@@ -4,7 +4,7 @@
  * streaming and at the end for the store's log and the tail shown on failure.
  */
 
-import { closeSync, openSync, readSync, fstatSync } from 'node:fs';
+import { closeSync, ftruncateSync, openSync, readSync, fstatSync } from 'node:fs';
 
 export class BuildLog {
   readonly path: string;
@@ -17,6 +17,13 @@ export class BuildLog {
   constructor(path: string) {
     this.path = path;
     this.fd = openSync(path, 'w+', 0o600);
+  }
+
+  /** Empty the log for another build (nothing may still write to it). */
+  reset(): void {
+    ftruncateSync(this.fd, 0);
+    this.#readOffset = 0;
+    this.#partial = '';
   }
 
   /** Bytes written so far. */

@@ -202,8 +202,8 @@ class LocalStoreForBuilds implements LocalBuildStore {
   }
 
   /** Keep the log of a build where `tix log` (readBuildLog) finds it, replacing an earlier one. */
-  async addBuildLog(drvPath: StorePath, log: Uint8Array): Promise<void> {
-    writeBuildLog(this.layout, drvPath, log);
+  addBuildLog(drvPath: StorePath, log: Uint8Array): Promise<void> {
+    return writeBuildLog(this.layout, drvPath, log);
   }
 
   async addIndirectRoot(link: string): Promise<void> {

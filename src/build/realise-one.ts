@@ -9,24 +9,25 @@
  *   → run the builder in the sandbox, log to a file → keep the log in the store
  *   → check, canonicalise, scan and hash the outputs (outputs.ts) → register them
  *     atomically → unlock; the trees are removed in the background (remove-tree.ts),
- *     except a successful sandbox's store directory, kept for the next build (store-views.ts).
+ *     except a successful sandbox's store directory and a build top its builder left
+ *     as it was, kept for the next build (store-views.ts).
  *
  * A process killed at any point leaves at most a stale build tree (never a valid partial
  * output): outputs become valid only in the store's final atomic batch.
  */
 
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Derivation } from '../store/drv/derivation.ts';
 import type { StorePath } from '../store/store-path.ts';
-import { BuildLog, logTail } from './build-log.ts';
+import { type BuildLog, logTail } from './build-log.ts';
 import type { BuildStore } from './build-store.ts';
 import { makeBuilderEnv } from './builder-env.ts';
 import { BuildError, describeExit } from './errors.ts';
 import { processOutputs, type OutputPolicy } from './outputs.ts';
 import { removeTree, removeTreeLater } from './remove-tree.ts';
-import { keepStoreView, takeStoreView } from './store-views.ts';
+import { keepStoreView, releaseBuildTop, takeBuildTop, takeStoreView } from './store-views.ts';
 import type { Sandbox, SandboxPath } from './sandbox.ts';
 
 export interface RealiseOneOptions {
@@ -88,11 +89,12 @@ export async function realiseOne(o: RealiseOneOptions): Promise<RealiseOneResult
 
 async function buildIn(o: RealiseOneOptions, closure: readonly StorePath[], printed: string, alreadyValid: ReadonlySet<string>): Promise<RealiseOneResult> {
   const { store, drv } = o;
-  const buildTop = mkdtempSync(join(o.buildDir ?? tmpdir(), `tix-build-${drv.name}-`));
-  const hostBuildDir = join(buildTop, 'build');
-  mkdirSync(hostBuildDir, 0o700);
+  // A sandboxed build may reuse the directories of an earlier one (store-views.ts).
+  const reusable = o.sandbox.kind === 'bwrap';
+  const top = takeBuildTop(o.buildDir ?? tmpdir(), drv.name, reusable);
+  const { log, build: hostBuildDir } = top;
   let hostStoreDir: string | undefined;
-  const log = new BuildLog(join(buildTop, 'log'));
+  let ran = false;
   try {
     const inputs = new Map(closure.map((p) => [p.baseName, join(store.realStoreDir, p.baseName)]));
     // A sandbox may start from the store directory of an earlier build (store-views.ts).
@@ -136,16 +138,21 @@ async function buildIn(o: RealiseOneOptions, closure: readonly StorePath[], prin
     } finally {
       if (poll) clearInterval(poll);
     }
+    ran = true;
     if (o.onLogLines) emitLines(o, log, true);
     const text = log.contents();
-    // A log that cannot be kept (disk full) must not hide why the build failed.
-    const logError = await store.addBuildLog(o.drvPath, text).then(
+    // The log is written in the background while the outputs are processed; it is on disk
+    // before they become valid. One that cannot be kept (disk full) must not hide why the
+    // build failed.
+    const logError = store.addBuildLog(o.drvPath, text).then(
       () => undefined,
       (e: unknown) => e,
     );
-    if (o.signal?.aborted) throw new BuildError('E_BUILD_FAILED', `build of '${printed}' was interrupted`, { storePath: printed });
-    if (result.exitCode !== 0) throw buildFailure(printed, result.exitCode, result.signal, text, o.logLines);
-    if (logError !== undefined) throw logError;
+    if (o.signal?.aborted || result.exitCode !== 0) {
+      await logError;
+      if (o.signal?.aborted) throw new BuildError('E_BUILD_FAILED', `build of '${printed}' was interrupted`, { storePath: printed });
+      throw buildFailure(printed, result.exitCode, result.signal, text, o.logLines);
+    }
 
     const newPaths = await processOutputs({
       store,
@@ -158,7 +165,9 @@ async function buildIn(o: RealiseOneOptions, closure: readonly StorePath[], prin
       check: o.check,
       repair: o.repair,
       alreadyValid,
-    });
+    }).finally(() => logError);
+    const e = await logError;
+    if (e !== undefined) throw e;
     if (o.check) return 'checked';
     const recorded = [...o.outputPaths].filter(([, p]) => !alreadyValid.has(p.baseName));
     await store.addBuiltPaths(newPaths, recorded.map(([output, path]) => ({ drv: o.drvPath, output, path })));
@@ -168,9 +177,10 @@ async function buildIn(o: RealiseOneOptions, closure: readonly StorePath[], prin
     }
     return 'built';
   } finally {
-    log.close();
     // Off the critical path: the next build of a chain need not wait for the unlinking.
-    removeTreeLater(buildTop);
+    // Only a top whose builder ran and exited by itself may be reused: bwrap's exit then
+    // means every process of the sandbox is gone (nothing writes to the log any more).
+    releaseBuildTop(top, reusable && ran && !o.signal?.aborted);
     if (hostStoreDir) removeTreeLater(hostStoreDir);
   }
 }
