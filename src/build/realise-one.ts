@@ -133,6 +133,7 @@ async function buildIn(o: RealiseOneOptions, closure: readonly StorePath[], prin
         sandboxPaths: o.sandboxPaths,
         network: isFixedOutput(drv),
         logFd: log.fd,
+        logPath: log.path,
         signal: o.signal,
       });
     } finally {

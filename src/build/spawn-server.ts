@@ -1,0 +1,89 @@
+/**
+ * Child process that starts bubblewrap for its parent: `node spawn-server.ts`, with an IPC
+ * channel (advanced serialization). Forking copies the forking process's page tables and
+ * blocks its thread until the child has exec'd; from a tix process with a large heap that
+ * is several milliseconds per build on the thread that schedules every build. This small
+ * process forks cheaply, and off that thread. Protocol (spawner.ts is the other side):
+ *
+ *   → { t: 'spawn', id, file, argv, logPath, blob, cover }
+ *        start `file argv` with stdin /dev/null, stdout and stderr appending to logPath,
+ *        `blob` written to a pipe on fd 3 (bwrap's --args), a pipe on fd 4 (--block-fd)
+ *        held open, every fd in `cover` (descriptors inherited without close-on-exec)
+ *        covered with /dev/null, an empty environment
+ *   → { t: 'go', id }      write the byte on fd 4 that lets the builder start
+ *   → { t: 'kill', id }    SIGKILL the process (it is still blocked on fd 4, or running)
+ *   ← { t: 'exit', id, code, signal }  once it has exited and its pipes are closed
+ *   ← { t: 'error', id, message }      it could not be started
+ *
+ * When the parent goes away (the channel closes, e.g. tix was killed), this process exits,
+ * and bwrap's --die-with-parent takes every sandbox with it.
+ */
+
+import { type ChildProcess, spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+
+type Request =
+  | { t: 'spawn'; id: number; file: string; argv: string[]; logPath: string; blob: Uint8Array; cover: number[] }
+  | { t: 'go'; id: number }
+  | { t: 'kill'; id: number };
+
+interface Running {
+  readonly child: ChildProcess;
+  readonly go: NodeJS.WritableStream & { destroy(): void };
+}
+
+const running = new Map<number, Running>();
+
+function send(m: object): void {
+  process.send?.(m);
+}
+
+function start(r: Extract<Request, { t: 'spawn' }>): void {
+  let logFd: number;
+  try {
+    logFd = openSync(r.logPath, 'a');
+  } catch (e) {
+    send({ t: 'error', id: r.id, message: (e as Error).message });
+    return;
+  }
+  const stdio: (number | 'ignore' | 'pipe')[] = ['ignore', logFd, logFd, 'pipe', 'pipe'];
+  for (const fd of r.cover) if (fd > 4) stdio[fd] = 'ignore';
+  for (let i = 0; i < stdio.length; i++) stdio[i] ??= 'ignore';
+  let child: ChildProcess;
+  try {
+    child = spawn(r.file, r.argv, { stdio, env: {}, killSignal: 'SIGKILL' });
+  } finally {
+    closeSync(logFd);
+  }
+  type Pipe = NodeJS.WritableStream & { on(e: 'error', f: () => void): void; destroy(): void };
+  const args = child.stdio[3] as Pipe | null;
+  const go = child.stdio[4] as Pipe | null;
+  // The process may exit before reading (its status says why).
+  args?.on('error', () => {});
+  go?.on('error', () => {});
+  args?.end(Buffer.from(r.blob.buffer, r.blob.byteOffset, r.blob.byteLength));
+  let failed = false;
+  child.once('error', (e) => {
+    failed = true;
+    go?.destroy();
+    running.delete(r.id);
+    send({ t: 'error', id: r.id, message: e.message });
+  });
+  child.once('exit', () => go?.destroy());
+  child.once('close', (code, signal) => {
+    running.delete(r.id);
+    if (!failed) send({ t: 'exit', id: r.id, code, signal });
+  });
+  if (go) running.set(r.id, { child, go });
+}
+
+process.on('message', (m: Request) => {
+  if (m.t === 'spawn') start(m);
+  else if (m.t === 'go') running.get(m.id)?.go.end(Buffer.of(1));
+  else if (m.t === 'kill') running.get(m.id)?.child.kill('SIGKILL');
+});
+
+process.on('disconnect', () => {
+  for (const { child } of running.values()) child.kill('SIGKILL');
+  process.exit(0);
+});
