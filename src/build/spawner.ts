@@ -1,5 +1,5 @@
 /**
- * Starting bubblewrap through a small helper process (spawn-server.ts) instead of forking
+ * Starting bubblewrap through a small helper process (spawn-server.mjs) instead of forking
  * tix itself. libuv forks to spawn: the fork copies tix's page tables, which grow with its
  * heap (the evaluator's, in `tix build`), and blocks the event loop until the child has
  * exec'd — measured at 4-7 ms per build on a busy 2-core machine, on the one thread that
@@ -16,7 +16,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { BuildError } from './errors.ts';
 
-const SERVER = fileURLToPath(new URL('./spawn-server.ts', import.meta.url));
+const SERVER = fileURLToPath(new URL('./spawn-server.mjs', import.meta.url));
 
 export interface SpawnRequest {
   readonly file: string;

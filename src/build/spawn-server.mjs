@@ -1,5 +1,5 @@
 /**
- * Child process that starts bubblewrap for its parent: `node spawn-server.ts`, with an IPC
+ * Child process that starts bubblewrap for its parent: `node spawn-server.mjs`, with an IPC
  * channel (advanced serialization). Forking copies the forking process's page tables and
  * blocks its thread until the child has exec'd; from a tix process with a large heap that
  * is several milliseconds per build on the thread that schedules every build. This small
@@ -17,47 +17,51 @@
  *
  * When the parent goes away (the channel closes, e.g. tix was killed), this process exits,
  * and bwrap's --die-with-parent takes every sandbox with it.
+ *
+ * Plain JavaScript (type-checked through JSDoc): a .ts entry makes Node load its TypeScript
+ * stripper, which triples this process's heap (8 -> 21 MB), and the heap is what a fork copies.
  */
 
-import { type ChildProcess, spawn } from 'node:child_process';
+// @ts-check
+
+import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 
-type Request =
-  | { t: 'spawn'; id: number; file: string; argv: string[]; logPath: string; blob: Uint8Array; cover: number[] }
-  | { t: 'go'; id: number }
-  | { t: 'kill'; id: number };
+/**
+ * @typedef {{ t: 'spawn', id: number, file: string, argv: string[], logPath: string, blob: Uint8Array, cover: number[] }} SpawnRequest
+ * @typedef {SpawnRequest | { t: 'go', id: number } | { t: 'kill', id: number }} Request
+ * @typedef {import('node:stream').Writable} Pipe
+ */
 
-interface Running {
-  readonly child: ChildProcess;
-  readonly go: NodeJS.WritableStream & { destroy(): void };
-}
+/** @type {Map<number, { child: import('node:child_process').ChildProcess, go: Pipe }>} */
+const running = new Map();
 
-const running = new Map<number, Running>();
-
-function send(m: object): void {
+/** @param {object} m */
+function send(m) {
   process.send?.(m);
 }
 
-function start(r: Extract<Request, { t: 'spawn' }>): void {
-  let logFd: number;
+/** @param {SpawnRequest} r */
+function start(r) {
+  let logFd;
   try {
     logFd = openSync(r.logPath, 'a');
   } catch (e) {
-    send({ t: 'error', id: r.id, message: (e as Error).message });
+    send({ t: 'error', id: r.id, message: /** @type {Error} */ (e).message });
     return;
   }
-  const stdio: (number | 'ignore' | 'pipe')[] = ['ignore', logFd, logFd, 'pipe', 'pipe'];
+  /** @type {(number | 'ignore' | 'pipe')[]} */
+  const stdio = ['ignore', logFd, logFd, 'pipe', 'pipe'];
   for (const fd of r.cover) if (fd > 4) stdio[fd] = 'ignore';
   for (let i = 0; i < stdio.length; i++) stdio[i] ??= 'ignore';
-  let child: ChildProcess;
+  let child;
   try {
     child = spawn(r.file, r.argv, { stdio, env: {}, killSignal: 'SIGKILL' });
   } finally {
     closeSync(logFd);
   }
-  type Pipe = NodeJS.WritableStream & { on(e: 'error', f: () => void): void; destroy(): void };
-  const args = child.stdio[3] as Pipe | null;
-  const go = child.stdio[4] as Pipe | null;
+  const args = /** @type {Pipe | null} */ (child.stdio[3]);
+  const go = /** @type {Pipe | null} */ (child.stdio[4]);
   // The process may exit before reading (its status says why).
   args?.on('error', () => {});
   go?.on('error', () => {});
@@ -77,7 +81,7 @@ function start(r: Extract<Request, { t: 'spawn' }>): void {
   if (go) running.set(r.id, { child, go });
 }
 
-process.on('message', (m: Request) => {
+process.on('message', (/** @type {Request} */ m) => {
   if (m.t === 'spawn') start(m);
   else if (m.t === 'go') running.get(m.id)?.go.end(Buffer.of(1));
   else if (m.t === 'kill') running.get(m.id)?.child.kill('SIGKILL');
