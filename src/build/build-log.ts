@@ -4,7 +4,7 @@
  * streaming and at the end for the store's log and the tail shown on failure.
  */
 
-import { closeSync, ftruncateSync, openSync, readSync, fstatSync } from 'node:fs';
+import { closeSync, openSync, readSync, fstatSync } from 'node:fs';
 
 export class BuildLog {
   readonly path: string;
@@ -16,14 +16,7 @@ export class BuildLog {
 
   constructor(path: string) {
     this.path = path;
-    this.fd = openSync(path, 'w+', 0o600);
-  }
-
-  /** Empty the log for another build (nothing may still write to it). */
-  reset(): void {
-    ftruncateSync(this.fd, 0);
-    this.#readOffset = 0;
-    this.#partial = '';
+    this.fd = openSync(path, 'w+', 0o644);
   }
 
   /** Bytes written so far. */

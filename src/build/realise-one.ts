@@ -3,10 +3,11 @@
  * startBuilder, registerOutputs), for one derivation whose inputs are already valid.
  *
  *   lock the outputs → (valid already? done) → input closure → two temporary trees:
- *     <build-dir>/tix-build-<name>-XXXX/  build/ (the build dir), log
+ *     <build-dir>/tix-build-<name>-XXXX/  build/ (the build dir)
  *     store.makeTempTree(<name>)          the sandbox's /nix/store: outputs appear here,
  *                                         on the store's filesystem so they move by rename
- *   → run the builder in the sandbox, log to a file → keep the log in the store
+ *   → run the builder in the sandbox, its output going to the store's log file for it
+ *     → finish the log (compress it when large)
  *   → check, canonicalise, scan and hash the outputs (outputs.ts) → register them
  *     atomically → unlock; the trees are removed in the background (remove-tree.ts),
  *     except a successful sandbox's store directory and a build top its builder left
@@ -21,13 +22,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Derivation } from '../store/drv/derivation.ts';
 import type { StorePath } from '../store/store-path.ts';
-import { type BuildLog, logTail } from './build-log.ts';
+import { BuildLog, logTail } from './build-log.ts';
 import type { BuildStore } from './build-store.ts';
 import { makeBuilderEnv } from './builder-env.ts';
 import { BuildError, describeExit } from './errors.ts';
 import { processOutputs, type OutputPolicy } from './outputs.ts';
 import { removeTree, removeTreeLater } from './remove-tree.ts';
-import { keepStoreView, releaseBuildTop, takeBuildTop, takeStoreView } from './store-views.ts';
+import { type BuildTop, keepStoreView, releaseBuildTop, takeBuildTop, takeStoreView } from './store-views.ts';
 import type { Sandbox, SandboxPath } from './sandbox.ts';
 
 export interface RealiseOneOptions {
@@ -90,9 +91,17 @@ export async function realiseOne(o: RealiseOneOptions): Promise<RealiseOneResult
 async function buildIn(o: RealiseOneOptions, closure: readonly StorePath[], printed: string, alreadyValid: ReadonlySet<string>): Promise<RealiseOneResult> {
   const { store, drv } = o;
   // A sandboxed build may reuse the directories of an earlier one (store-views.ts).
+  // Written where `tix log` finds it while the build runs, as Nix does.
+  const log = new BuildLog(store.buildLogFile(o.drvPath));
   const reusable = o.sandbox.kind === 'bwrap';
-  const top = takeBuildTop(o.buildDir ?? tmpdir(), drv.name, reusable);
-  const { log, build: hostBuildDir } = top;
+  let top: BuildTop;
+  try {
+    top = takeBuildTop(o.buildDir ?? tmpdir(), drv.name, reusable);
+  } catch (e) {
+    log.close();
+    throw e;
+  }
+  const hostBuildDir = top.build;
   let hostStoreDir: string | undefined;
   let ran = false;
   try {
@@ -142,18 +151,14 @@ async function buildIn(o: RealiseOneOptions, closure: readonly StorePath[], prin
     ran = true;
     if (o.onLogLines) emitLines(o, log, true);
     const text = log.contents();
-    // The log is written in the background while the outputs are processed; it is on disk
-    // before they become valid. One that cannot be kept (disk full) must not hide why the
-    // build failed.
-    const logError = store.addBuildLog(o.drvPath, text).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    if (o.signal?.aborted || result.exitCode !== 0) {
-      await logError;
-      if (o.signal?.aborted) throw new BuildError('E_BUILD_FAILED', `build of '${printed}' was interrupted`, { storePath: printed });
+    if (o.signal?.aborted) throw new BuildError('E_BUILD_FAILED', `build of '${printed}' was interrupted`, { storePath: printed });
+    if (result.exitCode !== 0) {
+      // A log that cannot be compressed (disk full) must not hide why the build failed.
+      await store.finishBuildLog(o.drvPath, text).catch(() => {});
       throw buildFailure(printed, result.exitCode, result.signal, text, o.logLines);
     }
+    // Complete (plain or compressed) before the outputs become valid.
+    await store.finishBuildLog(o.drvPath, text);
 
     const newPaths = await processOutputs({
       store,
@@ -166,9 +171,7 @@ async function buildIn(o: RealiseOneOptions, closure: readonly StorePath[], prin
       check: o.check,
       repair: o.repair,
       alreadyValid,
-    }).finally(() => logError);
-    const e = await logError;
-    if (e !== undefined) throw e;
+    });
     if (o.check) return 'checked';
     const recorded = [...o.outputPaths].filter(([, p]) => !alreadyValid.has(p.baseName));
     await store.addBuiltPaths(newPaths, recorded.map(([output, path]) => ({ drv: o.drvPath, output, path })));
@@ -178,9 +181,10 @@ async function buildIn(o: RealiseOneOptions, closure: readonly StorePath[], prin
     }
     return 'built';
   } finally {
+    log.close();
     // Off the critical path: the next build of a chain need not wait for the unlinking.
     // Only a top whose builder ran and exited by itself may be reused: bwrap's exit then
-    // means every process of the sandbox is gone (nothing writes to the log any more).
+    // means every process of the sandbox is gone (nothing writes to its build dir any more).
     releaseBuildTop(top, reusable && ran && !o.signal?.aborted);
     if (hostStoreDir) removeTreeLater(hostStoreDir);
   }

@@ -13,17 +13,15 @@
  * when it ends. A killed process's directories are removed when the store is next opened,
  * as any build tree (local-build-store.ts).
  *
- * Build tops (`<build-dir>/tix-build-<name>-XXXX/` with `build/`, the sandbox's `/build`,
- * and `log`): making and removing the two directories and the log file costs a few
- * milliseconds per build on a busy disk. A top is kept after a sandboxed build (the name
- * is never seen inside the sandbox) only when the builder left `build/` exactly as it was
- * made (an empty directory of mode 0700), so the next builder finds what a fresh one
- * would; its log is emptied before it is used again.
+ * Build tops (`<build-dir>/tix-build-<name>-XXXX/` with `build/`, the sandbox's `/build`):
+ * making and removing the two directories costs a few milliseconds per build on a busy
+ * disk. A top is kept after a sandboxed build (the name is never seen inside the sandbox)
+ * only when the builder left `build/` exactly as it was made (an empty directory of mode
+ * 0700), so the next builder finds what a fresh one would.
  */
 
 import { lstatSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { BuildLog } from './build-log.ts';
 import { removeTreeLater } from './remove-tree.ts';
 
 /** Idle directories beyond this are removed (two per build slot is plenty on small machines). */
@@ -64,29 +62,24 @@ export function dropStoreViews(): void {
   for (const t of idleTops.splice(0)) dropTop(t);
 }
 
-/** A build's temporary directory: the build directory and the log beside it. */
+/** A build's temporary directory, holding the build directory. */
 export interface BuildTop {
   readonly parent: string;
   readonly dir: string;
   /** The build directory (`/build` in the sandbox). */
   readonly build: string;
-  readonly log: BuildLog;
 }
 
 const idleTops: BuildTop[] = [];
 
-/** A build top under `parent`: with `reuse` an idle one (its log emptied), else a new one named after `name`. */
+/** A build top under `parent`: with `reuse` an idle one, else a new one named after `name`. */
 export function takeBuildTop(parent: string, name: string, reuse: boolean): BuildTop {
   const i = reuse ? idleTops.findIndex((t) => t.parent === parent) : -1;
-  if (i >= 0) {
-    const t = idleTops.splice(i, 1)[0]!;
-    t.log.reset();
-    return t;
-  }
+  if (i >= 0) return idleTops.splice(i, 1)[0]!;
   const dir = mkdtempSync(join(parent, `tix-build-${name}-`));
   const build = join(dir, 'build');
   mkdirSync(build, 0o700);
-  return { parent, dir, build, log: new BuildLog(join(dir, 'log')) };
+  return { parent, dir, build };
 }
 
 /**
@@ -99,7 +92,6 @@ export function releaseBuildTop(top: BuildTop, reuse: boolean): void {
 }
 
 function dropTop(t: BuildTop): void {
-  t.log.close();
   removeTreeLater(t.dir);
 }
 

@@ -2,11 +2,13 @@
  * Build logs, one per derivation, as Nix keeps them in /nix/var/log/nix/drvs/ (Nix:
  * `LocalFSStore::getBuildLogExact`): `<state>/log/drvs/<first 2 chars>/<rest of the drv
  * base name>`, plus `.zst` when compressed (`compress-build-log`, default true; Nix uses
- * bzip2, tix zstd from Node's zlib). The builder writes through `openLogWriter` while a
- * build runs (`writeBuildLog` when the whole log is at hand); `tix log` reads with `readBuildLog`.
+ * bzip2, tix zstd from Node's zlib). A builder's output goes straight into the plain file
+ * (`prepareBuildLog`), as Nix writes its log while the build runs, and a large finished log
+ * is then compressed (`writeBuildLog`); other writers use `openLogWriter`; `tix log` reads
+ * with `readBuildLog`.
  */
 
-import { createWriteStream, mkdirSync, readFileSync, type WriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync, unlinkSync, type WriteStream } from 'node:fs';
 import { mkdir, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { createZstdCompress, zstdCompressSync, zstdDecompressSync, type ZstdCompress } from 'node:zlib';
 import type { StorePath } from '../store-path.ts';
@@ -45,6 +47,29 @@ export function openLogWriter(layout: Pick<StoreLayout, 'logDir'>, drv: StorePat
         sink.end();
       }),
   };
+}
+
+/**
+ * Make way for a new plain log of `drv`, which the caller then creates and writes (a
+ * builder's stdout and stderr): its directory exists, and an earlier log, which would be
+ * read instead of it (a compressed one) or mixed into it, is gone. Returns its path.
+ */
+export function prepareBuildLog(layout: Pick<StoreLayout, 'logDir'>, drv: StorePath): string {
+  const base = buildLogPath(layout, drv);
+  const dir = base.slice(0, base.lastIndexOf('/'));
+  // Each log directory is made once per process (and again if somebody removed it).
+  if (!madeDirs.has(dir)) {
+    mkdirSync(dir, { recursive: true });
+    madeDirs.add(dir);
+  }
+  for (const f of [`${base}.zst`, base]) {
+    try {
+      unlinkSync(f);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new SysError('removing build log', f, e as NodeJS.ErrnoException);
+    }
+  }
+  return base;
 }
 
 /**
