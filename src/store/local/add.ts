@@ -32,7 +32,6 @@ import { fsNode } from './fs-source.ts';
 import { restorePath } from './nar-fs.ts';
 import type { StoreContext } from './store-context.ts';
 import type { CommitResult } from './temp-area.ts';
-import { writeFileSync } from 'node:fs';
 
 export interface AddToStoreOptions {
   /** `nar` (a tree, Nix's "recursive") or `flat` (one regular file). Default `nar`. */
@@ -103,8 +102,9 @@ export interface TextToAdd {
 /**
  * `addTextToStore` for many texts at once (an evaluation's `.drv` files): one temp-root
  * batch, one lock batch, one marker and one registration batch for all of them, instead
- * of four DB round trips and a marker file per text. A text may refer to another of the
- * same call. Returns their infos, in order.
+ * of four DB round trips, a marker and a temporary file renamed into place per text (each
+ * file is written in place under its lock: TempArea.createFiles). A text may refer to
+ * another of the same call. Returns their infos, in order.
  */
 export async function addTextsToStore(ctx: StoreContext, texts: readonly TextToAdd[], signal?: AbortSignal): Promise<PathInfo[]> {
   const items = texts.map((t) => {
@@ -123,49 +123,33 @@ export async function addTextsToStore(ctx: StoreContext, texts: readonly TextToA
     return infos as PathInfo[];
   }
   const outputs: DrvOutputMapping[] = [];
-  const made: { tmp: string; info: PathInfo }[] = [];
+  const made = new Map<string, { info: PathInfo; contents: Uint8Array }>();
   const registrationTime = Math.floor(Date.now() / 1000);
-  try {
-    for (const i of todo) {
-      if (i.name.endsWith(DRV_EXTENSION)) {
-        const drv = parseDerivation(i.bytes, { name: i.name.slice(0, -DRV_EXTENSION.length), storeDir: ctx.storeDir, whence: i.name });
-        for (const [output, p] of derivationOutputPaths(drv, ctx.storeDir)) if (p) outputs.push({ drv: i.path, output, path: p });
-      }
-      const nar = narBytes(regularNode(i.bytes));
-      const tmp = ctx.temp.newPath();
-      made.push({
-        tmp,
-        info: {
-          path: i.path,
-          narHash: hashBytes('sha256', nar),
-          narSize: nar.length,
-          references: [...i.references],
-          sigs: [],
-          ca: { method: 'text' as ContentAddressMethod, hash: i.hash },
-          registrationTime,
-          ultimate: false,
-        },
-      });
-      writeFileSync(tmp, i.bytes, { mode: 0o444 });
-      canonicalisePath(tmp);
+  for (const i of todo) {
+    if (made.has(i.path.baseName)) continue; // the same text twice
+    if (i.name.endsWith(DRV_EXTENSION)) {
+      const drv = parseDerivation(i.bytes, { name: i.name.slice(0, -DRV_EXTENSION.length), storeDir: ctx.storeDir, whence: i.name });
+      for (const [output, p] of derivationOutputPaths(drv, ctx.storeDir)) if (p) outputs.push({ drv: i.path, output, path: p });
     }
-    await ctx.db.addTempRoots(paths);
-  } catch (e) {
-    for (const m of made) deleteTree(m.tmp);
-    throw e;
+    const nar = narBytes(regularNode(i.bytes));
+    const info: PathInfo = {
+      path: i.path,
+      narHash: hashBytes('sha256', nar),
+      narSize: nar.length,
+      references: [...i.references],
+      sigs: [],
+      ca: { method: 'text' as ContentAddressMethod, hash: i.hash },
+      registrationTime,
+      ultimate: false,
+    };
+    made.set(i.path.baseName, { info, contents: i.bytes });
   }
-  const names = [...new Set(made.map((m) => m.info.path.baseName))];
+  await ctx.db.addTempRoots(paths);
+  const names = [...made.keys()];
+  await ctx.db.lockPaths(names, { signal });
   try {
-    await ctx.db.lockPaths(names, { signal });
-  } catch (e) {
-    for (const m of made) deleteTree(m.tmp);
-    throw e;
-  }
-  try {
-    // One tree per path (a text given twice is written once).
-    const unique = [...new Map(made.map((m) => [m.info.path.baseName, m])).values()];
-    for (const m of made) if (!unique.includes(m)) deleteTree(m.tmp);
-    const fresh = await ctx.temp.commitMany(ctx.db, unique, outputs);
+    const unique = [...made.values()];
+    const fresh = await ctx.temp.createFiles(ctx.db, unique, outputs);
     // Paths another process made valid meanwhile keep that process's info.
     const raced = unique.filter((_, n) => !fresh[n]).map((m) => m.info.path);
     const theirs = raced.length === 0 ? [] : await ctx.db.queryPathInfos(raced);

@@ -103,6 +103,17 @@ describe('LocalStore.addTextsToStore()', () => {
       assert.deepEqual(readdirSync(store.layout.tempDir), []);
     }));
 
+  it('replaces a half-written file a killed process left at an unregistered path', () =>
+    withTempStore(async (store) => {
+      const path = store.storeDir.makeTextPath('half', hashBytes('sha256', 'whole text'));
+      writeFileSync(store.realPath(path), 'who', { mode: 0o444 });
+      const [info] = await store.addTextsToStore([{ name: 'half', text: 'whole text' }]);
+      assert.equal(info!.path.baseName, path.baseName);
+      assert.equal(readFileSync(store.realPath(path), 'utf8'), 'whole text');
+      const st = lstatSync(store.realPath(path));
+      assert.deepEqual([st.mode & 0o7777, st.mtimeMs], [0o444, 1000]);
+    }));
+
   it('registers none of them when one refers to a path that is not valid, and leaves nothing', () =>
     withTempStore(async (store) => {
       const missing = fakePath('missing', 'missing');
