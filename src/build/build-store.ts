@@ -69,7 +69,7 @@ export interface BuildStore {
    * Where a build of `drvPath` writes its log, as it runs, for `tix log` (an earlier log of
    * it is removed). The file is for the caller to create.
    */
-  buildLogFile(drvPath: StorePath): string;
+  buildLogFile(drvPath: StorePath): Promise<string>;
   /** The build's log (`log`, at `buildLogFile`) is complete: store it for good (compressed, say). */
   finishBuildLog(drvPath: StorePath, log: Uint8Array): Promise<void>;
   /**

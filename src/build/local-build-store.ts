@@ -206,7 +206,7 @@ class LocalStoreForBuilds implements LocalBuildStore {
   }
 
   /** The plain log file that `tix log` (readBuildLog) finds, an earlier log removed. */
-  buildLogFile(drvPath: StorePath): string {
+  buildLogFile(drvPath: StorePath): Promise<string> {
     return prepareBuildLog(this.layout, drvPath);
   }
 

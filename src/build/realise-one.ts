@@ -80,19 +80,23 @@ export async function realiseOne(o: RealiseOneOptions): Promise<RealiseOneResult
     if (o.check && valid.length !== outputs.length) {
       throw new BuildError('E_CHECK_IMPOSSIBLE', `some outputs of '${printed}' are not valid, so checking is not possible`, { storePath: printed });
     }
+    // The log file is made ready (under the locks: it replaces an earlier build's) while
+    // the closure is computed.
+    const logFile = store.buildLogFile(o.drvPath);
+    logFile.catch(() => {});
     const closure = await store.computeClosure(o.inputPaths, o.knownReferences);
     await store.addTempRoots(closure);
-    return await buildIn(o, closure, printed, o.check ? new Set() : new Set(valid.map((p) => p.baseName)));
+    return await buildIn(o, closure, printed, o.check ? new Set() : new Set(valid.map((p) => p.baseName)), await logFile);
   } finally {
     await store.unlockPaths(lockNames);
   }
 }
 
-async function buildIn(o: RealiseOneOptions, closure: readonly StorePath[], printed: string, alreadyValid: ReadonlySet<string>): Promise<RealiseOneResult> {
+async function buildIn(o: RealiseOneOptions, closure: readonly StorePath[], printed: string, alreadyValid: ReadonlySet<string>, logFile: string): Promise<RealiseOneResult> {
   const { store, drv } = o;
-  // A sandboxed build may reuse the directories of an earlier one (store-views.ts).
   // Written where `tix log` finds it while the build runs, as Nix does.
-  const log = new BuildLog(store.buildLogFile(o.drvPath));
+  const log = new BuildLog(logFile);
+  // A sandboxed build may reuse the directories of an earlier one (store-views.ts).
   const reusable = o.sandbox.kind === 'bwrap';
   let top: BuildTop;
   try {

@@ -8,7 +8,7 @@
  * with `readBuildLog`.
  */
 
-import { createWriteStream, mkdirSync, readFileSync, unlinkSync, type WriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync, type WriteStream } from 'node:fs';
 import { mkdir, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { createZstdCompress, zstdCompressSync, zstdDecompressSync, type ZstdCompress } from 'node:zlib';
 import type { StorePath } from '../store-path.ts';
@@ -53,22 +53,24 @@ export function openLogWriter(layout: Pick<StoreLayout, 'logDir'>, drv: StorePat
  * Make way for a new plain log of `drv`, which the caller then creates and writes (a
  * builder's stdout and stderr): its directory exists, and an earlier log, which would be
  * read instead of it (a compressed one) or mixed into it, is gone. Returns its path.
+ * Asynchronous: a new directory costs a millisecond or two on a busy disk, which a build
+ * spends on its other preparations meanwhile.
  */
-export function prepareBuildLog(layout: Pick<StoreLayout, 'logDir'>, drv: StorePath): string {
+export async function prepareBuildLog(layout: Pick<StoreLayout, 'logDir'>, drv: StorePath): Promise<string> {
   const base = buildLogPath(layout, drv);
   const dir = base.slice(0, base.lastIndexOf('/'));
   // Each log directory is made once per process (and again if somebody removed it).
   if (!madeDirs.has(dir)) {
-    mkdirSync(dir, { recursive: true });
+    await mkdir(dir, { recursive: true });
     madeDirs.add(dir);
   }
-  for (const f of [`${base}.zst`, base]) {
-    try {
-      unlinkSync(f);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new SysError('removing build log', f, e as NodeJS.ErrnoException);
-    }
-  }
+  await Promise.all(
+    [`${base}.zst`, base].map((f) =>
+      unlink(f).catch((e: NodeJS.ErrnoException) => {
+        if (e.code !== 'ENOENT') throw new SysError('removing build log', f, e);
+      }),
+    ),
+  );
   return base;
 }
 
