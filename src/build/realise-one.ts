@@ -9,9 +9,9 @@
  *   → run the builder in the sandbox, its output going to the store's log file for it
  *     → finish the log (compress it when large)
  *   → check, canonicalise, scan and hash the outputs (outputs.ts) → register them
- *     atomically → unlock; the trees are removed in the background (remove-tree.ts),
- *     except a successful sandbox's store directory and a build top its builder left
- *     as it was, kept for the next build (store-views.ts).
+ *     atomically → unlock; the locks are released and the trees removed in the
+ *     background (remove-tree.ts), except a successful sandbox's store directory and a
+ *     build top its builder left as it was, kept for the next build (store-views.ts).
  *
  * A process killed at any point leaves at most a stale build tree (never a valid partial
  * output): outputs become valid only in the store's final atomic batch.
@@ -27,7 +27,7 @@ import type { BuildStore } from './build-store.ts';
 import { makeBuilderEnv } from './builder-env.ts';
 import { BuildError, describeExit } from './errors.ts';
 import { processOutputs, type OutputPolicy } from './outputs.ts';
-import { removeTree, removeTreeLater } from './remove-tree.ts';
+import { finishLater, removeTree, removeTreeLater } from './remove-tree.ts';
 import { type BuildTop, keepStoreView, releaseBuildTop, takeBuildTop, takeStoreView } from './store-views.ts';
 import type { Sandbox, SandboxPath } from './sandbox.ts';
 
@@ -88,7 +88,10 @@ export async function realiseOne(o: RealiseOneOptions): Promise<RealiseOneResult
     await store.addTempRoots(closure);
     return await buildIn(o, closure, printed, o.check ? new Set() : new Set(valid.map((p) => p.baseName)), await logFile);
   } finally {
-    await store.unlockPaths(lockNames);
+    // The outputs are valid (or the build failed): nothing of this process waits for these
+    // locks, so the next build need not wait for the DB to release them. Another process
+    // that does gets them a moment later; a lost release ends with this process's handle.
+    finishLater(store.unlockPaths(lockNames));
   }
 }
 
