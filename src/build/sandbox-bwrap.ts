@@ -167,21 +167,28 @@ export class BwrapSandbox implements Sandbox {
     return this.#viaServer && run.logPath !== undefined ? this.#runViaServer(run, argv, blob, run.logPath) : this.#runDirect(run, argv, blob);
   }
 
-  /** Through the helper process (spawner.ts): no fork of this process. */
+  /**
+   * Through the helper process (spawner.ts): no fork of this process. A sandbox without
+   * inputs has nothing to copy while bwrap starts, so it goes on without waiting for word.
+   */
   async #runViaServer(run: SandboxRun, argv: string[], blob: Buffer, logPath: string): Promise<SandboxResult> {
     if (run.signal?.aborted) return { exitCode: null, signal: 'SIGKILL' };
-    const p = spawnThroughServer({ file: this.bwrap, argv, logPath, blob, cover: leakedFds() });
+    const early = run.inputs.size === 0;
+    if (early) this.copyInputs(run); // clears what an earlier build left in a reused directory
+    const p = spawnThroughServer({ file: this.bwrap, argv, logPath, blob, cover: leakedFds(), go: early });
     const onAbort = () => p.kill();
     run.signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      try {
-        this.copyInputs(run);
-      } catch (e) {
-        p.kill();
-        await p.exited.catch(() => {});
-        throw e;
+      if (!early) {
+        try {
+          this.copyInputs(run);
+        } catch (e) {
+          p.kill();
+          await p.exited.catch(() => {});
+          throw e;
+        }
+        p.go();
       }
-      p.go();
       const r = await p.exited;
       return run.signal?.aborted ? { exitCode: null, signal: 'SIGKILL' } : r;
     } finally {

@@ -5,11 +5,12 @@
  * is several milliseconds per build on the thread that schedules every build. This small
  * process forks cheaply, and off that thread. Protocol (spawner.ts is the other side):
  *
- *   → { t: 'spawn', id, file, argv, logPath, blob, cover }
+ *   → { t: 'spawn', id, file, argv, logPath, blob, cover, go }
  *        start `file argv` with stdin /dev/null, stdout and stderr appending to logPath,
  *        `blob` written to a pipe on fd 3 (bwrap's --args), a pipe on fd 4 (--block-fd)
- *        held open, every fd in `cover` (descriptors inherited without close-on-exec)
- *        covered with /dev/null, an empty environment
+ *        held open (or, with `go`, given its byte at once), every fd in `cover`
+ *        (descriptors inherited without close-on-exec) covered with /dev/null, an empty
+ *        environment
  *   → { t: 'go', id }      write the byte on fd 4 that lets the builder start
  *   → { t: 'kill', id }    SIGKILL the process (it is still blocked on fd 4, or running)
  *   ← { t: 'exit', id, code, signal }  once it has exited and its pipes are closed
@@ -28,7 +29,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 
 /**
- * @typedef {{ t: 'spawn', id: number, file: string, argv: string[], logPath: string, blob: Uint8Array, cover: number[] }} SpawnRequest
+ * @typedef {{ t: 'spawn', id: number, file: string, argv: string[], logPath: string, blob: Uint8Array, cover: number[], go: boolean }} SpawnRequest
  * @typedef {SpawnRequest | { t: 'go', id: number } | { t: 'kill', id: number }} Request
  * @typedef {import('node:stream').Writable} Pipe
  */
@@ -79,6 +80,7 @@ function start(r) {
     if (!failed) send({ t: 'exit', id: r.id, code, signal });
   });
   if (go) running.set(r.id, { child, go });
+  if (r.go) go?.end(Buffer.of(1));
 }
 
 process.on('message', (/** @type {Request} */ m) => {

@@ -27,6 +27,8 @@ export interface SpawnRequest {
   readonly blob: Uint8Array;
   /** Descriptors to cover with /dev/null (inherited without close-on-exec). */
   readonly cover: readonly number[];
+  /** Let the process go on at once (`go()` then does nothing more). */
+  readonly go?: boolean;
 }
 
 export interface SpawnedProcess {
@@ -99,7 +101,7 @@ export function spawnThroughServer(req: SpawnRequest): SpawnedProcess {
   const send = (m: object) => {
     if (s.connected) s.send(m);
   };
-  if (s.connected) send({ t: 'spawn', id, file: req.file, argv: req.argv, logPath: req.logPath, blob: req.blob, cover: req.cover });
+  if (s.connected) send({ t: 'spawn', id, file: req.file, argv: req.argv, logPath: req.logPath, blob: req.blob, cover: req.cover, go: req.go === true });
   else {
     pending.get(id)!.reject(new BuildError('E_SANDBOX', 'the process that starts sandboxes is gone'));
     pending.delete(id);
