@@ -16,7 +16,7 @@ export class BuildLog {
 
   constructor(path: string) {
     this.path = path;
-    this.fd = openSync(path, 'w+', 0o600);
+    this.fd = openSync(path, 'w+', 0o644);
   }
 
   /** Bytes written so far. */

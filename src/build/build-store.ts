@@ -65,8 +65,13 @@ export interface BuildStore {
    * against `info` before it becomes valid.
    */
   addNar(info: SubstitutablePathInfo, nar: AsyncIterable<Uint8Array>, signal?: AbortSignal): Promise<void>;
-  /** Keep the log of a build of `drvPath` (for `tix log`). */
-  addBuildLog(drvPath: StorePath, log: Uint8Array): Promise<void>;
+  /**
+   * Where a build of `drvPath` writes its log, as it runs, for `tix log` (an earlier log of
+   * it is removed). The file is for the caller to create.
+   */
+  buildLogFile(drvPath: StorePath): Promise<string>;
+  /** The build's log (`log`, at `buildLogFile`) is complete: store it for good (compressed, say). */
+  finishBuildLog(drvPath: StorePath, log: Uint8Array): Promise<void>;
   /**
    * Put `tree` (canonical, hashed by the caller to the registered NAR hash) in place of
    * the files of the valid `path`, which are missing or damaged (`verify --repair`). The

@@ -8,7 +8,8 @@
  *   outputs: renamed into place, then registered in one DB batch (valid only after it)
  *   substitutes: the store's own importNar (restored in its temp area while hashed, stopped
  *       past NarSize, references checked and temp-rooted, committed atomically)
- *   logs: where `tix log` reads them (log-store.ts: <state>/log/drvs/xx/rest.zst)
+ *   logs: written where `tix log` reads them as the build runs (log-store.ts:
+ *       <state>/log/drvs/xx/rest), compressed afterwards when large (rest.zst)
  *   indirect roots: <state>/gcroots/auto/<nix32 sha1 of the link> → link, as Nix does
  */
 
@@ -18,7 +19,7 @@ import { derivationNameFromPath, type Derivation } from '../store/drv/derivation
 import { parseDerivation } from '../store/drv/aterm-parse.ts';
 import { resolveStoreLayout, type StoreLayout } from '../store/local/layout.ts';
 import { addIndirectRoot } from '../store/local/gc-roots.ts';
-import { writeBuildLog } from '../store/local/log-store.ts';
+import { prepareBuildLog, writeBuildLog } from '../store/local/log-store.ts';
 import { capNar, importNar, importOptionsOf } from '../store/local/import-nar.ts';
 import { restorePath } from '../store/local/nar-fs.ts';
 import { holderAlive } from '../store/local/process-identity.ts';
@@ -59,6 +60,9 @@ export async function openLocalBuildStore(settings: OpenLocalBuildStoreOptions):
   await cleanTempArea(temp, layout.realStoreDir, db);
   return new LocalStoreForBuilds(layout, db, temp);
 }
+
+/** Logs of at least this many bytes are kept compressed. */
+const COMPRESS_LOGS_FROM = 64 * 1024;
 
 /** Per-build trees of processes that are gone: what a crash or SIGKILL left behind. */
 function removeDeadTrees(dir: string): void {
@@ -201,9 +205,19 @@ class LocalStoreForBuilds implements LocalBuildStore {
     }
   }
 
-  /** Keep the log of a build where `tix log` (readBuildLog) finds it, replacing an earlier one. */
-  async addBuildLog(drvPath: StorePath, log: Uint8Array): Promise<void> {
-    writeBuildLog(this.layout, drvPath, log);
+  /** The plain log file that `tix log` (readBuildLog) finds, an earlier log removed. */
+  buildLogFile(drvPath: StorePath): Promise<string> {
+    return prepareBuildLog(this.layout, drvPath);
+  }
+
+  /**
+   * A large log is compressed (written beside, renamed into place, then the plain one
+   * removed: one of them is complete at every instant); a small one stays as it is, since
+   * compressing it would cost more than it saves.
+   */
+  async finishBuildLog(drvPath: StorePath, log: Uint8Array): Promise<void> {
+    if (log.length < COMPRESS_LOGS_FROM) return;
+    await writeBuildLog(this.layout, drvPath, log);
   }
 
   async addIndirectRoot(link: string): Promise<void> {

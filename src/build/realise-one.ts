@@ -3,19 +3,21 @@
  * startBuilder, registerOutputs), for one derivation whose inputs are already valid.
  *
  *   lock the outputs → (valid already? done) → input closure → two temporary trees:
- *     <build-dir>/tix-build-<name>-XXXX/  build/ (the build dir), log
+ *     <build-dir>/tix-build-<name>-XXXX/  build/ (the build dir)
  *     store.makeTempTree(<name>)          the sandbox's /nix/store: outputs appear here,
  *                                         on the store's filesystem so they move by rename
- *   → run the builder in the sandbox, log to a file → keep the log in the store
+ *   → run the builder in the sandbox, its output going to the store's log file for it
+ *     → finish the log (compress it when large)
  *   → check, canonicalise, scan and hash the outputs (outputs.ts) → register them
- *     atomically → unlock; the trees are removed in the background (remove-tree.ts),
- *     except a successful sandbox's store directory, kept for the next build (store-views.ts).
+ *     atomically → unlock; the locks are released and the trees removed in the
+ *     background (remove-tree.ts), except a successful sandbox's store directory and a
+ *     build top its builder left as it was, kept for the next build (store-views.ts).
  *
  * A process killed at any point leaves at most a stale build tree (never a valid partial
  * output): outputs become valid only in the store's final atomic batch.
  */
 
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Derivation } from '../store/drv/derivation.ts';
@@ -25,8 +27,8 @@ import type { BuildStore } from './build-store.ts';
 import { makeBuilderEnv } from './builder-env.ts';
 import { BuildError, describeExit } from './errors.ts';
 import { processOutputs, type OutputPolicy } from './outputs.ts';
-import { removeTree, removeTreeLater } from './remove-tree.ts';
-import { keepStoreView, takeStoreView } from './store-views.ts';
+import { finishLater, removeTree, removeTreeLater } from './remove-tree.ts';
+import { type BuildTop, keepStoreView, releaseBuildTop, takeBuildTop, takeStoreView } from './store-views.ts';
 import type { Sandbox, SandboxPath } from './sandbox.ts';
 
 export interface RealiseOneOptions {
@@ -78,21 +80,37 @@ export async function realiseOne(o: RealiseOneOptions): Promise<RealiseOneResult
     if (o.check && valid.length !== outputs.length) {
       throw new BuildError('E_CHECK_IMPOSSIBLE', `some outputs of '${printed}' are not valid, so checking is not possible`, { storePath: printed });
     }
+    // The log file is made ready (under the locks: it replaces an earlier build's) while
+    // the closure is computed.
+    const logFile = store.buildLogFile(o.drvPath);
+    logFile.catch(() => {});
     const closure = await store.computeClosure(o.inputPaths, o.knownReferences);
     await store.addTempRoots(closure);
-    return await buildIn(o, closure, printed, o.check ? new Set() : new Set(valid.map((p) => p.baseName)));
+    return await buildIn(o, closure, printed, o.check ? new Set() : new Set(valid.map((p) => p.baseName)), await logFile);
   } finally {
-    await store.unlockPaths(lockNames);
+    // The outputs are valid (or the build failed): nothing of this process waits for these
+    // locks, so the next build need not wait for the DB to release them. Another process
+    // that does gets them a moment later; a lost release ends with this process's handle.
+    finishLater(store.unlockPaths(lockNames));
   }
 }
 
-async function buildIn(o: RealiseOneOptions, closure: readonly StorePath[], printed: string, alreadyValid: ReadonlySet<string>): Promise<RealiseOneResult> {
+async function buildIn(o: RealiseOneOptions, closure: readonly StorePath[], printed: string, alreadyValid: ReadonlySet<string>, logFile: string): Promise<RealiseOneResult> {
   const { store, drv } = o;
-  const buildTop = mkdtempSync(join(o.buildDir ?? tmpdir(), `tix-build-${drv.name}-`));
-  const hostBuildDir = join(buildTop, 'build');
-  mkdirSync(hostBuildDir, 0o700);
+  // Written where `tix log` finds it while the build runs, as Nix does.
+  const log = new BuildLog(logFile);
+  // A sandboxed build may reuse the directories of an earlier one (store-views.ts).
+  const reusable = o.sandbox.kind === 'bwrap';
+  let top: BuildTop;
+  try {
+    top = takeBuildTop(o.buildDir ?? tmpdir(), drv.name, reusable);
+  } catch (e) {
+    log.close();
+    throw e;
+  }
+  const hostBuildDir = top.build;
   let hostStoreDir: string | undefined;
-  const log = new BuildLog(join(buildTop, 'log'));
+  let ran = false;
   try {
     const inputs = new Map(closure.map((p) => [p.baseName, join(store.realStoreDir, p.baseName)]));
     // A sandbox may start from the store directory of an earlier build (store-views.ts).
@@ -131,21 +149,23 @@ async function buildIn(o: RealiseOneOptions, closure: readonly StorePath[], prin
         sandboxPaths: o.sandboxPaths,
         network: isFixedOutput(drv),
         logFd: log.fd,
+        logPath: log.path,
         signal: o.signal,
       });
     } finally {
       if (poll) clearInterval(poll);
     }
+    ran = true;
     if (o.onLogLines) emitLines(o, log, true);
     const text = log.contents();
-    // A log that cannot be kept (disk full) must not hide why the build failed.
-    const logError = await store.addBuildLog(o.drvPath, text).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
     if (o.signal?.aborted) throw new BuildError('E_BUILD_FAILED', `build of '${printed}' was interrupted`, { storePath: printed });
-    if (result.exitCode !== 0) throw buildFailure(printed, result.exitCode, result.signal, text, o.logLines);
-    if (logError !== undefined) throw logError;
+    if (result.exitCode !== 0) {
+      // A log that cannot be compressed (disk full) must not hide why the build failed.
+      await store.finishBuildLog(o.drvPath, text).catch(() => {});
+      throw buildFailure(printed, result.exitCode, result.signal, text, o.logLines);
+    }
+    // Complete (plain or compressed) before the outputs become valid.
+    await store.finishBuildLog(o.drvPath, text);
 
     const newPaths = await processOutputs({
       store,
@@ -170,7 +190,9 @@ async function buildIn(o: RealiseOneOptions, closure: readonly StorePath[], prin
   } finally {
     log.close();
     // Off the critical path: the next build of a chain need not wait for the unlinking.
-    removeTreeLater(buildTop);
+    // Only a top whose builder ran and exited by itself may be reused: bwrap's exit then
+    // means every process of the sandbox is gone (nothing writes to its build dir any more).
+    releaseBuildTop(top, reusable && ran && !o.signal?.aborted);
     if (hostStoreDir) removeTreeLater(hostStoreDir);
   }
 }

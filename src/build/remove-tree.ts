@@ -5,7 +5,8 @@
  * A finished build's trees are removed in the background (`removeTreeLater`): unlinking a
  * tree of copied inputs costs a few milliseconds on a busy disk, and a chain of builds
  * would otherwise wait for it between every two builders. `settleRemovals` waits for all
- * of them; a realisation calls it before it reports `done`, so no tree outlives the run.
+ * of them, and for the other work a build leaves behind (`finishLater`: releasing its
+ * locks); a realisation calls it before it reports `done`, so none of it outlives the run.
  * A tree left by a killed process is removed on the store's next open (local-build-store.ts).
  */
 
@@ -33,7 +34,19 @@ export function removeTreeLater(path: string): void {
   pending.add(p);
 }
 
-/** Wait until every removal started so far (and any started meanwhile) has finished. */
+/**
+ * Let `work` finish in the background, settled by `settleRemovals`; a failure is ignored
+ * (what it would have cleaned up is cleaned up when the process ends).
+ */
+export function finishLater(work: Promise<unknown>): void {
+  const p: Promise<void> = work.then(
+    () => {},
+    () => {},
+  ).finally(() => pending.delete(p));
+  pending.add(p);
+}
+
+/** Wait until every removal (and `finishLater` work) started so far, and any started meanwhile, has finished. */
 export async function settleRemovals(): Promise<void> {
   while (pending.size > 0) await Promise.all([...pending]);
 }

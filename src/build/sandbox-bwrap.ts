@@ -41,6 +41,7 @@ import {
 } from './constants.ts';
 import { BuildError } from './errors.ts';
 import { planInput, prepareMountPoints, syncInputs } from './input-view.ts';
+import { spawnThroughServer } from './spawner.ts';
 import type { Sandbox, SandboxResult, SandboxRun } from './sandbox.ts';
 
 /** Find `bwrap` on PATH (or at `explicit`), or say how to get it. */
@@ -67,9 +68,15 @@ export class BwrapSandbox implements Sandbox {
   readonly #etcParent: string;
   #etcDir: string | undefined;
 
-  /** `etcParent`: where the shared `/etc` files may be created (removed at process exit). */
-  constructor(options: { bwrapPath?: string; etcParent?: string } = {}) {
+  readonly #viaServer: boolean;
+
+  /**
+   * `etcParent`: where the shared `/etc` files may be created (removed at process exit).
+   * `direct`: fork this process to start bwrap instead of asking the helper (spawner.ts).
+   */
+  constructor(options: { bwrapPath?: string; etcParent?: string; direct?: boolean } = {}) {
     this.bwrap = findBwrap(options.bwrapPath);
+    this.#viaServer = options.direct !== true;
     this.#etcParent = options.etcParent ?? tmpdir();
   }
 
@@ -157,6 +164,39 @@ export class BwrapSandbox implements Sandbox {
     const blob = Buffer.from(opts.join('\0') + '\0', 'latin1');
     // The command goes on argv (bwrap wants it there); argv strings are UTF-8 on the wire.
     const argv = ['--args', String(ARGS_FD), '--', utf8Of(run.builder), ...run.args.map(utf8Of)];
+    return this.#viaServer && run.logPath !== undefined ? this.#runViaServer(run, argv, blob, run.logPath) : this.#runDirect(run, argv, blob);
+  }
+
+  /**
+   * Through the helper process (spawner.ts): no fork of this process. A sandbox without
+   * inputs has nothing to copy while bwrap starts, so it goes on without waiting for word.
+   */
+  async #runViaServer(run: SandboxRun, argv: string[], blob: Buffer, logPath: string): Promise<SandboxResult> {
+    if (run.signal?.aborted) return { exitCode: null, signal: 'SIGKILL' };
+    const early = run.inputs.size === 0;
+    if (early) this.copyInputs(run); // clears what an earlier build left in a reused directory
+    const p = spawnThroughServer({ file: this.bwrap, argv, logPath, blob, cover: leakedFds(), go: early });
+    const onAbort = () => p.kill();
+    run.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      if (!early) {
+        try {
+          this.copyInputs(run);
+        } catch (e) {
+          p.kill();
+          await p.exited.catch(() => {});
+          throw e;
+        }
+        p.go();
+      }
+      const r = await p.exited;
+      return run.signal?.aborted ? { exitCode: null, signal: 'SIGKILL' } : r;
+    } finally {
+      run.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  #runDirect(run: SandboxRun, argv: string[], blob: Buffer): Promise<SandboxResult> {
     return new Promise<SandboxResult>((resolve, reject) => {
       const stdio: (number | 'ignore' | 'pipe')[] = ['ignore', run.logFd, run.logFd, 'pipe', 'pipe'];
       for (const fd of leakedFds()) if (fd > BLOCK_FD) stdio[fd] = devNull();

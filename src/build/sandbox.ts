@@ -30,6 +30,8 @@ export interface SandboxRun {
   readonly network: boolean;
   /** File descriptor receiving the builder's stdout and stderr (the build log). */
   readonly logFd: number;
+  /** The log's file, when it has one: a sandbox may open it itself (appending) instead of passing `logFd` on. */
+  readonly logPath?: string;
   readonly signal?: AbortSignal;
 }
 

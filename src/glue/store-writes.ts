@@ -50,24 +50,34 @@ export class StoreWriteMismatchError extends Error {
   }
 }
 
-/** Write every recorded path that is not valid yet; returns how many were added. */
+/**
+ * Write every recorded path that is not valid yet; returns how many were added. Sources
+ * (which refer to nothing) go first, one by one; then every text in one commit (a `.drv`
+ * refers to sources and to other texts, all valid or in that commit).
+ */
 export async function flushStoreWrites(store: LocalStore, writes: StoreWrites, signal?: AbortSignal): Promise<number> {
-  let added = 0;
-  for (const w of writes) {
-    const path = store.storeDir.parsePath(w.path);
-    if (await store.db.isValidPath(path)) continue;
-    const got = await write(store, path, w, signal);
+  const all = [...writes].map((w) => ({ w, path: store.storeDir.parsePath(w.path) }));
+  const valid = new Set((await store.db.queryValidPaths(all.map((a) => a.path))).map((p) => p.baseName));
+  const todo = all.filter((a) => !valid.has(a.path.baseName));
+  for (const { w, path } of todo) {
+    if (w.kind !== 'source') continue;
+    const got = await writeSource(store, path, w, signal);
     if (!got.equals(path)) throw new StoreWriteMismatchError(w.path, store.printPath(got));
-    added++;
   }
-  return added;
+  const texts = todo.filter((a) => a.w.kind === 'text') as { w: Extract<StoreWrite, { kind: 'text' }>; path: StorePath }[];
+  if (texts.length > 0) {
+    const infos = await store.addTextsToStore(
+      texts.map(({ w }) => ({ name: w.name, text: w.contents, references: w.references.map((r) => store.storeDir.parsePath(r)) })),
+      signal,
+    );
+    texts.forEach(({ w, path }, n) => {
+      if (!infos[n]!.path.equals(path)) throw new StoreWriteMismatchError(w.path, store.printPath(infos[n]!.path));
+    });
+  }
+  return todo.length;
 }
 
-async function write(store: LocalStore, path: StorePath, w: StoreWrite, signal: AbortSignal | undefined): Promise<StorePath> {
-  if (w.kind === 'text') {
-    const refs = w.references.map((r) => store.storeDir.parsePath(r));
-    return (await store.addTextToStore(w.name, w.contents, refs, signal)).path;
-  }
+async function writeSource(store: LocalStore, path: StorePath, w: Extract<StoreWrite, { kind: 'source' }>, signal: AbortSignal | undefined): Promise<StorePath> {
   const src = Buffer.from(w.src, 'latin1').toString();
   if (w.filter === undefined) return (await store.addToStore(src, { method: w.method, hashAlgo: w.hashAlgo, name: w.name, signal })).path;
   // A filtered tree: the NAR comes from the same walk (and filter) that computed its hash.

@@ -32,7 +32,6 @@ import { fsNode } from './fs-source.ts';
 import { restorePath } from './nar-fs.ts';
 import type { StoreContext } from './store-context.ts';
 import type { CommitResult } from './temp-area.ts';
-import { writeFileSync } from 'node:fs';
 
 export interface AddToStoreOptions {
   /** `nar` (a tree, Nix's "recursive") or `flat` (one regular file). Default `nar`. */
@@ -91,35 +90,76 @@ export async function addToStore(ctx: StoreContext, src: string, opts: AddToStor
  * also records its output paths. Nix: `addTextToStore` / `writeDerivation`.
  */
 export async function addTextToStore(ctx: StoreContext, name: string, text: Uint8Array | string, references: readonly StorePath[] = [], signal?: AbortSignal): Promise<PathInfo> {
-  checkName(name);
-  const bytes = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
-  const hash = hashBytes('sha256', bytes);
-  const path = ctx.storeDir.makeTextPath(name, hash, references);
-  const existing = await ctx.db.queryPathInfo(path);
-  if (existing) {
-    await ctx.db.addTempRoots([path]);
-    return existing;
+  return (await addTextsToStore(ctx, [{ name, text, references }], signal))[0]!;
+}
+
+export interface TextToAdd {
+  readonly name: string;
+  readonly text: Uint8Array | string;
+  readonly references?: readonly StorePath[];
+}
+
+/**
+ * `addTextToStore` for many texts at once (an evaluation's `.drv` files): one temp-root
+ * batch, one lock batch, one marker and one registration batch for all of them, instead
+ * of four DB round trips, a marker and a temporary file renamed into place per text (each
+ * file is written in place under its lock: TempArea.createFiles). A text may refer to
+ * another of the same call. Returns their infos, in order.
+ */
+export async function addTextsToStore(ctx: StoreContext, texts: readonly TextToAdd[], signal?: AbortSignal): Promise<PathInfo[]> {
+  const items = texts.map((t) => {
+    checkName(t.name);
+    const bytes = typeof t.text === 'string' ? Buffer.from(t.text, 'utf8') : t.text;
+    const hash = hashBytes('sha256', bytes);
+    const references = t.references ?? [];
+    return { name: t.name, bytes, hash, references, path: ctx.storeDir.makeTextPath(t.name, hash, references) };
+  });
+  const paths = items.map((i) => i.path);
+  const existing = await ctx.db.queryPathInfos(paths);
+  const infos: (PathInfo | undefined)[] = [...existing];
+  const todo = items.filter((_, n) => !existing[n]);
+  if (todo.length === 0) {
+    await ctx.db.addTempRoots(paths);
+    return infos as PathInfo[];
   }
   const outputs: DrvOutputMapping[] = [];
-  if (name.endsWith(DRV_EXTENSION)) {
-    const drv = parseDerivation(bytes, { name: name.slice(0, -DRV_EXTENSION.length), storeDir: ctx.storeDir, whence: name });
-    for (const [output, p] of derivationOutputPaths(drv, ctx.storeDir)) if (p) outputs.push({ drv: path, output, path: p });
+  const made = new Map<string, { info: PathInfo; contents: Uint8Array }>();
+  const registrationTime = Math.floor(Date.now() / 1000);
+  for (const i of todo) {
+    if (made.has(i.path.baseName)) continue; // the same text twice
+    if (i.name.endsWith(DRV_EXTENSION)) {
+      const drv = parseDerivation(i.bytes, { name: i.name.slice(0, -DRV_EXTENSION.length), storeDir: ctx.storeDir, whence: i.name });
+      for (const [output, p] of derivationOutputPaths(drv, ctx.storeDir)) if (p) outputs.push({ drv: i.path, output, path: p });
+    }
+    const nar = narBytes(regularNode(i.bytes));
+    const info: PathInfo = {
+      path: i.path,
+      narHash: hashBytes('sha256', nar),
+      narSize: nar.length,
+      references: [...i.references],
+      sigs: [],
+      ca: { method: 'text' as ContentAddressMethod, hash: i.hash },
+      registrationTime,
+      ultimate: false,
+    };
+    made.set(i.path.baseName, { info, contents: i.bytes });
   }
-  const nar = narBytes(regularNode(bytes));
-  const tmp = ctx.temp.newPath();
-  writeFileSync(tmp, bytes, { mode: 0o444 });
-  canonicalisePath(tmp);
-  const info: PathInfo = {
-    path,
-    narHash: hashBytes('sha256', nar),
-    narSize: nar.length,
-    references: [...references],
-    sigs: [],
-    ca: { method: 'text' as ContentAddressMethod, hash },
-    registrationTime: 0,
-    ultimate: false,
-  };
-  return (await commitNew(ctx, tmp, info, outputs, signal)).info;
+  await ctx.db.addTempRoots(paths);
+  const names = [...made.keys()];
+  await ctx.db.lockPaths(names, { signal });
+  try {
+    const unique = [...made.values()];
+    const fresh = await ctx.temp.createFiles(ctx.db, unique, outputs);
+    // Paths another process made valid meanwhile keep that process's info.
+    const raced = unique.filter((_, n) => !fresh[n]).map((m) => m.info.path);
+    const theirs = raced.length === 0 ? [] : await ctx.db.queryPathInfos(raced);
+    const byBase = new Map(unique.map((m) => [m.info.path.baseName, m.info]));
+    raced.forEach((p, n) => byBase.set(p.baseName, theirs[n]!));
+    items.forEach((i, n) => (infos[n] ??= byBase.get(i.path.baseName)));
+    return infos as PathInfo[];
+  } finally {
+    await ctx.db.unlockPaths(names);
+  }
 }
 
 /** Temp-root and lock `info.path`, then move `tmp` into place and register it. */

@@ -8,7 +8,7 @@ export * from './layout.ts';
 export * from './local-store.ts';
 export type { PathInfoDb, StoreCoordinator, StoreDb, StoreDbEvent, InvalidateResult, LockOptions } from './store-db.ts';
 export type { DrvOutputMapping } from './db-records.ts';
-export type { AddToStoreOptions } from './add.ts';
+export type { AddToStoreOptions, TextToAdd } from './add.ts';
 export type { ImportNarOptions, ImportNarResult } from './import-nar.ts';
 export { importOptionsOf } from './import-nar.ts';
 export type { GcEvent, GcOptions } from './gc.ts';

@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import type { PathInfo } from '../path-info-json.ts';
 import type { StoreDir } from '../store-dir.ts';
 import type { StorePath } from '../store-path.ts';
-import { type AddToStoreOptions, addTextToStore, addToStore, commitNew } from './add.ts';
+import { type AddToStoreOptions, addTextsToStore, addTextToStore, addToStore, commitNew, type TextToAdd } from './add.ts';
 import { canonicalisePath, deleteTree } from './canonicalise.ts';
 import { type ClosureOptions, computeClosure } from './closure.ts';
 import type { DrvOutputMapping } from './db-records.ts';
@@ -108,6 +108,11 @@ export class LocalStore implements StoreContext {
 
   addTextToStore(name: string, text: Uint8Array | string, references?: readonly StorePath[], signal?: AbortSignal): Promise<PathInfo> {
     return addTextToStore(this, name, text, references, signal);
+  }
+
+  /** Many texts in one commit (an evaluation's `.drv` files); see `addTextsToStore`. */
+  addTextsToStore(texts: readonly TextToAdd[], signal?: AbortSignal): Promise<PathInfo[]> {
+    return addTextsToStore(this, texts, signal);
   }
 
   importNar(path: StorePath, nar: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, opts?: ImportNarOptions): Promise<ImportNarResult> {

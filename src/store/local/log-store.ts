@@ -2,11 +2,14 @@
  * Build logs, one per derivation, as Nix keeps them in /nix/var/log/nix/drvs/ (Nix:
  * `LocalFSStore::getBuildLogExact`): `<state>/log/drvs/<first 2 chars>/<rest of the drv
  * base name>`, plus `.zst` when compressed (`compress-build-log`, default true; Nix uses
- * bzip2, tix zstd from Node's zlib). The builder writes through `openLogWriter` while a
- * build runs (`writeBuildLog` when the whole log is at hand); `tix log` reads with `readBuildLog`.
+ * bzip2, tix zstd from Node's zlib). A builder's output goes straight into the plain file
+ * (`prepareBuildLog`), as Nix writes its log while the build runs, and a large finished log
+ * is then compressed (`writeBuildLog`); other writers use `openLogWriter`; `tix log` reads
+ * with `readBuildLog`.
  */
 
-import { createWriteStream, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync, type WriteStream } from 'node:fs';
+import { mkdir, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { createZstdCompress, zstdCompressSync, zstdDecompressSync, type ZstdCompress } from 'node:zlib';
 import type { StorePath } from '../store-path.ts';
 import type { StoreLayout } from './layout.ts';
@@ -47,24 +50,64 @@ export function openLogWriter(layout: Pick<StoreLayout, 'logDir'>, drv: StorePat
 }
 
 /**
- * Keep the whole, finished log of a build of `drv` (compressed), replacing an earlier one:
- * written beside and renamed into place, so a reader never sees half a log.
+ * Make way for a new plain log of `drv`, which the caller then creates and writes (a
+ * builder's stdout and stderr): its directory exists, and an earlier log, which would be
+ * read instead of it (a compressed one) or mixed into it, is gone. Returns its path.
+ * Asynchronous: a new directory costs a millisecond or two on a busy disk, which a build
+ * spends on its other preparations meanwhile.
  */
-export function writeBuildLog(layout: Pick<StoreLayout, 'logDir'>, drv: StorePath, log: Uint8Array): void {
+export async function prepareBuildLog(layout: Pick<StoreLayout, 'logDir'>, drv: StorePath): Promise<string> {
   const base = buildLogPath(layout, drv);
-  mkdirSync(base.slice(0, base.lastIndexOf('/')), { recursive: true });
-  const tmp = `${base}.tmp-${process.pid}`;
+  const dir = base.slice(0, base.lastIndexOf('/'));
+  // Each log directory is made once per process (and again if somebody removed it).
+  if (!madeDirs.has(dir)) {
+    await mkdir(dir, { recursive: true });
+    madeDirs.add(dir);
+  }
+  await Promise.all(
+    [`${base}.zst`, base].map((f) =>
+      unlink(f).catch((e: NodeJS.ErrnoException) => {
+        if (e.code !== 'ENOENT') throw new SysError('removing build log', f, e);
+      }),
+    ),
+  );
+  return base;
+}
+
+/**
+ * Keep the whole, finished log of a build of `drv` (compressed), replacing an earlier one:
+ * written beside and renamed into place, so a reader never sees half a log. Asynchronous
+ * (libuv's thread pool): creating the `xx/` directory and the file cost a millisecond or
+ * two each on a busy disk, which a builder's caller can spend on other work meanwhile.
+ */
+export async function writeBuildLog(layout: Pick<StoreLayout, 'logDir'>, drv: StorePath, log: Uint8Array): Promise<void> {
+  const base = buildLogPath(layout, drv);
+  const dir = base.slice(0, base.lastIndexOf('/'));
+  const tmp = `${base}.tmp-${process.pid}-${++tmpCounter}`;
   try {
-    writeFileSync(tmp, zstdCompressSync(log));
-    renameSync(tmp, `${base}.zst`);
+    const data = zstdCompressSync(log);
+    // Each log directory is made once per process (and again if somebody removed it).
+    if (!madeDirs.has(dir)) await mkdir(dir, { recursive: true });
+    await writeFile(tmp, data).catch(async (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'ENOENT') throw e;
+      await mkdir(dir, { recursive: true });
+      await writeFile(tmp, data);
+    });
+    madeDirs.add(dir);
+    await rename(tmp, `${base}.zst`);
   } catch (e) {
     // A full disk (ENOSPC) or a read-only state dir: name the file, leave no half log.
-    rmSync(tmp, { force: true });
+    await rm(tmp, { force: true });
     throw new SysError('writing build log', tmp, e as NodeJS.ErrnoException);
   }
   // An uncompressed log of an earlier build would otherwise be read after this one.
-  rmSync(base, { force: true });
+  await unlink(base).catch((e: NodeJS.ErrnoException) => {
+    if (e.code !== 'ENOENT') throw e;
+  });
 }
+
+const madeDirs = new Set<string>();
+let tmpCounter = 0;
 
 /** The log of `drv`, or undefined when there is none. */
 export function readBuildLog(layout: Pick<StoreLayout, 'logDir'>, drv: StorePath): Buffer | undefined {

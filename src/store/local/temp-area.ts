@@ -4,6 +4,8 @@
  *
  *   T-<pid>.<start>-<n>               a tree being written, restored or built
  *   M-<pid>.<start>-<n>-<base name>   "renaming to <base name>, not yet registered"
+ *   L-<pid>.<start>-<n>               "writing the paths it lists (one base name a line) in
+ *                                     place, not yet registered" (`createFiles`)
  *
  * `commitTempPath` renames a finished, canonical tree into place and registers it in one
  * DB batch. A process killed before the rename leaves a `T-` entry; one killed between
@@ -12,10 +14,10 @@
  * run, so after a crash the next `tix` finds either no path or a complete valid one.
  */
 
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, renameSync } from 'node:fs';
+import { closeSync, existsSync, fchmodSync, futimesSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import type { PathInfo } from '../path-info-json.ts';
 import { StorePath } from '../store-path.ts';
-import { deleteTree, unlinkIfExists } from './canonicalise.ts';
+import { CANONICAL_MTIME, deleteTree, unlinkIfExists } from './canonicalise.ts';
 import type { DrvOutputMapping } from './db-records.ts';
 import { holderAlive, processStartTime } from './process-identity.ts';
 import type { StoreDb } from './store-db.ts';
@@ -71,6 +73,64 @@ export class TempArea {
     unlinkIfExists(marker);
     return { info, alreadyValid: false };
   }
+
+  /**
+   * Make many small files valid at once (an evaluation's texts): the caller holds the locks
+   * of all their paths. Each file is written straight at its final path, its mode and mtime
+   * set through the descriptor, after one marker listing them all, so a process killed on
+   * the way leaves only unregistered paths that `cleanTempArea` removes; then one DB batch
+   * registers them with `outputs` (their references may be among them). Returns, per item,
+   * whether it was made here (false: already valid).
+   */
+  async createFiles(db: StoreDb, items: readonly { info: PathInfo; contents: Uint8Array }[], outputs: readonly DrvOutputMapping[] = []): Promise<boolean[]> {
+    const valid = new Set((await db.queryValidPaths(items.map((i) => i.info.path))).map((p) => p.baseName));
+    const fresh = items.filter((i) => !valid.has(i.info.path.baseName));
+    if (fresh.length === 0) return items.map(() => false);
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    const marker = `${this.dir}/L-${tag()}`;
+    writeFileSync(marker, fresh.map((i) => i.info.path.baseName + '\n').join(''), { flag: 'wx', mode: 0o600 });
+    const made: string[] = [];
+    try {
+      for (const i of fresh) {
+        const real = `${this.#realStoreDir}/${i.info.path.baseName}`;
+        made.push(real);
+        writeCanonicalFile(real, i.contents);
+      }
+      const freshNames = new Set(fresh.map((i) => i.info.path.baseName));
+      await db.registerValidPaths(
+        fresh.map((i) => i.info),
+        outputs.filter((o) => freshNames.has(o.drv.baseName)),
+      );
+    } catch (e) {
+      for (const r of made) deleteTree(r);
+      unlinkIfExists(marker);
+      throw e;
+    }
+    unlinkIfExists(marker);
+    return items.map((i) => !valid.has(i.info.path.baseName));
+  }
+}
+
+/**
+ * Create `path` (read-only, mtime 1) holding `contents`. Something already there is not
+ * valid (the caller holds the path's lock and found it invalid): left by a killed process.
+ */
+function writeCanonicalFile(path: string, contents: Uint8Array): void {
+  let fd: number;
+  try {
+    fd = openSync(path, 'wx', 0o444);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    deleteTree(path);
+    fd = openSync(path, 'wx', 0o444);
+  }
+  try {
+    for (let off = 0; off < contents.length; ) off += writeSync(fd, contents, off);
+    fchmodSync(fd, 0o444); // whatever the umask
+    futimesSync(fd, CANONICAL_MTIME, CANONICAL_MTIME);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export interface CommitResult {
@@ -92,11 +152,12 @@ export async function cleanTempArea(area: TempArea, realStoreDir: string, db: St
   }
   let removed = 0;
   for (const name of names) {
-    const m = /^([TM])-([0-9]+)\.([0-9]+)-[0-9]+(?:-(.+))?$/.exec(name);
+    const m = /^([TML])-([0-9]+)\.([0-9]+)-[0-9]+(?:-(.+))?$/.exec(name);
     if (!m) continue;
     if (holderAlive(`${m[2]}.${m[3]}.0`)) continue;
-    if (m[1] === 'M' && m[4]) {
-      const path = new StorePath(m[4]);
+    const renamed = m[1] === 'M' && m[4] ? [m[4]] : m[1] === 'L' ? listedNames(`${area.dir}/${name}`) : [];
+    for (const base of renamed) {
+      const path = new StorePath(base);
       if (!(await db.isValidPath(path)) && (await db.lockPaths([path.baseName], { wait: false }))) {
         try {
           if (!(await db.isValidPath(path))) deleteTree(`${realStoreDir}/${path.baseName}`);
@@ -109,4 +170,21 @@ export async function cleanTempArea(area: TempArea, realStoreDir: string, db: St
     removed++;
   }
   return removed;
+}
+
+/** The base names an `L-` marker lists (a marker cut short lists fewer: its renames had not begun). */
+function listedNames(file: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return [];
+  }
+  return text.split('\n').filter((l) => {
+    try {
+      return new StorePath(l) !== undefined;
+    } catch {
+      return false;
+    }
+  });
 }

@@ -12,7 +12,7 @@ import type { BuildError, RealiseEvent } from '../../../src/build/index.ts';
 import { hashBytes } from '../../../src/hash/index.ts';
 import { randomBytes } from 'node:crypto';
 import { fingerprintPathInfo, generateSecretKey, printSecretKey, StorePath, toPublicKey, verifyDetached } from '../../../src/store/index.ts';
-import { readBuildLog } from '../../../src/store/local/log-store.ts';
+import { buildLogPath, readBuildLog } from '../../../src/store/local/log-store.ts';
 import { BUILD_SKIP, freshBuilds, TestStore } from '../../support/build.ts';
 
 let t: TestStore;
@@ -101,6 +101,24 @@ describe('realise()', { skip: BUILD_SKIP }, () => {
     assert.deepEqual(freshBuilds(r.events), []);
     // The log is kept for `tix log`.
     assert.match(String(readBuildLog(t.store.layout, bad.drvPath)), /^line 1\n/);
+  });
+
+  it('keeps a small log as written and a large one compressed, each replacing the log of an earlier build', async () => {
+    const cases = [
+      { name: 'log-small', lines: 3, compressed: false },
+      { name: 'log-large', lines: 20000, compressed: true },
+    ];
+    for (const c of cases) {
+      const d = await t.add({ name: c.name, script: `i=0; while [ $i -lt ${c.lines} ]; do echo "line $i"; i=$((i+1)); done; echo > $out` });
+      const expected = Array.from({ length: c.lines }, (_, i) => `line ${i}\n`).join('');
+      for (const check of [false, true]) {
+        const r = await t.realise([d], {}, { check });
+        assert.equal(r.result.exitStatus, 0, message(r));
+        assert.equal(String(readBuildLog(t.store.layout, d.drvPath)), expected);
+        const plain = buildLogPath(t.store.layout, d.drvPath);
+        assert.deepEqual([existsSync(plain), existsSync(`${plain}.zst`)], [!c.compressed, c.compressed], `${c.name}, check: ${check}`);
+      }
+    }
   });
 
   it('builds everything independent of a failure with keep-going', async () => {

@@ -84,6 +84,47 @@ describe('LocalStore.addTextToStore()', () => {
     }));
 });
 
+describe('LocalStore.addTextsToStore()', () => {
+  it('adds texts that refer to each other in one commit, keeping the ones already valid, in order', () =>
+    withTempStore(async (store) => {
+      const old = await store.addTextToStore('old', 'old');
+      const a = store.storeDir.makeTextPath('a', hashBytes('sha256', 'a'));
+      const infos = await store.addTextsToStore([
+        { name: 'old', text: 'old' },
+        { name: 'a', text: 'a' },
+        { name: 'b', text: `uses ${a.baseName}`, references: [a, old.path] },
+      ]);
+      assert.deepEqual(infos.map((i) => i.path.name), ['old', 'a', 'b']);
+      assert.equal(infos[0]!.registrationTime, old.registrationTime);
+      assert.equal(infos[1]!.path.baseName, a.baseName);
+      const b = await store.db.queryPathInfo(infos[2]!.path);
+      assert.deepEqual(b?.references.map((r) => r.baseName).sort(), [a.baseName, old.path.baseName].sort());
+      assert.equal(readFileSync(store.realPath(infos[2]!.path), 'utf8'), `uses ${a.baseName}`);
+      assert.deepEqual(readdirSync(store.layout.tempDir), []);
+    }));
+
+  it('replaces a half-written file a killed process left at an unregistered path', () =>
+    withTempStore(async (store) => {
+      const path = store.storeDir.makeTextPath('half', hashBytes('sha256', 'whole text'));
+      writeFileSync(store.realPath(path), 'who', { mode: 0o444 });
+      const [info] = await store.addTextsToStore([{ name: 'half', text: 'whole text' }]);
+      assert.equal(info!.path.baseName, path.baseName);
+      assert.equal(readFileSync(store.realPath(path), 'utf8'), 'whole text');
+      const st = lstatSync(store.realPath(path));
+      assert.deepEqual([st.mode & 0o7777, st.mtimeMs], [0o444, 1000]);
+    }));
+
+  it('registers none of them when one refers to a path that is not valid, and leaves nothing', () =>
+    withTempStore(async (store) => {
+      const missing = fakePath('missing', 'missing');
+      await assert.rejects(store.addTextsToStore([{ name: 'fine', text: 'fine' }, { name: 'bad', text: 'bad', references: [missing] }]), { code: 'E_REFERENCE_INVALID' });
+      const fine = store.storeDir.makeTextPath('fine', hashBytes('sha256', 'fine'));
+      assert.equal(await store.db.isValidPath(fine), false);
+      assert.equal(existsSync(store.realPath(fine)), false);
+      assert.deepEqual(readdirSync(store.layout.tempDir), []);
+    }));
+});
+
 describe('LocalStore.importNar()', () => {
   const tree = directoryNode({ f: regularNode('hi\n'), x: regularNode('#!/bin/sh\n', true), l: symlinkNode('f') });
   const nar = narBytes(tree);
@@ -187,6 +228,18 @@ describe('cleanTempArea()', () => {
       assert.equal(await cleanTempArea(store.temp, store.layout.realStoreDir, store.db), 2);
       assert.equal(existsSync(store.realPath(stray)), false);
       assert.deepEqual(readdirSync(store.layout.tempDir), [live.slice(live.lastIndexOf('/') + 1)]);
+    }));
+
+  it("removes the unregistered paths a dead process's list marker names, keeping registered ones", () =>
+    withTempStore(async (store) => {
+      const kept = await store.addTextToStore('kept', 'kept');
+      const stray = fakePath('stray', 'stray');
+      mkdirSync(store.realPath(stray));
+      writeFileSync(join(store.layout.tempDir, 'L-999999999.1-4'), `${stray.baseName}\n${kept.path.baseName}\nnot a store path\n`);
+      assert.equal(await cleanTempArea(store.temp, store.layout.realStoreDir, store.db), 1);
+      assert.equal(existsSync(store.realPath(stray)), false);
+      assert.equal(existsSync(store.realPath(kept.path)), true);
+      assert.deepEqual(readdirSync(store.layout.tempDir), []);
     }));
 
   it('keeps a final path that was registered after all', () =>
