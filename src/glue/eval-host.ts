@@ -14,8 +14,9 @@ import { hashBytes } from '../hash/digest.ts';
 import { Hash, parseHashUnprefixed } from '../hash/hash.ts';
 import { parseDerivationText } from '../store/drv/aterm-parse.ts';
 import type { Derivation, DerivationOutput } from '../store/drv/derivation.ts';
-import { makeDrvHashLookup } from '../store/drv/hash-modulo.ts';
-import { derivationReferences, derivationStorePath, fillInOutputPaths } from '../store/drv/output-paths.ts';
+import { makeDrvHashLookup, type DrvHashModulo } from '../store/drv/hash-modulo.ts';
+import { derivationReferences } from '../store/drv/output-paths.ts';
+import { instantiateDerivation, type InstantiatedDerivation } from '../store/drv/instantiate.ts';
 import { StoreDir } from '../store/store-dir.ts';
 import { StorePath } from '../store/store-path.ts';
 import type { ContentAddressMethod } from '../store/content-address.ts';
@@ -24,7 +25,6 @@ import { latin1 } from './latin1.ts';
 import { fsPath, hashPathSync } from './sync-nar.ts';
 import type { StoreWrites } from './store-writes.ts';
 import { Fetchers, type FetchKind } from './fetch/fetcher.ts';
-import { printDerivation } from '../store/drv/aterm-print.ts';
 
 export interface NodeEvalHostOptions {
   /** Search path entries (`-I` first, then NIX_PATH), raw. */
@@ -73,6 +73,8 @@ export class NodeEvalHost implements EvalHost {
   readonly #drvs = new Map<string, Derivation>();
   /** References of text paths computed in this run (for closures of `=…drv` context). */
   readonly #refs = new Map<string, string[]>();
+  /** Modulo hashes of derivations, by base name: the lookup's memo, given the hashes of derivations made in this run. */
+  readonly #drvHashes = new Map<string, DrvHashModulo>();
   readonly #hashLookup;
   readonly #writes: StoreWrites | undefined;
   readonly #realStoreDir: string | undefined;
@@ -89,7 +91,7 @@ export class NodeEvalHost implements EvalHost {
     this.cwd = opts.cwd ?? latin1(process.cwd());
     this.#log = opts.log ?? ((line) => writeSync(2, Buffer.from(line + '\n', 'latin1')));
     this.#writes = opts.writes;
-    this.#hashLookup = makeDrvHashLookup((p) => this.#readDerivation(p), this.#store);
+    this.#hashLookup = makeDrvHashLookup((p) => this.#readDerivation(p), this.#store, this.#drvHashes);
     this.#realStoreDir = opts.realStoreDir === undefined || opts.realStoreDir === this.storeDir ? undefined : latin1(opts.realStoreDir);
   }
 
@@ -305,16 +307,17 @@ export class NodeEvalHost implements EvalHost {
       args: req.args,
       env,
     };
-    let drv: Derivation;
+    let made: InstantiatedDerivation;
     try {
-      drv = fillInOutputPaths(drv0, this.#hashLookup, store);
+      made = instantiateDerivation(drv0, this.#hashLookup, store);
     } catch (e) {
       throw new HostError((e as Error).message);
     }
-    const drvPath = derivationStorePath(drv, store);
+    const { drv, path: drvPath } = made;
     this.#drvs.set(drvPath.baseName, drv);
+    this.#drvHashes.set(drvPath.baseName, made.modulo);
     const drvPrinted = store.printPath(drvPath);
-    this.#writes?.record({ kind: 'text', path: drvPrinted, name: drvPath.name, contents: printDerivation(drv, store), references: derivationReferences(drv).map((r) => store.printPath(r)) });
+    this.#writes?.record({ kind: 'text', path: drvPrinted, name: drvPath.name, contents: Buffer.from(made.text, 'latin1'), references: derivationReferences(drv).map((r) => store.printPath(r)) });
     const result = new Map<string, string>();
     for (const [name, o] of drv.outputs) {
       if (o.type === 'inputAddressed') result.set(name, store.printPath(o.path));

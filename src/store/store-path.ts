@@ -49,6 +49,8 @@ export class StorePath {
   readonly hashPart: string;
   /** The name after the dash. */
   readonly name: string;
+  /** `<hashPart>-<name>`, kept rather than rebuilt on each use: it keys the evaluator's maps of derivations. */
+  readonly baseName: string;
 
   /** Validate and wrap a base name `<hash>-<name>`. */
   constructor(baseName: string) {
@@ -66,15 +68,12 @@ export class StorePath {
     if (why) throw new StorePathError(`path '${baseName}' is not a valid store path: ${why}`);
     this.hashPart = hashPart;
     this.name = name;
+    this.baseName = baseName;
   }
 
   /** Make a store path from a 20-byte digest's nix32 text and a name. */
   static fromParts(hashPart: string, name: string): StorePath {
     return new StorePath(`${hashPart}-${name}`);
-  }
-
-  get baseName(): string {
-    return `${this.hashPart}-${this.name}`;
   }
 
   /** The 20 digest bytes the hash part encodes. */
