@@ -69,8 +69,10 @@ export class NodeEvalHost implements EvalHost {
   readonly #env: Readonly<Record<string, string | undefined>>;
   readonly #log: (line: string) => void;
   #time: number | undefined;
-  /** Derivations computed in this run, by store path base name. */
+  /** Derivations read in this run, by store path base name. */
   readonly #drvs = new Map<string, Derivation>();
+  /** The `.drv` text of derivations made in this run, by base name (parsed into #drvs when read). */
+  readonly #madeTexts = new Map<string, string>();
   /** References of text paths computed in this run (for closures of `=…drv` context). */
   readonly #refs = new Map<string, string[]>();
   /** Modulo hashes of derivations, by base name: the lookup's memo, given the hashes of derivations made in this run. */
@@ -242,7 +244,7 @@ export class NodeEvalHost implements EvalHost {
   #readDerivation(p: StorePath): Derivation {
     const known = this.#drvs.get(p.baseName);
     if (known) return known;
-    const text = readFileSync(this.#fs(this.#store.printPath(p))).toString('latin1');
+    const text = this.#madeTexts.get(p.baseName) ?? readFileSync(this.#fs(this.#store.printPath(p))).toString('latin1');
     const drv = parseDerivationText(text, { storeDir: this.#store, name: p.name.slice(0, -4) });
     this.#drvs.set(p.baseName, drv);
     return drv;
@@ -313,20 +315,14 @@ export class NodeEvalHost implements EvalHost {
     } catch (e) {
       throw new HostError((e as Error).message);
     }
-    const { drv, path: drvPath } = made;
-    this.#drvs.set(drvPath.baseName, drv);
+    const drvPath = made.path;
+    // Kept as text: only a `=…drv` context (its closure) ever reads it back; hashes come from #drvHashes.
+    this.#madeTexts.set(drvPath.baseName, made.text);
     this.#drvHashes.set(drvPath.baseName, made.modulo);
-    const drvPrinted = store.printPath(drvPath);
-    this.#writes?.record({ kind: 'text', path: drvPrinted, name: drvPath.name, contents: Buffer.from(made.text, 'latin1'), references: derivationReferences(drv).map((r) => store.printPath(r)) });
-    const result = new Map<string, string>();
-    for (const [name, o] of drv.outputs) {
-      if (o.type === 'inputAddressed') result.set(name, store.printPath(o.path));
-      else result.set(name, env.get(name) ?? drv.env.get(name) ?? '');
+    if (this.#writes) {
+      const refs = derivationReferences(drv0).map((r) => store.printPath(r));
+      this.#writes.record({ kind: 'text', path: store.printPath(drvPath), name: drvPath.name, contents: Buffer.from(made.text, 'latin1'), references: refs });
     }
-    for (const name of drv.outputs.keys()) {
-      const v = drv.env.get(name);
-      if (v !== undefined && v !== '') result.set(name, v);
-    }
-    return { drvPath: store.printPath(drvPath), outputs: result };
+    return { drvPath: store.printPath(drvPath), outputs: made.outputs };
   }
 }

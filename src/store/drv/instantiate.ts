@@ -30,8 +30,13 @@ import type { StorePath } from '../store-path.ts';
 import { isByteString } from '../../util/byte-string.ts';
 
 export interface InstantiatedDerivation {
-  /** The derivation with output paths and their env vars filled in. */
-  readonly drv: Derivation;
+  /** The derivation with output paths and their env vars filled in (built on demand: evaluation rarely needs it). */
+  drv(): Derivation;
+  /**
+   * Output name → the value `derivationStrict` gives it: the env var named after it in the
+   * filled derivation (an output path, a hash placeholder, or "" while deferred).
+   */
+  readonly outputs: ReadonlyMap<string, string>;
   /** The `.drv` file's text (a byte string). */
   readonly text: string;
   /** The `.drv` file's store path. */
@@ -85,9 +90,9 @@ export function instantiateDerivation(drv: Derivation, lookup: DrvHashLookup, st
   const inputSection = atermInputDrvs(drv, storeDir);
   if (deferred) {
     // An input is floating: the outputs stay deferred, the masked env is the real one.
-    const filled: Derivation = { ...drv, env: envHasOutputs ? drv.env : withOutputs(drv.env, outputNames, () => '') };
     const text = 'Derive([' + outs + '],[' + inputSection + middle + env + '])';
-    return finish(filled, text, storeDir, deferredModulo(drv, moduloSection, text, outs, middle, env));
+    const filled = (): Derivation => ({ ...drv, env: envHasOutputs ? drv.env : withOutputs(drv.env, outputNames, () => '') });
+    return finish(drv, filled, text, storeDir, deferredModulo(drv, moduloSection, text, outs, middle, env), new Map(outputNames.map((o) => [o, ''])));
   }
 
   const outputs = new Map<string, DerivationOutput>();
@@ -96,7 +101,7 @@ export function instantiateDerivation(drv: Derivation, lookup: DrvHashLookup, st
   for (let i = 0; i < outputNames.length; i++) {
     const name = outputNames[i]!;
     const path = storeDir.makeOutputPath(name, maskedHash, drv.name);
-    const printed = storeDir.printPath(path);
+    const printed = storeDir.dir + '/' + path.baseName;
     outputs.set(name, { type: 'inputAddressed', path });
     paths.set(name, printed);
     outs += (i > 0 ? ',(' : '(') + raw(name) + ',' + raw(printed) + ',"","")';
@@ -105,13 +110,13 @@ export function instantiateDerivation(drv: Derivation, lookup: DrvHashLookup, st
   env = shared[0]!;
   let j = 1;
   for (const k of envNames) if (drv.outputs.has(k)) env += quoted(paths.get(k)!) + shared[j++]!;
-  const filled: Derivation = { ...drv, outputs, env: withOutputs(drv.env, outputNames, (o) => paths.get(o)!) };
+  const filled = (): Derivation => ({ ...drv, outputs, env: withOutputs(drv.env, outputNames, (o) => paths.get(o)!) });
   const text = 'Derive([' + outs + '],[' + inputSection + middle + env + '])';
   const textHash = hashUnparsed(text);
   const moduloHash = drv.inputDrvs.length === 0 ? textHash : hashUnparsed('Derive([' + outs + '],[' + moduloSection + middle + env + '])');
   const hashes = new Map<string, Hash>();
   for (const name of outputNames) hashes.set(name, moduloHash);
-  return { drv: filled, text, path: storeDir.makeTextPath(drv.name + '.drv', textHash, derivationReferences(drv)), modulo: { kind: 'regular', hashes } };
+  return { drv: filled, outputs: paths, text, path: storeDir.makeTextPath(drv.name + '.drv', textHash, derivationReferences(drv)), modulo: { kind: 'regular', hashes } };
 }
 
 /** The modulo hash of a derivation whose outputs stay deferred (an input is floating). */
@@ -128,12 +133,14 @@ function withOutputs(env: ReadonlyMap<string, string>, outputNames: readonly str
   return m;
 }
 
-function finish(drv: Derivation, text: string, storeDir: StoreDir, modulo: DrvHashModulo): InstantiatedDerivation {
-  return { drv, text, path: storeDir.makeTextPath(drv.name + '.drv', hashUnparsed(text), derivationReferences(drv)), modulo };
+function finish(drv: Derivation, filled: () => Derivation, text: string, storeDir: StoreDir, modulo: DrvHashModulo, outputs: ReadonlyMap<string, string>): InstantiatedDerivation {
+  return { drv: filled, outputs, text, path: storeDir.makeTextPath(drv.name + '.drv', hashUnparsed(text), derivationReferences(drv)), modulo };
 }
 
 /** Fixed-output, floating and impure derivations: the general functions, printing the text once. */
 function general(drv: Derivation, lookup: DrvHashLookup, storeDir: StoreDir): InstantiatedDerivation {
   const filled = fillInOutputPaths(drv, lookup, storeDir);
-  return finish(filled, unparseDerivation(filled, storeDir), storeDir, hashDerivationModulo(filled, lookup, { storeDir }));
+  const outputs = new Map<string, string>();
+  for (const name of filled.outputs.keys()) outputs.set(name, filled.env.get(name) ?? '');
+  return finish(drv, () => filled, unparseDerivation(filled, storeDir), storeDir, hashDerivationModulo(filled, lookup, { storeDir }), outputs);
 }

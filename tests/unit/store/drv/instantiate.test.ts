@@ -28,6 +28,7 @@ function slow(drv: Derivation, lookup: Parameters<typeof fillInOutputPaths>[1]) 
     path: derivationStorePath(filled, storeDir).baseName,
     modulo: { kind: m.kind, hashes: [...m.hashes].map(([k, h]) => [k, h.base16]).sort() },
     env: [...filled.env].sort(),
+    outputs: [...filled.outputs.keys()].map((o) => [o, filled.env.get(o) ?? '']).sort(),
   };
 }
 
@@ -37,7 +38,8 @@ function fast(drv: Derivation, lookup: Parameters<typeof fillInOutputPaths>[1]) 
     text: r.text,
     path: r.path.baseName,
     modulo: { kind: r.modulo.kind, hashes: [...r.modulo.hashes].map(([k, h]) => [k, h.base16]).sort() },
-    env: [...r.drv.env].sort(),
+    env: [...r.drv().env].sort(),
+    outputs: [...r.outputs].sort(),
   };
 }
 
@@ -51,6 +53,8 @@ describe('instantiateDerivation()', () => {
         const r = instantiateDerivation(blank(drv, dropOutputVars), lookup, storeDir);
         assert.equal(r.text, Buffer.from(f.bytes).toString('latin1'));
         assert.equal(r.path.baseName, f.path.baseName);
+        assert.equal(unparseDerivation(r.drv(), storeDir), r.text);
+        assert.deepEqual([...r.outputs].sort(), [...drv.outputs.keys()].map((o) => [o, drv.env.get(o) ?? '']).sort());
         const want = hashDerivationModulo(drv, lookup, { storeDir });
         assert.equal(r.modulo.kind, want.kind);
         assert.deepEqual([...r.modulo.hashes].map(([k, h]) => [k, h.base16]), [...want.hashes].map(([k, h]) => [k, h.base16]));
