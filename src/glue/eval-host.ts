@@ -14,8 +14,9 @@ import { hashBytes } from '../hash/digest.ts';
 import { Hash, parseHashUnprefixed } from '../hash/hash.ts';
 import { parseDerivationText } from '../store/drv/aterm-parse.ts';
 import type { Derivation, DerivationOutput } from '../store/drv/derivation.ts';
-import { makeDrvHashLookup } from '../store/drv/hash-modulo.ts';
-import { derivationReferences, derivationStorePath, fillInOutputPaths } from '../store/drv/output-paths.ts';
+import { makeDrvHashLookup, type DrvHashModulo } from '../store/drv/hash-modulo.ts';
+import { derivationReferences } from '../store/drv/output-paths.ts';
+import { instantiateDerivation, type InstantiatedDerivation } from '../store/drv/instantiate.ts';
 import { StoreDir } from '../store/store-dir.ts';
 import { StorePath } from '../store/store-path.ts';
 import type { ContentAddressMethod } from '../store/content-address.ts';
@@ -24,7 +25,6 @@ import { latin1 } from './latin1.ts';
 import { fsPath, hashPathSync } from './sync-nar.ts';
 import type { StoreWrites } from './store-writes.ts';
 import { Fetchers, type FetchKind } from './fetch/fetcher.ts';
-import { printDerivation } from '../store/drv/aterm-print.ts';
 
 export interface NodeEvalHostOptions {
   /** Search path entries (`-I` first, then NIX_PATH), raw. */
@@ -69,10 +69,14 @@ export class NodeEvalHost implements EvalHost {
   readonly #env: Readonly<Record<string, string | undefined>>;
   readonly #log: (line: string) => void;
   #time: number | undefined;
-  /** Derivations computed in this run, by store path base name. */
+  /** Derivations read in this run, by store path base name. */
   readonly #drvs = new Map<string, Derivation>();
+  /** The `.drv` text of derivations made in this run, by base name (parsed into #drvs when read). */
+  readonly #madeTexts = new Map<string, string>();
   /** References of text paths computed in this run (for closures of `=…drv` context). */
   readonly #refs = new Map<string, string[]>();
+  /** Modulo hashes of derivations, by base name: the lookup's memo, given the hashes of derivations made in this run. */
+  readonly #drvHashes = new Map<string, DrvHashModulo>();
   readonly #hashLookup;
   readonly #writes: StoreWrites | undefined;
   readonly #realStoreDir: string | undefined;
@@ -89,7 +93,7 @@ export class NodeEvalHost implements EvalHost {
     this.cwd = opts.cwd ?? latin1(process.cwd());
     this.#log = opts.log ?? ((line) => writeSync(2, Buffer.from(line + '\n', 'latin1')));
     this.#writes = opts.writes;
-    this.#hashLookup = makeDrvHashLookup((p) => this.#readDerivation(p), this.#store);
+    this.#hashLookup = makeDrvHashLookup((p) => this.#readDerivation(p), this.#store, this.#drvHashes);
     this.#realStoreDir = opts.realStoreDir === undefined || opts.realStoreDir === this.storeDir ? undefined : latin1(opts.realStoreDir);
   }
 
@@ -240,7 +244,7 @@ export class NodeEvalHost implements EvalHost {
   #readDerivation(p: StorePath): Derivation {
     const known = this.#drvs.get(p.baseName);
     if (known) return known;
-    const text = readFileSync(this.#fs(this.#store.printPath(p))).toString('latin1');
+    const text = this.#madeTexts.get(p.baseName) ?? readFileSync(this.#fs(this.#store.printPath(p))).toString('latin1');
     const drv = parseDerivationText(text, { storeDir: this.#store, name: p.name.slice(0, -4) });
     this.#drvs.set(p.baseName, drv);
     return drv;
@@ -305,25 +309,20 @@ export class NodeEvalHost implements EvalHost {
       args: req.args,
       env,
     };
-    let drv: Derivation;
+    let made: InstantiatedDerivation;
     try {
-      drv = fillInOutputPaths(drv0, this.#hashLookup, store);
+      made = instantiateDerivation(drv0, this.#hashLookup, store);
     } catch (e) {
       throw new HostError((e as Error).message);
     }
-    const drvPath = derivationStorePath(drv, store);
-    this.#drvs.set(drvPath.baseName, drv);
-    const drvPrinted = store.printPath(drvPath);
-    this.#writes?.record({ kind: 'text', path: drvPrinted, name: drvPath.name, contents: printDerivation(drv, store), references: derivationReferences(drv).map((r) => store.printPath(r)) });
-    const result = new Map<string, string>();
-    for (const [name, o] of drv.outputs) {
-      if (o.type === 'inputAddressed') result.set(name, store.printPath(o.path));
-      else result.set(name, env.get(name) ?? drv.env.get(name) ?? '');
+    const drvPath = made.path;
+    // Kept as text: only a `=…drv` context (its closure) ever reads it back; hashes come from #drvHashes.
+    this.#madeTexts.set(drvPath.baseName, made.text);
+    this.#drvHashes.set(drvPath.baseName, made.modulo);
+    if (this.#writes) {
+      const refs = derivationReferences(drv0).map((r) => store.printPath(r));
+      this.#writes.record({ kind: 'text', path: store.printPath(drvPath), name: drvPath.name, contents: Buffer.from(made.text, 'latin1'), references: refs });
     }
-    for (const name of drv.outputs.keys()) {
-      const v = drv.env.get(name);
-      if (v !== undefined && v !== '') result.set(name, v);
-    }
-    return { drvPath: store.printPath(drvPath), outputs: result };
+    return { drvPath: store.printPath(drvPath), outputs: made.outputs };
   }
 }

@@ -3,6 +3,7 @@
 import { createHash, hash as oneShot, type Hash as NodeHash } from 'node:crypto';
 import type { HashAlgo } from './algo.ts';
 import { Hash } from './hash.ts';
+import { encodeNix32 } from './nix32.ts';
 
 /**
  * Digest of a byte string or JS string (UTF-8). The digest comes back as a binary string
@@ -14,6 +15,22 @@ export function hashBytes(algo: HashAlgo, data: Uint8Array | string): Hash {
   const bytes = new Uint8Array(r.length);
   for (let i = 0; i < r.length; i++) bytes[i] = r.charCodeAt(i);
   return new Hash(algo, bytes);
+}
+
+/** Reused by storePathHashPart: evaluation makes two store paths per derivation. */
+const folded = new Uint8Array(20);
+
+/**
+ * The hash part of a store path whose descriptor (`type:sha256:<base16>:<dir>:<name>`) is
+ * `s`: sha256 of `s` (UTF-8, as hashBytes), XOR-folded to 20 bytes (`compressHash`), in
+ * nix32. Same as `encodeNix32(compressHash(hashBytes('sha256', s).bytes, 20))` without the
+ * intermediate arrays. Nix: the digest in `makeStorePath`.
+ */
+export function storePathHashPart(s: string): string {
+  const d = oneShot('sha256', s, 'binary');
+  folded.fill(0);
+  for (let i = 0; i < d.length; i++) folded[i % 20]! ^= d.charCodeAt(i);
+  return encodeNix32(folded);
 }
 
 /** Incremental hasher. */

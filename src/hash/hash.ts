@@ -15,6 +15,8 @@ export type HashFormat = (typeof HASH_FORMATS)[number];
 export class Hash {
   readonly algo: HashAlgo;
   readonly bytes: Uint8Array;
+  /** base16 once printed: derivation hashes are printed in every store path and dependent made from them. */
+  #base16: string | undefined;
 
   constructor(algo: HashAlgo, bytes: Uint8Array) {
     if (bytes.length !== HASH_SIZE[algo]) {
@@ -27,12 +29,12 @@ export class Hash {
   /** Print in `format`; `withAlgo` adds the `algo:` prefix (SRI always has its `algo-`). */
   toString(format: HashFormat = 'nix32', withAlgo = true): string {
     if (format === 'sri') return `${this.algo}-${toBase64(this.bytes)}`;
-    const body = format === 'base16' ? toBase16(this.bytes) : format === 'nix32' ? encodeNix32(this.bytes) : toBase64(this.bytes);
+    const body = format === 'base16' ? this.base16 : format === 'nix32' ? encodeNix32(this.bytes) : toBase64(this.bytes);
     return withAlgo ? `${this.algo}:${body}` : body;
   }
 
   get base16(): string {
-    return toBase16(this.bytes);
+    return (this.#base16 ??= toBase16(this.bytes));
   }
 
   get nix32(): string {

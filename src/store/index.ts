@@ -7,6 +7,7 @@ export * from './drv/aterm-parse.ts';
 export * from './drv/aterm-print.ts';
 export * from './drv/hash-modulo.ts';
 export * from './drv/output-paths.ts';
+export * from './drv/instantiate.ts';
 export * from './drv/json.ts';
 export * from './path-info.ts';
 export * from './narinfo.ts';

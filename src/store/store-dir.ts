@@ -4,10 +4,8 @@
  * path is `<type>:sha256:<base16 inner hash>:<store dir>:<name>`, compressed to 20 bytes.
  */
 
-import { compressHash } from '../hash/compress.ts';
-import { hashBytes } from '../hash/digest.ts';
+import { hashBytes, storePathHashPart } from '../hash/digest.ts';
 import { Hash } from '../hash/hash.ts';
-import { encodeNix32 } from '../hash/nix32.ts';
 import type { ContentAddressMethod } from './content-address.ts';
 import { compareStorePaths, outputPathName, StorePath, StorePathError } from './store-path.ts';
 
@@ -65,9 +63,7 @@ export class StoreDir {
 
   /** Nix: `makeStorePath(type, hash, name)` where `hash` is printed `sha256:<base16>`. */
   makeStorePath(type: string, hash: Hash, name: string): StorePath {
-    const s = `${type}:${hash.toString('base16', true)}:${this.dir}:${name}`;
-    const digest = compressHash(hashBytes('sha256', s).bytes, 20);
-    return StorePath.fromParts(encodeNix32(digest), name);
+    return StorePath.fromHashPart(storePathHashPart(type + ':' + hash.algo + ':' + hash.base16 + ':' + this.dir + ':' + name), name);
   }
 
   /** Append references (absolute, sorted) and `:self` to a path type. Nix: `makeType`. */

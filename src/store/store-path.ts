@@ -44,20 +44,25 @@ export function checkStorePathName(name: string): string | undefined {
   return undefined;
 }
 
+/** Tells the constructor the hash part came from the nix32 encoder (module-private, so only fromHashPart can). */
+const ENCODED = Symbol('encoded');
+
 export class StorePath {
   /** The 32-character nix32 hash part. */
   readonly hashPart: string;
   /** The name after the dash. */
   readonly name: string;
+  /** `<hashPart>-<name>`, kept rather than rebuilt on each use: it keys the evaluator's maps of derivations. */
+  readonly baseName: string;
 
-  /** Validate and wrap a base name `<hash>-<name>`. */
-  constructor(baseName: string) {
+  /** Validate and wrap a base name `<hash>-<name>`. (`encoded` is for fromHashPart only.) */
+  constructor(baseName: string, encoded?: typeof ENCODED) {
     if (baseName.length < HASH_PART_LEN + 1) throw new StorePathError(`'${baseName}' is too short to be a valid store path`);
     if (baseName[HASH_PART_LEN] !== '-') {
       throw new StorePathError(`'${baseName}' can't name a store path because the hash part is not followed by a '-'`);
     }
     const hashPart = baseName.slice(0, HASH_PART_LEN);
-    if (!isNix32(hashPart)) {
+    if (encoded !== ENCODED && !isNix32(hashPart)) {
       const bad = [...hashPart].find((c) => !isNix32(c));
       throw new StorePathError(`store path '${baseName}' contains illegal base-32 character '${bad}'`);
     }
@@ -66,6 +71,7 @@ export class StorePath {
     if (why) throw new StorePathError(`path '${baseName}' is not a valid store path: ${why}`);
     this.hashPart = hashPart;
     this.name = name;
+    this.baseName = baseName;
   }
 
   /** Make a store path from a 20-byte digest's nix32 text and a name. */
@@ -73,8 +79,9 @@ export class StorePath {
     return new StorePath(`${hashPart}-${name}`);
   }
 
-  get baseName(): string {
-    return `${this.hashPart}-${this.name}`;
+  /** A store path whose hash part was just encoded from a digest (makeStorePath): only the name needs checking. */
+  static fromHashPart(hashPart: string, name: string): StorePath {
+    return new StorePath(hashPart + '-' + name, hashPart.length === HASH_PART_LEN ? ENCODED : undefined);
   }
 
   /** The 20 digest bytes the hash part encodes. */

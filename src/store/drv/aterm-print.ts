@@ -16,9 +16,10 @@
 import { hashBytes } from '../../hash/digest.ts';
 import type { Hash } from '../../hash/hash.ts';
 import { assertByteString, isByteString } from '../../util/byte-string.ts';
-import { compareStrings } from '../../util/bytes.ts';
 import { methodPrefix } from '../content-address.ts';
 import type { StoreDir } from '../store-dir.ts';
+import { quoted, raw, rawList, sortedKeys, sortedSet } from './aterm-pieces.ts';
+import { compareStrings } from '../../util/bytes.ts';
 import { type Derivation, type DerivationOutput, fixedOutputPath } from './derivation.ts';
 
 export interface UnparseOptions {
@@ -29,33 +30,6 @@ export interface UnparseOptions {
    * names. This is the form `hashDerivationModulo` hashes.
    */
   readonly actualInputs?: ReadonlyMap<string, Iterable<string>>;
-}
-
-/** A quoted, escaped string. Nix: `printString`. Byte-string checks happen once, on the whole text. */
-function quoted(s: string): string {
-  // Native replaceAll passes beat one regex with a callback per escaped character.
-  if (s.includes('\\')) s = s.replaceAll('\\', '\\\\');
-  if (s.includes('"')) s = s.replaceAll('"', '\\"');
-  if (s.includes('\n')) s = s.replaceAll('\n', '\\n');
-  if (s.includes('\r')) s = s.replaceAll('\r', '\\r');
-  if (s.includes('\t')) s = s.replaceAll('\t', '\\t');
-  return '"' + s + '"';
-}
-
-/** A quoted string printed without escaping. Nix: `printUnquotedString`. */
-function raw(s: string): string {
-  return '"' + s + '"';
-}
-
-function rawList(items: Iterable<string>): string {
-  const parts: string[] = [];
-  for (const s of items) parts.push(raw(s));
-  return '[' + parts.join(',') + ']';
-}
-
-/** Sorted, duplicate-free copy of a list of byte strings (a C++ std::set). */
-function sortedSet(items: Iterable<string>): string[] {
-  return [...new Set(items)].sort(compareStrings);
 }
 
 function unparseOutput(drv: Derivation, storeDir: StoreDir, name: string, o: DerivationOutput, mask: boolean): string {
@@ -75,78 +49,67 @@ function unparseOutput(drv: Derivation, storeDir: StoreDir, name: string, o: Der
   }
 }
 
-/** Names of a map, sorted by bytes: insertion sort for the few names derivations have (the engine's sort allocates). */
-function sortedKeys(m: ReadonlyMap<string, unknown>): string[] {
-  const keys = Array.from(m.keys());
-  if (keys.length > 16) return keys.sort(compareStrings);
-  for (let i = 1; i < keys.length; i++) {
-    const k = keys[i]!;
-    let j = i - 1;
-    for (; j >= 0 && keys[j]! > k; j--) keys[j + 1] = keys[j]!;
-    keys[j + 1] = k;
-  }
-  return keys;
-}
-
 /**
  * The ATerm text of a derivation as a byte string. Nix: `Derivation::unparse`.
- * Built as one list of pieces joined once: evaluation prints two of these per derivation.
+ * Printed in sections (outputs, input derivations, the common middle, env) that
+ * instantiate.ts also uses to print a new derivation's two forms from shared pieces.
  */
 export function unparseDerivation(drv: Derivation, storeDir: StoreDir, options: UnparseOptions = {}): string {
   const mask = options.maskOutputs ?? false;
-  const out: string[] = ['Derive(['];
-
+  let outs = '';
   const outputNames = sortedKeys(drv.outputs);
   for (let i = 0; i < outputNames.length; i++) {
     const name = outputNames[i]!;
-    if (i > 0) out.push(',');
-    out.push('(', raw(name), unparseOutput(drv, storeDir, name, drv.outputs.get(name)!, mask), ')');
+    outs += (i > 0 ? ',(' : '(') + raw(name) + unparseOutput(drv, storeDir, name, drv.outputs.get(name)!, mask) + ')';
   }
-
-  out.push('],[');
-  let inputs: [string, string[]][];
-  if (options.actualInputs) {
-    inputs = [...options.actualInputs].map(([k, v]) => [k, sortedSet(v)]);
-  } else if (drv.inputDrvs.length === 0) {
-    inputs = [];
-  } else {
-    // Merge duplicate paths: inputDrvs is a map in Nix.
-    const byPath = new Map<string, string[]>();
-    for (const i of drv.inputDrvs) {
-      const p = storeDir.printPath(i.path);
-      byPath.set(p, (byPath.get(p) ?? []).concat(i.outputs));
-    }
-    inputs = [...byPath].map(([k, v]) => [k, sortedSet(v)]);
-  }
-  if (inputs.length > 1) inputs.sort((a, b) => compareStrings(a[0], b[0]));
-  for (let i = 0; i < inputs.length; i++) {
-    if (i > 0) out.push(',');
-    out.push('(', raw(inputs[i]![0]), ',', rawList(inputs[i]![1]), ')');
-  }
-
-  out.push('],');
-  out.push(drv.inputSrcs.length === 0 ? '[]' : rawList(sortedSet(drv.inputSrcs.map((p) => storeDir.printPath(p)))));
-  out.push(',', raw(drv.system), ',', quoted(drv.builder), ',[');
-  for (let i = 0; i < drv.args.length; i++) {
-    if (i > 0) out.push(',');
-    out.push(quoted(drv.args[i]!));
-  }
-
-  out.push('],[');
+  const inputs = options.actualInputs ? atermActualInputs(options.actualInputs) : atermInputDrvs(drv, storeDir);
+  let env = '';
   const envNames = sortedKeys(drv.env);
   for (let i = 0; i < envNames.length; i++) {
     const k = envNames[i]!;
-    if (i > 0) out.push(',');
-    out.push('(', quoted(k), ',', quoted(mask && drv.outputs.has(k) ? '' : drv.env.get(k)!), ')');
+    env += (i > 0 ? ',(' : '(') + quoted(k) + ',' + quoted(mask && drv.outputs.has(k) ? '' : drv.env.get(k)!) + ')';
   }
-  out.push('])');
-  const s = out.join('');
+  const s = 'Derive([' + outs + '],[' + inputs + atermMiddle(drv, storeDir) + env + '])';
   if (!isByteString(s)) assertDerivationBytes(drv);
   return s;
 }
 
+/** The input derivations section (between its brackets) for the given path → output names. */
+function atermInputs(inputs: [string, string[]][]): string {
+  if (inputs.length > 1) inputs.sort((a, b) => compareStrings(a[0], b[0]));
+  let s = '';
+  for (let i = 0; i < inputs.length; i++) s += (i > 0 ? ',(' : '(') + raw(inputs[i]![0]) + ',' + rawList(inputs[i]![1]) + ')';
+  return s;
+}
+
+/** The input derivations section of the `.drv` file. */
+export function atermInputDrvs(drv: Derivation, storeDir: StoreDir): string {
+  if (drv.inputDrvs.length === 0) return '';
+  // Merge duplicate paths: inputDrvs is a map in Nix.
+  const byPath = new Map<string, string[]>();
+  for (const i of drv.inputDrvs) {
+    const p = storeDir.printPath(i.path);
+    byPath.set(p, (byPath.get(p) ?? []).concat(i.outputs));
+  }
+  return atermInputs([...byPath].map(([k, v]) => [k, sortedSet(v)]));
+}
+
+/** The input derivations section as `hashDerivationModulo` prints it: base16 modulo hash → output names. */
+export function atermActualInputs(actualInputs: ReadonlyMap<string, Iterable<string>>): string {
+  if (actualInputs.size === 0) return '';
+  return atermInputs([...actualInputs].map(([k, v]) => [k, sortedSet(v)]));
+}
+
+/** From the end of the input derivations to the start of the env entries: `],[srcs],"system","builder",[args],[`. */
+export function atermMiddle(drv: Derivation, storeDir: StoreDir): string {
+  let s = '],' + (drv.inputSrcs.length === 0 ? '[]' : rawList(sortedSet(drv.inputSrcs.map((p) => storeDir.printPath(p)))));
+  s += ',' + raw(drv.system) + ',' + quoted(drv.builder) + ',[';
+  for (let i = 0; i < drv.args.length; i++) s += (i > 0 ? ',' : '') + quoted(drv.args[i]!);
+  return s + '],[';
+}
+
 /** Throw naming the first string of `drv` that is not a byte string. */
-function assertDerivationBytes(drv: Derivation): void {
+export function assertDerivationBytes(drv: Derivation): void {
   assertByteString(drv.system, 'system');
   assertByteString(drv.builder, 'builder');
   for (const a of drv.args) assertByteString(a, 'argument');

@@ -59,12 +59,27 @@ export function hashDerivationModulo(drv: Derivation, lookup: DrvHashLookup, opt
   }
 
   // Floating CA and impure derivations have no input address; 2.8 still hashes them.
-  let kind: DrvHashModulo['kind'] = type.kind === 'inputAddressed' ? 'regular' : 'deferred';
+  const inputs = moduloInputs(drv, lookup);
+  const kind: DrvHashModulo['kind'] = type.kind === 'inputAddressed' && !inputs.deferred ? 'regular' : 'deferred';
+  const actualInputs = inputs.actualInputs;
 
+  const hash = hashUnparsed(unparseDerivation(drv, storeDir, { maskOutputs: options.maskOutputs ?? false, actualInputs }));
+  const hashes = new Map<string, Hash>();
+  for (const name of drv.outputs.keys()) hashes.set(name, hash);
+  return { kind, hashes };
+}
+
+/**
+ * The input derivations as the modulo hash prints them: each input's own modulo hash
+ * (base16) → the output names used, merged where inputs share a hash; `deferred` when an
+ * input is deferred.
+ */
+export function moduloInputs(drv: Derivation, lookup: DrvHashLookup): { actualInputs: Map<string, Set<string>>; deferred: boolean } {
+  let deferred = false;
   const actualInputs = new Map<string, Set<string>>();
   for (const input of drv.inputDrvs) {
     const res = lookup(input.path);
-    if (res.kind === 'deferred') kind = 'deferred';
+    if (res.kind === 'deferred') deferred = true;
     for (const out of input.outputs) {
       const h = res.hashes.get(out);
       if (!h) {
@@ -76,11 +91,7 @@ export function hashDerivationModulo(drv: Derivation, lookup: DrvHashLookup, opt
       set.add(out);
     }
   }
-
-  const hash = hashUnparsed(unparseDerivation(drv, storeDir, { maskOutputs: options.maskOutputs ?? false, actualInputs }));
-  const hashes = new Map<string, Hash>();
-  for (const name of drv.outputs.keys()) hashes.set(name, hash);
-  return { kind, hashes };
+  return { actualInputs, deferred };
 }
 
 /**
@@ -88,8 +99,12 @@ export function hashDerivationModulo(drv: Derivation, lookup: DrvHashLookup, opt
  * memoised across calls. Walks the input graph with an explicit stack (derivation graphs
  * can be thousands deep). Nix: `pathDerivationModulo` with its `drvHashes` cache.
  */
-export function makeDrvHashLookup(readDerivation: (drvPath: StorePath) => Derivation, storeDir: StoreDir): DrvHashLookup {
-  const memo = new Map<string, DrvHashModulo>();
+export function makeDrvHashLookup(
+  readDerivation: (drvPath: StorePath) => Derivation,
+  storeDir: StoreDir,
+  /** The memo, by `.drv` base name: a caller that already knows some hashes (instantiateDerivation gives them) puts them here. */
+  memo = new Map<string, DrvHashModulo>(),
+): DrvHashLookup {
   const lookup: DrvHashLookup = (root) => {
     const done = memo.get(root.baseName);
     if (done) return done;

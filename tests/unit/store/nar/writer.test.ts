@@ -18,6 +18,22 @@ async function collect(root: NarNode, options?: ConstructorParameters<typeof Nar
 }
 
 describe('narBytes()', () => {
+  it('gives each call its own bytes, though calls share one output buffer', () => {
+    const first = narBytes(regularNode('first'));
+    const second = narBytes(regularNode('second, longer'));
+    assert.deepEqual(first, build([MAGIC, ...fileNode('first')]));
+    assert.deepEqual(second, build([MAGIC, ...fileNode('second, longer')]));
+  });
+
+  it('serialises a tree larger than the shared buffer in one piece', () => {
+    const big = new Uint8Array(3 << 20).map((_, i) => i & 0xff);
+    const tree = (): NarNode => directoryNode({ a: regularNode(big), b: regularNode('b') });
+    // With a chunk size given, narBytes writes into a fresh buffer of its own, as it always did.
+    const fresh = narBytes(tree(), { chunkSize: 1 << 20 });
+    assert.equal(fresh.length, big.length + 472);
+    assert.deepEqual(narBytes(tree()), fresh);
+  });
+
   it('serialises a regular file', () => {
     assert.deepEqual(narBytes(regularNode('hello')), build([MAGIC, ...fileNode('hello')]));
   });
