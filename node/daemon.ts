@@ -130,7 +130,7 @@ export class TixNode {
       // Local store first; a miss asks the network within a short bound (a fast 404 otherwise).
       this.network = new NetworkSource({
         finder: this.lookup, dialer, storeDir: this.#storeDir, log: c.log.child('http'), narinfoSlots: this.#slots.narinfo,
-        penalties: this.penalties, policy: c.substitution?.policy, now: Date.now,
+        penalties: this.penalties, policy: c.substitution?.policy, now: Date.now, bulk: this.bulkServer !== undefined,
       });
       const served = new LocalThenNetworkSource(c.source, c.nars, this.network);
       this.httpCache = new HttpCacheServer({ source: served, nars: served, storeDir: this.#storeDir, log: c.log.child('http') });

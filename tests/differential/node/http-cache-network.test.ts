@@ -24,7 +24,8 @@ const SKIP = NIX_SKIP || BUILD_SKIP;
 const EXPR = `
 let
   mk = name: script: derivation { inherit name; system = "x86_64-linux"; builder = "/bin/sh"; args = [ "-c" script ]; };
-  dep = mk "net-facade-dep" "mkdir $out; echo dependency > $out/data; i=0; while [ $i -lt 3000 ]; do echo \\"line $i\\"; i=$((i+1)); done > $out/lines";
+  # Over 1 MiB, so the NAR comes from A over the bulk channel.
+  dep = mk "net-facade-dep" "mkdir $out; echo dependency > $out/data; p=0123456789abcdefghijklmnopqrstuvwxyz; p=$p$p$p$p$p$p$p$p; i=0; while [ $i -lt 3000 ]; do echo \\"line $i $p$p\\"; i=$((i+1)); done > $out/lines";
 in mk "net-facade-top" "mkdir $out; echo \${dep} > $out/uses; ln -s \${dep}/data $out/link"
 `;
 
@@ -64,7 +65,10 @@ describe('real Nix substituting through tix node --http-port from a peer', { ski
     const lines = join(storeLayout(root('l')).realStoreDir, dep.slice('/nix/store/'.length), 'lines');
     chmodSync(join(lines, '..'), 0o755);
     chmodSync(lines, 0o644);
-    writeFileSync(lines, readFileSync(lines, 'utf8').replace('line 7\n', 'line X\n'));
+    const honest = readFileSync(lines, 'utf8');
+    const changed = honest.replace('line 7 ', 'line X ');
+    assert.notEqual(changed, honest, 'the liar\'s copy must really differ');
+    writeFileSync(lines, changed);
     const [a, l] = await Promise.all([NodeProcess.start({ args: ['--store', root('a')] }), NodeProcess.start({ args: ['--store', root('l')] })]);
     nodes.push(a, l);
     const [b, bl] = await Promise.all([
@@ -106,7 +110,7 @@ describe('real Nix substituting through tix node --http-port from a peer', { ski
     assert.equal((await fetch(`${http}/nar/${nobody}-${'1'.repeat(52)}.nar`)).status, 404);
   });
 
-  it('lets nix-store -r substitute the closure through the node, checked by Nix', () => {
+  it('lets nix-store -r substitute the closure through the node, checked by Nix', async () => {
     const r = nix.run('nix-store', ['--realise', top, '--option', 'substituters', http, '--option', 'trusted-public-keys', pk], {
       env: { HOME: join(work, 'home'), XDG_CACHE_HOME: join(work, 'cache') },
     });
@@ -116,6 +120,8 @@ describe('real Nix substituting through tix node --http-port from a peer', { ski
     const verify = nix.run('nix-store', ['--verify-path', top]);
     assert.equal(verify.status, 0, verify.stderr);
     assert.equal(readFileSync(join(nix.root, dep, 'lines'), 'utf8'), readFileSync(join(storeLayout(root('a')).realStoreDir, dep.slice('/nix/store/'.length), 'lines'), 'utf8'));
+    // The large dependency came from A over the bulk channel, not the libp2p stream.
+    assert.ok((await nodes[0]!.refresh()).transfers.bulkNarsServed >= 1, 'A served a NAR over a bulk channel');
     // B passed the paths on without taking them into its own store.
     assert.notEqual(runTix(['store', 'path-info', '--store', root('b'), top], { env: tixEnv }).status, 0);
   });
