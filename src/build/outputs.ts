@@ -16,7 +16,7 @@ import type { Hash } from '../hash/hash.ts';
 import type { ContentAddress } from '../store/content-address.ts';
 import type { CaFixedOutput, Derivation } from '../store/drv/derivation.ts';
 import { sortedReferences, type ValidPathInfo } from '../store/path-info.ts';
-import { hashFile, hashPath } from '../store/local/nar-fs.ts';
+import { contentAddressHash } from '../store/local/check-ca.ts';
 import type { StorePath } from '../store/store-path.ts';
 import type { BuildStore, NewPath } from './build-store.ts';
 import { canonicaliseOutput } from './canonicalise.ts';
@@ -142,7 +142,7 @@ function topoSortOutputs(scanned: ReadonlyMap<string, Scanned>, printed: string)
 
 /** Check a fixed output's hash (Nix's "hash mismatch" message) and that it refers to nothing. */
 async function checkFixedOutput(o: ProcessOutputsOptions, s: Scanned, out: CaFixedOutput, printed: string): Promise<ContentAddress> {
-  const got = await contentHash(s, out);
+  const got = await contentAddressHash(s.tree, out.method, out.hash.algo, s.narHash);
   if (!got.equals(out.hash)) {
     throw new BuildError('E_HASH_MISMATCH', `hash mismatch in fixed-output derivation '${printed}':\n  specified: ${out.hash.sri}\n     got:    ${got.sri}`, {
       storePath: printed,
@@ -152,9 +152,4 @@ async function checkFixedOutput(o: ProcessOutputsOptions, s: Scanned, out: CaFix
     throw new BuildError('E_OUTPUT_INVALID', `fixed output derivation '${printed}' is not allowed to refer to other store paths`, { storePath: printed });
   }
   return { method: out.method, hash: out.hash };
-}
-
-async function contentHash(s: Scanned, out: CaFixedOutput): Promise<Hash> {
-  if (out.method === 'nar') return out.hash.algo === 'sha256' ? s.narHash : (await hashPath(s.tree, out.hash.algo)).hash;
-  return hashFile(s.tree, out.hash.algo);
 }

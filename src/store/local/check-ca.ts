@@ -7,8 +7,9 @@
  */
 
 import { lstatSync } from 'node:fs';
+import type { HashAlgo } from '../../hash/algo.ts';
 import type { Hash } from '../../hash/hash.ts';
-import type { ContentAddress } from '../content-address.ts';
+import type { ContentAddress, ContentAddressMethod } from '../content-address.ts';
 import { StoreError } from './errors.ts';
 import { hashFile, hashPath } from './nar-fs.ts';
 
@@ -17,17 +18,21 @@ import { hashFile, hashPath } from './nar-fs.ts';
  * `narHash` is its sha256 NAR hash, already known from the restore.
  */
 export async function checkContentAddress(path: string, ca: ContentAddress, narHash: Hash, printed: string): Promise<void> {
-  let got: Hash;
-  if (ca.method === 'nar') {
-    got = ca.hash.algo === narHash.algo ? narHash : (await hashPath(path, ca.hash.algo)).hash;
-  } else {
-    // text: and flat fixed-output objects are single regular files, hashed as bytes.
-    if (!lstatSync(path).isFile()) throw mismatch(printed, `its content address '${ca.method}' needs a regular file`);
-    got = hashFile(path, ca.hash.algo);
-  }
+  if (ca.method !== 'nar' && !lstatSync(path).isFile()) throw mismatch(printed, `its content address '${ca.method}' needs a regular file`);
+  const got = await contentAddressHash(path, ca.method, ca.hash.algo, narHash);
   if (!got.equals(ca.hash)) {
     throw mismatch(printed, `\n  specified: ${ca.hash.toString('nix32', true)}\n  got:       ${got.toString('nix32', true)}`);
   }
+}
+
+/**
+ * The hash a content address of `method` and `algo` gives the object at `path`: its NAR's
+ * (`narHash`, its sha256 NAR hash, when the algorithm is that), or for `text:` and flat
+ * objects, single regular files, the file's bytes'. Nix: `hashPath` / `hashFile` by method.
+ */
+export async function contentAddressHash(path: string, method: ContentAddressMethod, algo: HashAlgo, narHash: Hash): Promise<Hash> {
+  if (method === 'nar') return algo === narHash.algo ? narHash : (await hashPath(path, algo)).hash;
+  return hashFile(path, algo);
 }
 
 function mismatch(printed: string, detail: string): StoreError {
