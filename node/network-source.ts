@@ -18,7 +18,7 @@ import { Hasher } from '../src/hash/index.ts';
 import { parseNarInfo, type NarInfo, type StoreDir } from '../src/store/index.ts';
 import { checkPathInfo, type TrustPolicy } from '../src/trust/index.ts';
 import {
-  BULK_MIN_NAR_BYTES, fetchNar, fetchNarBulk, NarinfoBatcher, PeerError, PROTOCOL_NAR, type AbortOptions, type NarStream, type PeerDialer, type PeerPenalties,
+  fetchNarAny, NarinfoBatcher, PeerError, PROTOCOL_NAR, type AbortOptions, type NarStream, type PeerDialer, type PeerPenalties,
   type PeerSlots, type ProviderFinder, queryNarinfos, rejectionKind, type ServedPathInfo,
 } from '../src/substitute/index.ts';
 import { FACADE_CACHE_ENTRIES, FACADE_CACHE_MS, FACADE_LOOKUP_MS, FACADE_NAR_IDLE_MS } from './constants.ts';
@@ -121,9 +121,7 @@ export class NetworkSource {
       tried.add(peer);
       try {
         // A header announcing fewer bytes than NarSize fails in #verified, before the last chunk.
-        const opts = { maxBytes: narSize, signal, idleTimeoutMs: this.#narIdleMs };
-        const bulk = this.#c.bulk && narSize >= BULK_MIN_NAR_BYTES ? await fetchNarBulk(this.#c.dialer, peer, hashPart, opts) : undefined;
-        const nar = bulk ?? await fetchNar(this.#c.dialer, peer, hashPart, opts);
+        const nar = await fetchNarAny(this.#c.dialer, peer, hashPart, { maxBytes: narSize, signal, idleTimeoutMs: this.#narIdleMs, bulk: this.#c.bulk });
         return { peer, chunks: nar.chunks };
       } catch (e) {
         if (signal?.aborted) throw e;

@@ -18,7 +18,7 @@ import { connect, type Socket } from 'node:net';
 import { BulkRecordError, deriveBulkKeys, encodeHello, RecordOpener } from './bulk-records.ts';
 import { PeerError } from './errors.ts';
 import { abortOnSignal, abortStream, FrameReader, openStream, writeMessage, type StreamContext } from './frame-stream.ts';
-import type { FetchedNar, FetchNarOptions } from './nar-client.ts';
+import { fetchNar, type FetchedNar, type FetchNarOptions } from './nar-client.ts';
 import type { PeerDialer, PeerStream } from './types.ts';
 import { FRAME_CAP, PROTOCOL_BULK } from './wire.ts';
 
@@ -35,6 +35,27 @@ export interface FetchNarBulkOptions extends FetchNarOptions {
   connectTimeoutMs?: number;
   /** Told why the channel could not be set up (the caller then falls back). */
   onFallback?: (reason: string) => void;
+}
+
+export interface FetchNarAnyOptions extends FetchNarOptions {
+  /** Use the peer's bulk channel when it offers one (default off). */
+  bulk?: boolean;
+  /** Smallest NAR (by `maxBytes`, its NarSize) worth a channel; default BULK_MIN_NAR_BYTES. */
+  bulkMinBytes?: number;
+  /** Told why no channel could be set up, before the libp2p stream is used instead. */
+  onBulkFallback?: (reason: string) => void;
+}
+
+/**
+ * The NAR of `hashPart` over the peer's bulk channel when `bulk` is set and the NAR is big
+ * enough to win back the channel's set-up, else (or when none can be set up) over the
+ * libp2p stream. What substitution and the HTTP facade both fetch with.
+ */
+export async function fetchNarAny(dialer: PeerDialer, peer: string, hashPart: string, options: FetchNarAnyOptions): Promise<FetchedNar> {
+  const bulk = options.bulk && options.maxBytes >= (options.bulkMinBytes ?? BULK_MIN_NAR_BYTES)
+    ? await fetchNarBulk(dialer, peer, hashPart, { ...options, onFallback: options.onBulkFallback })
+    : undefined;
+  return bulk ?? await fetchNar(dialer, peer, hashPart, options);
 }
 
 /** The NAR of `hashPart` over a bulk channel, or undefined when none could be set up. */

@@ -26,8 +26,7 @@ import type { StoreDir } from '../../store/store-dir.ts';
 import type { StorePath } from '../../store/store-path.ts';
 import { checkPathInfo, type TrustPolicy } from '../../trust/verdict.ts';
 import { RejectedAnswer } from './errors.ts';
-import { BULK_MIN_NAR_BYTES, fetchNarBulk } from './bulk-client.ts';
-import { fetchNar } from './nar-client.ts';
+import { fetchNarAny } from './bulk-client.ts';
 import { NarinfoBatcher } from './narinfo-batcher.ts';
 import { queryNarinfos } from './narinfo-client.ts';
 import { rejectionKind, type PeerPenalties, type PenaltyOutcome } from './peer-penalties.ts';
@@ -160,11 +159,10 @@ export class PeerSubstitution {
           await this.#references(info);
           stage = 'nar';
           await this.#narSlots.run(peer, async () => {
-            const opts = { maxBytes: info.narSize, signal: this.#options.signal, idleTimeoutMs: this.#c.stallTimeoutMs ?? 0 };
-            const bulk = this.#c.bulk && info.narSize >= (this.#c.bulkMinBytes ?? BULK_MIN_NAR_BYTES)
-              ? await fetchNarBulk(this.#c.dialer, peer, p.hashPart, { ...opts, onFallback: (why) => this.#c.onBulkFallback?.(p, peer, why) })
-              : undefined;
-            const nar = bulk ?? await fetchNar(this.#c.dialer, peer, p.hashPart, { ...opts, acceptZstd: this.#c.zstd ?? false });
+            const nar = await fetchNarAny(this.#c.dialer, peer, p.hashPart, {
+              maxBytes: info.narSize, signal: this.#options.signal, idleTimeoutMs: this.#c.stallTimeoutMs ?? 0, acceptZstd: this.#c.zstd ?? false,
+              bulk: this.#c.bulk, bulkMinBytes: this.#c.bulkMinBytes, onBulkFallback: (why) => this.#c.onBulkFallback?.(p, peer, why),
+            });
             await this.#c.store.importNar(p, nar.chunks, info, this.#options);
           });
           this.#result.substituted.set(p.baseName, peer);
