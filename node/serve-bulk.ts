@@ -20,7 +20,7 @@ import type { Connection, Stream } from '@libp2p/interface';
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import {
-  checkHello, deriveBulkKeys, ERROR_CODE, FRAME_CAP, helloToken, PROTOCOL_BULK, RECORD_MAX, RecordSealer, writeMessage,
+  BULK_HELLO_BYTES, BULK_KEY_BYTES, BULK_TOKEN_BYTES, checkHello, deriveBulkKeys, ERROR_CODE, FRAME_CAP, helloToken, PROTOCOL_BULK, RECORD_MAX, RecordSealer, writeMessage,
   type BulkKeys, type NarSource, type NarStream, type PathInfoSource,
 } from '../src/substitute/index.ts';
 import { MAX_INBOUND_STREAMS, NAR_MAX_CONCURRENT_PER_PEER, NAR_STALL_TIMEOUT_MS } from './constants.ts';
@@ -33,7 +33,6 @@ import { refuse, serveStream } from './serve-common.ts';
 export const BULK_TOKEN_TTL_MS = 10_000;
 /** How long a new TCP connection has to send its hello. */
 export const BULK_HELLO_TIMEOUT_MS = 5_000;
-const HELLO_BYTES = 56;
 /** Open TCP connections per listener: anyone who can reach the port may connect, so bound what they hold. */
 export const BULK_MAX_CONNECTIONS = 256;
 
@@ -45,6 +44,8 @@ export interface BulkServerComponents {
 }
 
 interface Offer {
+  /** Its token in hex: its key in the offers map. */
+  readonly id: string;
   readonly keys: BulkKeys;
   readonly hashPart: string;
   readonly nar: NarStream;
@@ -136,11 +137,11 @@ export class BulkServer {
         await refuse(ctx.stream, ctx, ERROR_CODE.notFound, `${req.hashPart} is not valid here`);
         return;
       }
-      const token = new Uint8Array(randomBytes(16));
-      const key = new Uint8Array(randomBytes(32));
+      const token = new Uint8Array(randomBytes(BULK_TOKEN_BYTES));
+      const key = new Uint8Array(randomBytes(BULK_KEY_BYTES));
       const id = Buffer.from(token).toString('hex');
       const offer: Offer = {
-        keys: deriveBulkKeys(key, token), hashPart: req.hashPart, nar, done: Promise.withResolvers<void>(),
+        id, keys: deriveBulkKeys(key, token), hashPart: req.hashPart, nar, done: Promise.withResolvers<void>(),
         timer: setTimeout(() => this.#settle(offer), BULK_TOKEN_TTL_MS),
       };
       this.#offers.set(id, offer);
@@ -163,7 +164,7 @@ export class BulkServer {
   /** End an offer: spent, expired or finished; its connection, if any, is closed. */
   #settle(o: Offer): void {
     clearTimeout(o.timer);
-    for (const [id, x] of this.#offers) if (x === o) this.#offers.delete(id);
+    this.#offers.delete(o.id);
     // A finished transfer's socket was ended (its data is on the way); anything else is cut.
     if (o.socket && !o.socket.writableEnded) o.socket.destroy();
     o.done.resolve();
@@ -177,7 +178,7 @@ export class BulkServer {
     let got: Buffer = Buffer.alloc(0);
     const onData = (d: Buffer): void => {
       got = got.length === 0 ? d : Buffer.concat([got, d]);
-      if (got.length < HELLO_BYTES) return;
+      if (got.length < BULK_HELLO_BYTES) return;
       socket.off('data', onData);
       socket.pause();
       const offer = this.#claim(got);
@@ -195,8 +196,8 @@ export class BulkServer {
 
   /** The offer a hello names and proves, spending its token either way; undefined if none. */
   #claim(hello: Buffer): Offer | undefined {
-    // Exactly one hello, nothing after it: the client only listens from here on.
-    if (hello.length !== HELLO_BYTES) return undefined;
+    // Exactly one hello, nothing after it (helloToken checks the length): the client only
+    // listens from here on.
     let id: string;
     try {
       id = Buffer.from(helloToken(hello)).toString('hex');
