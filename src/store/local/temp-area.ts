@@ -16,7 +16,7 @@
 
 import { closeSync, existsSync, fchmodSync, futimesSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import type { PathInfo } from '../path-info-json.ts';
-import { StorePath } from '../store-path.ts';
+import { StorePath, tryParseStorePathBaseName } from '../store-path.ts';
 import { CANONICAL_MTIME, deleteTree, unlinkIfExists } from './canonicalise.ts';
 import type { DrvOutputMapping } from './db-records.ts';
 import { holderAlive, processStartTime } from './process-identity.ts';
@@ -180,11 +180,5 @@ function listedNames(file: string): string[] {
   } catch {
     return [];
   }
-  return text.split('\n').filter((l) => {
-    try {
-      return new StorePath(l) !== undefined;
-    } catch {
-      return false;
-    }
-  });
+  return text.split('\n').filter((l) => tryParseStorePathBaseName(l) !== undefined);
 }
