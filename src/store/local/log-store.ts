@@ -58,19 +58,11 @@ export function openLogWriter(layout: Pick<StoreLayout, 'logDir'>, drv: StorePat
  */
 export async function prepareBuildLog(layout: Pick<StoreLayout, 'logDir'>, drv: StorePath): Promise<string> {
   const base = buildLogPath(layout, drv);
-  const dir = base.slice(0, base.lastIndexOf('/'));
-  // Each log directory is made once per process (and again if somebody removed it).
-  if (!madeDirs.has(dir)) {
-    await mkdir(dir, { recursive: true });
-    madeDirs.add(dir);
-  }
-  await Promise.all(
-    [`${base}.zst`, base].map((f) =>
-      unlink(f).catch((e: NodeJS.ErrnoException) => {
-        if (e.code !== 'ENOENT') throw new SysError('removing build log', f, e);
-      }),
-    ),
-  );
+  await ensureLogDir(base);
+  const remove = (f: string) => unlinkIfPresent(f).catch((e: NodeJS.ErrnoException) => {
+    throw new SysError('removing build log', f, e);
+  });
+  await Promise.all([remove(`${base}.zst`), remove(base)]);
   return base;
 }
 
@@ -82,18 +74,15 @@ export async function prepareBuildLog(layout: Pick<StoreLayout, 'logDir'>, drv: 
  */
 export async function writeBuildLog(layout: Pick<StoreLayout, 'logDir'>, drv: StorePath, log: Uint8Array): Promise<void> {
   const base = buildLogPath(layout, drv);
-  const dir = base.slice(0, base.lastIndexOf('/'));
   const tmp = `${base}.tmp-${process.pid}-${++tmpCounter}`;
   try {
     const data = zstdCompressSync(log);
-    // Each log directory is made once per process (and again if somebody removed it).
-    if (!madeDirs.has(dir)) await mkdir(dir, { recursive: true });
+    await ensureLogDir(base);
     await writeFile(tmp, data).catch(async (e: NodeJS.ErrnoException) => {
       if (e.code !== 'ENOENT') throw e;
-      await mkdir(dir, { recursive: true });
+      await ensureLogDir(base, true);
       await writeFile(tmp, data);
     });
-    madeDirs.add(dir);
     await rename(tmp, `${base}.zst`);
   } catch (e) {
     // A full disk (ENOSPC) or a read-only state dir: name the file, leave no half log.
@@ -101,13 +90,28 @@ export async function writeBuildLog(layout: Pick<StoreLayout, 'logDir'>, drv: St
     throw new SysError('writing build log', tmp, e as NodeJS.ErrnoException);
   }
   // An uncompressed log of an earlier build would otherwise be read after this one.
-  await unlink(base).catch((e: NodeJS.ErrnoException) => {
-    if (e.code !== 'ENOENT') throw e;
-  });
+  await unlinkIfPresent(base);
 }
 
 const madeDirs = new Set<string>();
 let tmpCounter = 0;
+
+/**
+ * Make the directory of the log at `base`, once per process (a new directory costs a
+ * millisecond or two on a busy disk); `again` when somebody removed it meanwhile.
+ */
+async function ensureLogDir(base: string, again = false): Promise<void> {
+  const dir = base.slice(0, base.lastIndexOf('/'));
+  if (madeDirs.has(dir) && !again) return;
+  await mkdir(dir, { recursive: true });
+  madeDirs.add(dir);
+}
+
+async function unlinkIfPresent(file: string): Promise<void> {
+  await unlink(file).catch((e: NodeJS.ErrnoException) => {
+    if (e.code !== 'ENOENT') throw e;
+  });
+}
 
 /** The log of `drv`, or undefined when there is none. */
 export function readBuildLog(layout: Pick<StoreLayout, 'logDir'>, drv: StorePath): Buffer | undefined {
