@@ -69,9 +69,14 @@ export function unparseDerivation(drv: Derivation, storeDir: StoreDir, options: 
     const k = envNames[i]!;
     env += (i > 0 ? ',(' : '(') + quoted(k) + ',' + quoted(mask && drv.outputs.has(k) ? '' : drv.env.get(k)!) + ')';
   }
-  const s = 'Derive([' + outs + '],[' + inputs + atermMiddle(drv, storeDir) + env + '])';
+  const s = atermDerive(outs, inputs, atermMiddle(drv, storeDir), env);
   if (!isByteString(s)) assertDerivationBytes(drv);
   return s;
+}
+
+/** A whole derivation from its sections (outputs, input derivations, `atermMiddle`, env entries). */
+export function atermDerive(outputs: string, inputs: string, middle: string, env: string): string {
+  return 'Derive([' + outputs + '],[' + inputs + middle + env + '])';
 }
 
 /** The input derivations section (between its brackets) for the given path → output names. */

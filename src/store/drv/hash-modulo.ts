@@ -64,9 +64,14 @@ export function hashDerivationModulo(drv: Derivation, lookup: DrvHashLookup, opt
   const actualInputs = inputs.actualInputs;
 
   const hash = hashUnparsed(unparseDerivation(drv, storeDir, { maskOutputs: options.maskOutputs ?? false, actualInputs }));
+  return { kind, hashes: sameHashForEach(drv.outputs.keys(), hash) };
+}
+
+/** Every output of a derivation has the derivation's one modulo hash. */
+export function sameHashForEach(outputNames: Iterable<string>, hash: Hash): Map<string, Hash> {
   const hashes = new Map<string, Hash>();
-  for (const name of drv.outputs.keys()) hashes.set(name, hash);
-  return { kind, hashes };
+  for (const name of outputNames) hashes.set(name, hash);
+  return hashes;
 }
 
 /**

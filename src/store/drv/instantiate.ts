@@ -19,12 +19,11 @@
  * Other kinds (fixed, floating, impure) take the general path, printing the text once.
  */
 
-import { hashUnparsed, atermActualInputs, atermInputDrvs, atermMiddle, unparseDerivation, assertDerivationBytes } from './aterm-print.ts';
+import { assertDerivationBytes, atermActualInputs, atermDerive, atermInputDrvs, atermMiddle, hashUnparsed, unparseDerivation } from './aterm-print.ts';
 import { quoted, raw, sortedKeys } from './aterm-pieces.ts';
 import { type Derivation, type DerivationOutput, derivationType } from './derivation.ts';
-import { type DrvHashLookup, type DrvHashModulo, hashDerivationModulo, moduloInputs } from './hash-modulo.ts';
+import { type DrvHashLookup, type DrvHashModulo, hashDerivationModulo, moduloInputs, sameHashForEach } from './hash-modulo.ts';
 import { derivationReferences, fillInOutputPaths } from './output-paths.ts';
-import type { Hash } from '../../hash/hash.ts';
 import type { StoreDir } from '../store-dir.ts';
 import type { StorePath } from '../store-path.ts';
 import { isByteString } from '../../util/byte-string.ts';
@@ -83,14 +82,14 @@ export function instantiateDerivation(drv: Derivation, lookup: DrvHashLookup, st
     }
   }
   shared.push(run);
-  const masked = 'Derive([' + outs + '],[' + moduloSection + middle + env + '])';
+  const masked = atermDerive(outs, moduloSection, middle, env);
   if (!isByteString(masked)) assertDerivationBytes(drv);
   const maskedHash = hashUnparsed(masked);
 
   const inputSection = atermInputDrvs(drv, storeDir);
   if (deferred) {
     // An input is floating: the outputs stay deferred, the masked env is the real one.
-    const text = 'Derive([' + outs + '],[' + inputSection + middle + env + '])';
+    const text = atermDerive(outs, inputSection, middle, env);
     const filled = (): Derivation => ({ ...drv, env: envHasOutputs ? drv.env : withOutputs(drv.env, outputNames, () => '') });
     return finish(drv, filled, text, storeDir, deferredModulo(drv, moduloSection, text, outs, middle, env), new Map(outputNames.map((o) => [o, ''])));
   }
@@ -111,20 +110,17 @@ export function instantiateDerivation(drv: Derivation, lookup: DrvHashLookup, st
   let j = 1;
   for (const k of envNames) if (drv.outputs.has(k)) env += quoted(paths.get(k)!) + shared[j++]!;
   const filled = (): Derivation => ({ ...drv, outputs, env: withOutputs(drv.env, outputNames, (o) => paths.get(o)!) });
-  const text = 'Derive([' + outs + '],[' + inputSection + middle + env + '])';
+  const text = atermDerive(outs, inputSection, middle, env);
   const textHash = hashUnparsed(text);
-  const moduloHash = drv.inputDrvs.length === 0 ? textHash : hashUnparsed('Derive([' + outs + '],[' + moduloSection + middle + env + '])');
-  const hashes = new Map<string, Hash>();
-  for (const name of outputNames) hashes.set(name, moduloHash);
-  return { drv: filled, outputs: paths, text, path: storeDir.makeTextPath(drv.name + '.drv', textHash, derivationReferences(drv)), modulo: { kind: 'regular', hashes } };
+  const moduloHash = drv.inputDrvs.length === 0 ? textHash : hashUnparsed(atermDerive(outs, moduloSection, middle, env));
+  const modulo: DrvHashModulo = { kind: 'regular', hashes: sameHashForEach(outputNames, moduloHash) };
+  return { drv: filled, outputs: paths, text, path: storeDir.makeTextPath(drv.name + '.drv', textHash, derivationReferences(drv)), modulo };
 }
 
 /** The modulo hash of a derivation whose outputs stay deferred (an input is floating). */
 function deferredModulo(drv: Derivation, moduloSection: string, text: string, outs: string, middle: string, env: string): DrvHashModulo {
-  const h = hashUnparsed(drv.inputDrvs.length === 0 ? text : 'Derive([' + outs + '],[' + moduloSection + middle + env + '])');
-  const hashes = new Map<string, Hash>();
-  for (const name of drv.outputs.keys()) hashes.set(name, h);
-  return { kind: 'deferred', hashes };
+  const h = hashUnparsed(drv.inputDrvs.length === 0 ? text : atermDerive(outs, moduloSection, middle, env));
+  return { kind: 'deferred', hashes: sameHashForEach(drv.outputs.keys(), h) };
 }
 
 function withOutputs(env: ReadonlyMap<string, string>, outputNames: readonly string[], value: (o: string) => string): Map<string, string> {
