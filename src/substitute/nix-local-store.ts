@@ -36,11 +36,12 @@ export interface NixLocalStoreOptions {
   readonly contentAddressedOnly?: boolean;
 }
 
-/** The root a `local…` store URI names, or undefined when `uri` is not one. */
-export function nixLocalStoreRoot(uri: string): string | undefined {
-  if (uri.startsWith('/')) return uri.split('?')[0];
-  if (uri !== 'local' && !uri.startsWith('local?')) return undefined;
-  return new URLSearchParams(uri.slice('local'.length)).get('root') ?? '/';
+/** The root a `local…` store URI names and its parameters, or undefined when `uri` is not one. */
+export function parseNixLocalStoreUri(uri: string): { root: string; params: URLSearchParams } | undefined {
+  if (!uri.startsWith('/') && uri !== 'local' && !uri.startsWith('local?')) return undefined;
+  const q = uri.indexOf('?');
+  const params = new URLSearchParams(q < 0 ? '' : uri.slice(q + 1));
+  return { root: uri.startsWith('/') ? uri.slice(0, q < 0 ? uri.length : q) : params.get('root') ?? '/', params };
 }
 
 /** True when `root` holds a Nix database this process can read. */

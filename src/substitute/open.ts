@@ -12,7 +12,7 @@ import type { StoreDir } from '../store/store-dir.ts';
 import { BinaryCacheSubstituter } from './binary-cache.ts';
 import { FileTransport } from './file-transport.ts';
 import { HttpTransport } from './http-transport.ts';
-import { hasNixDatabase, NixLocalStoreSubstituter, nixLocalStoreRoot } from './nix-local-store.ts';
+import { hasNixDatabase, NixLocalStoreSubstituter, parseNixLocalStoreUri } from './nix-local-store.ts';
 import { NodeSubstituter } from './p2p/node-substituter.ts';
 import type { Substituter } from './substituter.ts';
 
@@ -44,12 +44,12 @@ export async function openSubstituter(uri: string, storeDir: StoreDir, node?: No
     if (!node) throw new InvalidValueError('E_SUBSTITUTER', `substituter '${uri}' needs a tix node`);
     return new NodeSubstituter(node.stateDir, storeDir, node.realStoreDir);
   }
-  const localRoot = nixLocalStoreRoot(uri);
-  const query = localRoot === undefined ? new URL(uri).searchParams : new URLSearchParams(uri.slice(uri.indexOf('?') + 1 || uri.length));
+  const local = parseNixLocalStoreUri(uri);
+  const query = local?.params ?? new URL(uri).searchParams;
   const prio = query.get('priority');
   if (prio !== null && !/^-?\d+$/.test(prio)) throw new InvalidValueError('E_SUBSTITUTER', `substituter '${uri}': priority '${prio}' is not an integer`);
   const opts = { priority: prio === null ? undefined : Number(prio), trusted: query.get('trusted') === '1' };
-  if (localRoot !== undefined) return NixLocalStoreSubstituter.open(uri, localRoot, storeDir, opts);
+  if (local) return NixLocalStoreSubstituter.open(uri, local.root, storeDir, opts);
   const url = new URL(uri);
   if (url.protocol === 'file:') {
     const base = `file://${url.pathname}`;

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, it } from 'node:test';
 import { StoreDir } from '../../../src/store/index.ts';
-import { NixLocalStoreSubstituter, nixLocalStoreRoot } from '../../../src/substitute/nix-local-store.ts';
+import { NixLocalStoreSubstituter, parseNixLocalStoreUri } from '../../../src/substitute/nix-local-store.ts';
 import { BUILD_SKIP } from '../../support/build.ts';
 import { NIX_SKIP, NixSandbox } from '../../support/nix.ts';
 import { runTix } from '../../support/tix-cli.ts';
@@ -28,7 +28,7 @@ let
 in mk "top" "mkdir $out; cat \${leaf} > $out/leaf; cat \${./input.txt} > $out/input"
 `;
 
-describe('nixLocalStoreRoot()', () => {
+describe('parseNixLocalStoreUri()', () => {
   const cases: [string, string | undefined][] = [
     ['local', '/'],
     ['local?root=/srv/nix', '/srv/nix'],
@@ -38,7 +38,7 @@ describe('nixLocalStoreRoot()', () => {
     ['file:///srv/cache', undefined],
     ['localhost', undefined],
   ];
-  for (const [uri, root] of cases) it(`reads '${uri}' as ${root === undefined ? 'not a local store' : `root '${root}'`}`, () => assert.equal(nixLocalStoreRoot(uri), root));
+  for (const [uri, root] of cases) it(`reads '${uri}' as ${root === undefined ? 'not a local store' : `root '${root}'`}`, () => assert.equal(parseNixLocalStoreUri(uri)?.root, root));
 });
 
 describe('NixLocalStoreSubstituter.open()', () => {
