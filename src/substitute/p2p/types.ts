@@ -10,6 +10,7 @@
  */
 
 import type { StorePath } from '../../store/store-path.ts';
+import type { PeerStream } from './stream-io.ts';
 
 export interface AbortOptions {
   signal?: AbortSignal;
@@ -62,8 +63,7 @@ export interface NarSource {
   openNar(hashPart: string, options?: OpenNarOptions): Promise<NarStream | undefined>;
 }
 
-export type { PeerStream } from './stream-io.ts';
-import type { PeerStream } from './stream-io.ts';
+export type { PeerStream };
 
 /** Opens protocol streams to peers named by their peer id (base58 or CID text). */
 export interface PeerDialer {
