@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { Duplex } from 'node:stream';
 import { createZstdCompress } from 'node:zlib';
 import { InvalidValueError } from '../errors.ts';
+import { cannotRun } from './decompress.ts';
 
 /** Compressions tix writes, with the extension Nix gives the NAR file. */
 export const CACHE_WRITE_EXTENSIONS = { none: '', zstd: '.zst', xz: '.xz', bzip2: '.bz2' } as const;
@@ -42,9 +43,7 @@ export function compressor(compression: CacheWriteCompression, whence: string): 
       stream.destroy(e);
       reject(e);
     };
-    child.once('error', (e) =>
-      fail(new InvalidValueError('E_COMPRESSION', `cannot run '${program}' to compress ${whence} (install it: Debian package ${program === 'xz' ? 'xz-utils' : program}): ${e.message}`)),
-    );
+    child.once('error', (e) => fail(cannotRun(program, `compress ${whence}`, e)));
     child.once('close', (code) => {
       if (code === 0) resolve();
       else fail(new InvalidValueError('E_COMPRESSION', `compressing ${whence} with ${program} failed: ${stderr.trim() || `exit code ${code}`}`));

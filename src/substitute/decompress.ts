@@ -16,6 +16,12 @@ const EXTERNAL: Record<string, [string, string[]]> = {
   bzip2: ['bzip2', ['-dc']],
 };
 
+/** A compression program could not be started: say which Debian package has it. */
+export function cannotRun(program: string, toDo: string, e: Error): InvalidValueError {
+  const pkg = program === 'xz' ? 'xz-utils' : program;
+  return new InvalidValueError('E_COMPRESSION', `cannot run '${program}' to ${toDo} (install it: Debian package ${pkg}): ${e.message}`);
+}
+
 /** The decompressed bytes of `input`, compressed with `compression`. */
 export function decompress(input: Readable, compression: string, whence: string): AsyncIterable<Uint8Array> {
   switch (compression === '' ? 'bzip2' : compression) {
@@ -49,9 +55,7 @@ async function* externalDecompress(input: Readable, program: string, args: strin
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const spawned = new Promise<void>((resolve, reject) => {
     child.once('spawn', resolve);
-    child.once('error', (e) =>
-      reject(new InvalidValueError('E_COMPRESSION', `cannot run '${program}' to decompress '${whence}' (install it: Debian package ${program === 'xz' ? 'xz-utils' : program}): ${e.message}`)),
-    );
+    child.once('error', (e) => reject(cannotRun(program, `decompress '${whence}'`, e)));
   });
   const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   await spawned;
