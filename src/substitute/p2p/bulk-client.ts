@@ -16,6 +16,7 @@
 
 import { connect, type Socket } from 'node:net';
 import { BulkRecordError, deriveBulkKeys, encodeHello, RecordOpener } from './bulk-records.ts';
+import { ChunkQueue } from './chunk-queue.ts';
 import { PeerError } from './errors.ts';
 import { abortOnSignal, abortStream, FrameReader, openStream, writeMessage, type StreamContext } from './frame-stream.ts';
 import { fetchNar, type FetchedNar, type FetchNarOptions } from './nar-client.ts';
@@ -179,27 +180,32 @@ const QUEUE_HIGH_WATER = 8 * 1024 * 1024;
  */
 class ChannelReader {
   readonly #opener: RecordOpener;
-  readonly #queue: Uint8Array[] = [];
-  #head = 0;
-  #queued = 0;
+  readonly #queue: ChunkQueue;
   #received = false;
   #ended = false;
   #failure: unknown;
   #socket: Socket | undefined;
-  #paused = false;
-  #wake: (() => void) | undefined;
 
   constructor(opener: RecordOpener) {
     this.#opener = opener;
+    this.#queue = new ChunkQueue({
+      // Socket.pause() stops the handle's reads in `onread` mode (returning false from onRead
+      // would too, but would leave the stream unaware that it must restart them).
+      pause: () => {
+        this.#socket?.pause();
+        return true;
+      },
+      resume: () => this.#socket?.resume(),
+    }, QUEUE_HIGH_WATER);
   }
 
   attach(socket: Socket): void {
     this.#socket = socket;
-    socket.on('end', () => { this.#ended = true; this.#notify(); });
-    socket.on('error', (e) => { this.#failure ??= e; this.#notify(); });
+    socket.on('end', () => { this.#ended = true; this.#queue.notify(); });
+    socket.on('error', (e) => { this.#failure ??= e; this.#queue.notify(); });
     socket.on('close', () => {
       if (!this.#ended) this.#failure ??= Object.assign(new Error('the channel closed'), { code: 'ECONNRESET' });
-      this.#notify();
+      this.#queue.notify();
     });
   }
 
@@ -207,21 +213,12 @@ class ChannelReader {
   readonly onRead = (n: number, buf: Uint8Array): boolean => {
     this.#received = true;
     try {
-      for (const p of this.#opener.push(buf.subarray(0, n))) {
-        this.#queue.push(p);
-        this.#queued += p.length;
-      }
+      for (const p of this.#opener.push(buf.subarray(0, n))) this.#queue.push(p);
     } catch (e) {
       this.#failure ??= e;
       this.#socket?.destroy();
     }
-    if (this.#queued > QUEUE_HIGH_WATER && !this.#paused) {
-      // Socket.pause() stops the handle's reads in `onread` mode (returning false would too,
-      // but would leave the stream unaware that it must restart them).
-      this.#paused = true;
-      this.#socket?.pause();
-    }
-    this.#notify();
+    this.#queue.notify();
     return true;
   };
 
@@ -230,43 +227,23 @@ class ChannelReader {
     while (!this.#received) {
       if (this.#failure !== undefined) throw this.#failure;
       if (this.#ended) throw new Error('the channel closed before any data');
-      await new Promise<void>((r) => { this.#wake = r; });
+      await this.#queue.wait();
     }
   }
 
   /** The next plaintext piece; undefined at a clean end after the final record. */
   async next(): Promise<Uint8Array | undefined> {
     for (;;) {
-      if (this.#head < this.#queue.length) {
-        const p = this.#queue[this.#head]!;
-        this.#queue[this.#head++] = undefined as unknown as Uint8Array;
-        if (this.#head === this.#queue.length) {
-          this.#queue.length = 0;
-          this.#head = 0;
-        }
-        this.#queued -= p.length;
-        if (this.#paused && this.#queued <= QUEUE_HIGH_WATER / 2) this.#resume();
-        return p;
-      }
+      const p = this.#queue.take();
+      if (p !== undefined) return p;
       if (this.#failure !== undefined) throw this.#failure;
       if (this.#ended) {
         this.#opener.end();
         return undefined;
       }
-      if (this.#paused) this.#resume();
-      await new Promise<void>((r) => { this.#wake = r; });
+      this.#queue.resume();
+      await this.#queue.wait();
     }
-  }
-
-  #resume(): void {
-    this.#paused = false;
-    this.#socket?.resume();
-  }
-
-  #notify(): void {
-    const w = this.#wake;
-    this.#wake = undefined;
-    w?.();
   }
 }
 

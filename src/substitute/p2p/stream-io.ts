@@ -22,6 +22,8 @@
  * below a mark on the stream's own 'drain'/'idle' events.
  */
 
+import { ChunkQueue } from './chunk-queue.ts';
+
 /** The events of a libp2p 3 stream this module listens to, with the fields it reads. */
 export interface StreamEvents {
   message: { data: Uint8Array | { subarray(): Uint8Array } };
@@ -69,45 +71,49 @@ export const READ_YIELD_BYTES = 1024 * 1024;
 
 export class StreamReader {
   readonly #stream: PeerStream;
-  readonly #highWater: number;
   readonly #yieldBytes: number;
-  readonly #queue: Uint8Array[] = [];
-  #head = 0;
-  #queued = 0;
-  #paused = false;
-  #resuming = false;
+  readonly #queue: ChunkQueue;
   /** Bytes handed out since the event loop last had a turn. */
   #sinceYield = 0;
   #fin = false;
   #failure: Error | undefined;
   #closed = false;
-  #wake: (() => void) | undefined;
   readonly #onMessage = (e: StreamEvents['message']): void => {
     const data = e.data;
     // A Uint8ArrayList (yamux's frames over several noise messages): take its pieces as they
     // are rather than have subarray() copy them into one.
     const parts = data instanceof Uint8Array ? [data] : Symbol.iterator in data ? data as Iterable<Uint8Array> : [data.subarray()];
-    for (const d of parts) {
-      if (d.length === 0) continue;
-      this.#queue.push(d);
-      this.#queued += d.length;
-    }
-    // Not from inside resume(): it hands over the buffered bytes before it tells yamux to
-    // grant window again, which would undo a pause made here.
-    if (!this.#resuming) this.#maybePause();
-    this.#notify();
+    for (const d of parts) this.#queue.push(d);
+    this.#queue.notify();
   };
-  readonly #onFin = (): void => { this.#fin = true; this.#notify(); };
+  readonly #onFin = (): void => { this.#fin = true; this.#queue.notify(); };
   readonly #onClose = (e: StreamEvents['close']): void => {
     this.#closed = true;
     if (e.error) this.#failure ??= e.error;
-    this.#notify();
+    this.#queue.notify();
   };
 
   constructor(stream: PeerStream, options: StreamReaderOptions = {}) {
     this.#stream = stream;
-    this.#highWater = options.highWater ?? READ_HIGH_WATER;
     this.#yieldBytes = options.yieldBytes ?? READ_YIELD_BYTES;
+    this.#queue = new ChunkQueue({
+      pause: () => {
+        if (stream.status !== 'open') return false;
+        try {
+          stream.pause();
+          return true;
+        } catch {
+          return false; // the readable end is closing: nothing more will come to hold back
+        }
+      },
+      resume: () => {
+        try {
+          stream.resume();
+        } catch {
+          // Closing: whatever is buffered still arrives as 'message'.
+        }
+      },
+    }, options.highWater ?? READ_HIGH_WATER);
     // Listening for 'message' makes the stream hand over what it buffered before we came.
     stream.addEventListener('message', this.#onMessage);
     stream.addEventListener('remoteCloseWrite', this.#onFin);
@@ -120,27 +126,20 @@ export class StreamReader {
 
   /** Bytes waiting to be read (for tests and status). */
   get queuedBytes(): number {
-    return this.#queued;
+    return this.#queue.queued;
   }
 
   /** The next chunk, or undefined after the peer's FIN. Throws when the stream failed or was cut. */
   async next(): Promise<Uint8Array | undefined> {
     for (;;) {
-      if (this.#head < this.#queue.length) {
+      if (this.#queue.ready) {
         if (this.#sinceYield >= this.#yieldBytes) {
           this.#sinceYield = 0;
           await new Promise<void>((r) => setImmediate(r));
           continue;
         }
-        const chunk = this.#queue[this.#head]!;
-        this.#queue[this.#head++] = undefined as unknown as Uint8Array;
-        if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
-          this.#queue.splice(0, this.#head);
-          this.#head = 0;
-        }
-        this.#queued -= chunk.length;
+        const chunk = this.#queue.take()!;
         this.#sinceYield += chunk.length;
-        if (this.#paused && this.#queued <= this.#highWater / 2) this.#resume();
         return chunk;
       }
       if (this.#failure) throw this.#failure;
@@ -148,9 +147,9 @@ export class StreamReader {
       if (this.#closed && this.#stream.readBufferLength === 0) {
         throw new StreamCutError('the connection closed before the peer finished sending');
       }
-      if (this.#paused) this.#resume();
+      this.#queue.resume();
       this.#sinceYield = 0;
-      await new Promise<void>((r) => { this.#wake = r; });
+      await this.#queue.wait();
     }
   }
 
@@ -159,36 +158,7 @@ export class StreamReader {
     this.#stream.removeEventListener('message', this.#onMessage);
     this.#stream.removeEventListener('remoteCloseWrite', this.#onFin);
     this.#stream.removeEventListener('close', this.#onClose);
-    this.#notify();
-  }
-
-  #maybePause(): void {
-    if (this.#paused || this.#queued <= this.#highWater || this.#stream.status !== 'open') return;
-    try {
-      this.#stream.pause();
-      this.#paused = true;
-    } catch {
-      // The readable end is closing: nothing more will come to hold back.
-    }
-  }
-
-  #resume(): void {
-    this.#paused = false;
-    this.#resuming = true;
-    try {
-      this.#stream.resume();
-    } catch {
-      // Closing: whatever is buffered still arrives as 'message'.
-    } finally {
-      this.#resuming = false;
-    }
-    this.#maybePause();
-  }
-
-  #notify(): void {
-    const w = this.#wake;
-    this.#wake = undefined;
-    w?.();
+    this.#queue.notify();
   }
 }
 
